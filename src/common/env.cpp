@@ -1,0 +1,52 @@
+#include "common/env.h"
+
+#include <sched.h>
+
+#include <cstdlib>
+#include <thread>
+
+extern char** environ;  // NOLINT: POSIX
+
+namespace faaslab {
+
+Env::Env(const EnvList& list) {
+  for (const auto& entry : list) {
+    const auto eq = entry.find('=');
+    if (eq == std::string::npos || eq == 0) continue;
+    values_[entry.substr(0, eq)] = entry.substr(eq + 1);
+  }
+}
+
+std::optional<std::string> Env::get(const std::string& key) const {
+  const auto it = values_.find(key);
+  if (it == values_.end() || it->second.empty()) return std::nullopt;
+  return it->second;
+}
+
+std::string Env::get_or(const std::string& key, const std::string& fallback) const {
+  return get(key).value_or(fallback);
+}
+
+EnvList current_environment() {
+  EnvList list;
+  for (char** e = environ; e != nullptr && *e != nullptr; ++e) list.emplace_back(*e);
+  return list;
+}
+
+int available_cores() {
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  if (sched_getaffinity(0, sizeof set, &set) == 0) {
+    const int n = CPU_COUNT(&set);
+    if (n > 0) return n;
+  }
+  const unsigned hw = std::thread::hardware_concurrency();
+  return hw > 0 ? static_cast<int>(hw) : 1;
+}
+
+std::string temp_dir() {
+  const char* t = std::getenv("TMPDIR");
+  return (t != nullptr && *t != '\0') ? std::string(t) : std::string("/tmp");
+}
+
+}  // namespace faaslab

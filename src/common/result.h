@@ -1,0 +1,57 @@
+// Result<T>: a value or an error message. Expected failures (bad input, timeouts, refused
+// connections) travel as values, as LevelDB's Status does; exceptions stay for bugs.
+#pragma once
+
+#include <string>
+#include <utility>
+#include <variant>
+
+namespace faaslab {
+
+// What kind of failure an Error is, so servers can map it to a status code.
+enum class Errc {
+  kInvalidArgument,  // malformed input (HTTP 400)
+  kTooLarge,         // input over a configured limit (HTTP 413)
+  kTimeout,          // a deadline passed
+  kUnavailable,      // a peer or resource could not be reached
+  kInternal,         // a bug or an environment problem (HTTP 500)
+};
+
+struct Error {
+  std::string message;
+  Errc code = Errc::kInvalidArgument;
+};
+
+template <class T>
+class Result {
+ public:
+  Result(T value) : v_(std::move(value)) {}      // NOLINT(google-explicit-constructor)
+  Result(Error error) : v_(std::move(error)) {}  // NOLINT(google-explicit-constructor)
+
+  bool ok() const { return v_.index() == 0; }
+  explicit operator bool() const { return ok(); }
+  T& value() & { return std::get<0>(v_); }
+  const T& value() const& { return std::get<0>(v_); }
+  T&& value() && { return std::get<0>(std::move(v_)); }
+  T& operator*() & { return value(); }
+  const T& operator*() const& { return value(); }
+  T* operator->() { return &value(); }
+  const T* operator->() const { return &value(); }
+  const std::string& error() const { return std::get<1>(v_).message; }
+  Errc error_code() const { return std::get<1>(v_).code; }
+  // The error itself, to pass on unchanged (kind included).
+  const Error& error_value() const { return std::get<1>(v_); }
+
+ private:
+  std::variant<T, Error> v_;
+};
+
+// Result<void> equivalent.
+struct Ok {};
+using Status = Result<Ok>;
+
+inline Error make_error(std::string message, Errc code = Errc::kInvalidArgument) {
+  return Error{std::move(message), code};
+}
+
+}  // namespace faaslab

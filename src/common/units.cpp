@@ -1,0 +1,166 @@
+#include "common/units.h"
+
+#include <cctype>
+#include <charconv>
+#include <cmath>
+#include <string>
+
+namespace faaslab {
+namespace {
+
+std::string lower(std::string_view s) {
+  std::string out(s);
+  for (auto& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return out;
+}
+
+std::string_view trim(std::string_view s) {
+  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) s.remove_prefix(1);
+  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.remove_suffix(1);
+  return s;
+}
+
+// Reads a non-negative decimal number ("12", "1.5", ".5") at the front of s.
+bool read_number(std::string_view& s, double& out) {
+  std::size_t i = 0;
+  bool digits = false;
+  while (i < s.size() && std::isdigit(static_cast<unsigned char>(s[i]))) ++i, digits = true;
+  if (i < s.size() && s[i] == '.') {
+    ++i;
+    while (i < s.size() && std::isdigit(static_cast<unsigned char>(s[i]))) ++i, digits = true;
+  }
+  if (!digits) return false;
+  const std::string num(s.substr(0, i));
+  out = std::stod(num);
+  s.remove_prefix(i);
+  return std::isfinite(out);
+}
+
+}  // namespace
+
+Result<Micros> parse_duration(std::string_view text) {
+  std::string_view s = trim(text);
+  const std::string original(s);
+  if (s.empty()) return make_error("empty duration");
+  if (s.front() == '-') return make_error("negative duration '" + original + "'");
+  if (s.front() == '+') s.remove_prefix(1);
+  double total_us = 0;
+  bool any = false;
+  while (!s.empty()) {
+    double value = 0;
+    if (!read_number(s, value))
+      return make_error("invalid duration '" + original + "' (examples: 25s, 1m30s, 500ms)");
+    std::size_t u = 0;
+    while (u < s.size() && !std::isdigit(static_cast<unsigned char>(s[u])) && s[u] != '.') ++u;
+    const std::string unit = lower(s.substr(0, u));
+    s.remove_prefix(u);
+    double scale = 0;
+    if (unit.empty()) {
+      if (any || !s.empty()) return make_error("invalid duration '" + original + "': missing unit");
+      scale = 1e6;  // bare number: seconds, as the OpenFaaS watchdogs read integers
+    } else if (unit == "ns") {
+      scale = 1e-3;
+    } else if (unit == "us" || unit == "\xc2\xb5s" || unit == "\xce\xbcs") {
+      scale = 1;
+    } else if (unit == "ms") {
+      scale = 1e3;
+    } else if (unit == "s") {
+      scale = 1e6;
+    } else if (unit == "m") {
+      scale = 60e6;
+    } else if (unit == "h") {
+      scale = 3600e6;
+    } else {
+      return make_error("invalid duration '" + original + "': unknown unit '" + unit + "'");
+    }
+    total_us += value * scale;
+    any = true;
+  }
+  if (total_us > 9.2e18) return make_error("duration '" + original + "' is too large");
+  return Micros(static_cast<std::int64_t>(std::llround(total_us)));
+}
+
+std::string format_duration(Micros d) {
+  std::int64_t us = d.count();
+  if (us == 0) return "0s";
+  std::string out;
+  if (us < 0) {
+    out = "-";
+    us = -us;
+  }
+  if (us < 1000) return out + std::to_string(us) + "us";
+  if (us < 1000000) {
+    if (us % 1000 == 0) return out + std::to_string(us / 1000) + "ms";
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%gms", static_cast<double>(us) / 1e3);
+    return out + buf;
+  }
+  const std::int64_t h = us / 3600000000LL;
+  us %= 3600000000LL;
+  const std::int64_t m = us / 60000000LL;
+  us %= 60000000LL;
+  if (h) out += std::to_string(h) + "h";
+  if (h || m) out += std::to_string(m) + "m";
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%gs", static_cast<double>(us) / 1e6);
+  return out + buf;
+}
+
+Result<std::uint64_t> parse_byte_size(std::string_view text) {
+  std::string_view s = trim(text);
+  const std::string original(s);
+  double value = 0;
+  if (!read_number(s, value))
+    return make_error("invalid size '" + original + "' (examples: 32MiB, 1MB, 4096)");
+  const std::string unit = lower(trim(s));
+  double scale = 0;
+  if (unit.empty() || unit == "b")
+    scale = 1;
+  else if (unit == "kb" || unit == "k")
+    scale = 1e3;
+  else if (unit == "mb" || unit == "m")
+    scale = 1e6;
+  else if (unit == "gb" || unit == "g")
+    scale = 1e9;
+  else if (unit == "kib" || unit == "ki")
+    scale = 1024.0;
+  else if (unit == "mib" || unit == "mi")
+    scale = 1024.0 * 1024;
+  else if (unit == "gib" || unit == "gi")
+    scale = 1024.0 * 1024 * 1024;
+  else
+    return make_error("invalid size '" + original + "': unknown unit '" + unit + "'");
+  const double bytes = value * scale;
+  if (bytes > 1.8e19) return make_error("size '" + original + "' is too large");
+  return static_cast<std::uint64_t>(std::llround(bytes));
+}
+
+Result<std::uint64_t> parse_count(std::string_view text) {
+  std::string_view s = trim(text);
+  const std::string original(s);
+  double value = 0;
+  if (!read_number(s, value)) return make_error("invalid number '" + original + "'");
+  const std::string_view unit = trim(s);
+  double scale = 1;
+  if (unit == "k" || unit == "K")
+    scale = 1e3;
+  else if (unit == "M")
+    scale = 1e6;
+  else if (unit == "G")
+    scale = 1e9;
+  else if (!unit.empty())
+    return make_error("invalid number '" + original + "': unknown suffix '" + std::string(unit) +
+                      "'");
+  const double v = value * scale;
+  if (v > 1.8e19) return make_error("number '" + original + "' is too large");
+  return static_cast<std::uint64_t>(std::llround(v));
+}
+
+Result<bool> parse_bool(std::string_view text) {
+  const std::string v = lower(trim(text));
+  if (v == "true" || v == "1" || v == "yes" || v == "on") return true;
+  if (v == "false" || v == "0" || v == "no" || v == "off") return false;
+  return make_error("invalid boolean '" + std::string(text) + "' (use true or false)");
+}
+
+}  // namespace faaslab

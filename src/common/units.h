@@ -1,0 +1,41 @@
+// Parsing of the human-written quantities faaslab accepts in flags, environment variables and
+// files: durations ("25s", "1m30s", "500ms", "1.5s", or a bare number of seconds, as the
+// OpenFaaS watchdogs accept) and byte sizes ("32MiB", "1.5MB", "4096").
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "common/result.h"
+
+namespace faaslab {
+
+using Micros = std::chrono::microseconds;
+
+// Go-style duration: a sequence of <number><unit> with units ns, us, µs, ms, s, m, h; or a
+// bare non-negative number, taken as seconds. Negative durations are rejected.
+Result<Micros> parse_duration(std::string_view text);
+
+// Formats a duration the way Go prints it, shortest exact form: "25s", "1m30s", "500ms".
+std::string format_duration(Micros d);
+
+// Byte size: a number with an optional unit B, KB, MB, GB (powers of 1000) or KiB, MiB, GiB
+// (powers of 1024); units are case-insensitive. "32MiB" = 33554432.
+Result<std::uint64_t> parse_byte_size(std::string_view text);
+
+// Non-negative integer with an optional SI suffix k, M, G (powers of 1000): "40M" = 40000000.
+Result<std::uint64_t> parse_count(std::string_view text);
+
+// Boolean as the OpenFaaS watchdogs read it: "true"/"1"/"yes"/"on" and "false"/"0"/"no"/"off".
+Result<bool> parse_bool(std::string_view text);
+
+inline double to_seconds(Micros d) {
+  return static_cast<double>(d.count()) / 1e6;
+}
+inline Micros from_seconds(double s) {
+  return Micros(static_cast<std::int64_t>(s * 1e6 + (s >= 0 ? 0.5 : -0.5)));
+}
+
+}  // namespace faaslab

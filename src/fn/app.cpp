@@ -1,0 +1,102 @@
+#include "fn/app.h"
+
+#include <pthread.h>
+#include <signal.h>
+#include <spdlog/spdlog.h>
+#include <opencv2/core.hpp>
+
+#include <iterator>
+
+#include "common/clock.h"
+#include "common/env.h"
+#include "fn/handler.h"
+#include "fn/lock_file.h"
+#include "fn/server.h"
+
+namespace faaslab::fn {
+
+int serve_http(const FnConfig& config) {
+  Stopwatch since_start;
+  // Block the shutdown signals in every thread (threads inherit the mask) and wait for them here.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGTERM);
+  sigaddset(&signals, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+
+  cv::setNumThreads(config.opencv_threads);
+  ServerOptions so;
+  so.bind = config.bind;
+  so.port = config.port;
+  so.workers = config.workers;
+  so.max_body_bytes = config.max_body_bytes;
+  so.read_timeout = config.read_timeout;
+  so.write_timeout = config.write_timeout;
+  FunctionServer server(so);
+  if (auto st = server.start(); !st) {
+    spdlog::error("{}", st.error());
+    return 1;
+  }
+  // Listening already (health answers 503) while the model loads.
+  auto pipeline = blur::BlurPipeline::create(config.pipeline);
+  if (!pipeline) {
+    spdlog::error("{}", pipeline.error());
+    return 1;
+  }
+  FunctionHandler handler(**pipeline, config);
+  server.set_handler([&handler](const FnRequest& r) { return handler.handle(r); });
+  LockFile lock(temp_dir() + "/.lock");
+  if (!config.suppress_lock) {
+    if (auto st = lock.create(); !st) spdlog::warn("{}", st.error());
+  }
+  spdlog::info(
+      "faaslab-fn ready on {}:{} in {:.1f} ms ({} workers, {} OpenCV threads, detector {})",
+      config.bind, server.port(), since_start.seconds() * 1e3, config.workers,
+      config.opencv_threads, blur::detector_name(config.pipeline.detector.kind));
+
+  int sig = 0;
+  sigwait(&signals, &sig);
+  spdlog::info("received {}, draining for up to {}", sig == SIGTERM ? "SIGTERM" : "SIGINT",
+               format_duration(config.write_timeout));
+  lock.remove();
+  const int abandoned = server.shutdown(config.write_timeout);
+  if (abandoned > 0) spdlog::warn("{} requests still in flight at the end of the drain", abandoned);
+  spdlog::info("served {} requests; exiting", server.requests_served());
+  return 0;
+}
+
+int serve_stdin(const FnConfig& config, const EnvList& env_list, std::istream& in,
+                std::ostream& out, std::ostream& err) {
+  cv::setNumThreads(config.opencv_threads);
+  const Env env(env_list);
+  FnRequest request;
+  request.method = "POST";
+  request.target = env.get_or("Http_Path", "/");
+  if (auto q = env.get("Http_Query")) request.target += "?" + *q;
+  request.accept = env.get_or("Http_Accept", "");
+  // Read at most one byte over the limit, to tell "at the limit" from "over it".
+  request.body.resize(config.max_body_bytes + 1);
+  in.read(request.body.data(), static_cast<std::streamsize>(request.body.size()));
+  request.body.resize(static_cast<std::size_t>(in.gcount()));
+  if (request.body.size() > config.max_body_bytes) {
+    err << "faaslab-fn: input is over the limit of " << config.max_body_bytes
+        << " bytes (max_body_size)\n";
+    return 2;
+  }
+  auto pipeline = blur::BlurPipeline::create(config.pipeline);
+  if (!pipeline) {
+    err << "faaslab-fn: " << pipeline.error() << "\n";
+    return 3;
+  }
+  const FunctionHandler handler(**pipeline, config);
+  const FnResponse response = handler.handle(request);
+  if (response.status != 200) {
+    err << "faaslab-fn: " << response.body;  // the one-line JSON error
+    return response.status == 413 ? 2 : response.status >= 500 ? 3 : 1;
+  }
+  out.write(response.body.data(), static_cast<std::streamsize>(response.body.size()));
+  out.flush();
+  return out ? 0 : 3;
+}
+
+}  // namespace faaslab::fn

@@ -1,0 +1,62 @@
+// faaslab-fn: the face-blur function. Serves HTTP (warm: the model is loaded once), or with
+// --stdin handles one request from stdin to stdout (for a fork-per-request watchdog).
+// Configured by environment variables, as OpenFaaS configures functions; see --help.
+#include <CLI/CLI.hpp>
+
+#include <iostream>
+
+#include "common/env.h"
+#include "common/logging.h"
+#include "fn/app.h"
+#include "fn/fn_config.h"
+
+namespace {
+
+constexpr const char* kEnvironmentHelp =
+    R"(Environment (as set by OpenFaaS stack.yml `environment:`):
+  port             listen port (8080)                 bind            address (127.0.0.1)
+  workers          frames processed at once (cores)   opencv_threads  OpenCV pool (cores/workers)
+  max_body_size    request body limit (32MiB) -> 413  max_pixels      decoded image limit (40M) -> 413
+  read_timeout     receive one request (10s)          write_timeout   send a response; drain on SIGTERM (10s)
+  response_format  image | json | seed (by input: raw image -> image, base64 -> json)
+  detector         blazeface128 | blazeface256 | haar (blazeface128)
+  score_threshold  BlazeFace minimum score (0.75)     tile_levels     1..4, more finds smaller faces (1)
+  blur             gaussian | box | pixelate (gaussian)
+  blur_margin      box growth, x2 on top (0.25)       blur_strength   (1.0)
+  jpeg_quality     1..100 (90)                        png_level       0..3, ISA-L igzip (1)
+  models_dir       BlazeFace ONNX directory           haar_cascade    cascade XML file
+  suppress_lock    do not write $TMPDIR/.lock (false) log_level       trace..error, off (info)
+Requests: POST raw JPEG/PNG or base64 text; ?format=image|json|seed, ?codec=jpeg|png.
+Details: docs/function.md)";
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"faaslab-fn: the face-blur function (OpenFaaS function contract)"};
+  app.footer(kEnvironmentHelp);
+  bool stdin_mode = false;
+  int port = -1;
+  app.add_flag("--stdin", stdin_mode,
+               "Handle one request from stdin, write the response to stdout, exit");
+  app.add_option("--port", port, "Listen port (overrides the `port` variable)")
+      ->check(CLI::Range(0, 65535));
+  app.set_version_flag("--version", std::string("faaslab-fn ") + FAASLAB_VERSION);
+  CLI11_PARSE(app, argc, argv);
+  std::ios::sync_with_stdio(false);
+
+  const auto env = faaslab::current_environment();
+  auto config = faaslab::fn::parse_fn_config(env);
+  if (!config) {
+    std::cerr << "faaslab-fn: invalid configuration: " << config.error() << "\n";
+    return 2;
+  }
+  if (port >= 0) config->port = static_cast<std::uint16_t>(port);
+  if (auto st = faaslab::init_logging(config->log_level); !st) {
+    std::cerr << "faaslab-fn: log_level: " << st.error() << "\n";
+    return 2;
+  }
+  const auto resolved =
+      faaslab::fn::resolve_defaults(*config, stdin_mode ? 1 : faaslab::available_cores());
+  if (stdin_mode) return faaslab::fn::serve_stdin(resolved, env, std::cin, std::cout, std::cerr);
+  return faaslab::fn::serve_http(resolved);
+}

@@ -1,0 +1,13 @@
+// Each `faaslab` subcommand registers itself on the app; main() only dispatches.
+#pragma once
+
+#include <CLI/CLI.hpp>
+
+namespace faaslab::cli {
+
+// Runs a subcommand after parsing; returns the process exit code.
+using CommandRunner = std::function<int()>;
+
+void add_blur_video_command(CLI::App& app, CommandRunner& run);
+
+}  // namespace faaslab::cli

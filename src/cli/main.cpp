@@ -1,0 +1,17 @@
+// faaslab: run, load-test and model serverless AI functions. Subcommands register themselves
+// (commands.h); this file only parses and dispatches.
+#include <CLI/CLI.hpp>
+
+#include <iostream>
+
+#include "cli/commands.h"
+
+int main(int argc, char** argv) {
+  CLI::App app{"faaslab: run, load-test and model serverless AI functions"};
+  app.set_version_flag("--version", std::string("faaslab ") + FAASLAB_VERSION);
+  app.require_subcommand(1);
+  faaslab::cli::CommandRunner run;
+  faaslab::cli::add_blur_video_command(app, run);
+  CLI11_PARSE(app, argc, argv);
+  return run ? run() : 0;
+}

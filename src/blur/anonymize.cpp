@@ -78,7 +78,7 @@ void anonymize(cv::Mat& bgr, const std::vector<Face>& faces, const AnonymizeOpti
         gaussian(region, std::max(1.0, size / 8.0 * strength));
         break;
       case BlurMethod::kBox: {
-        const int k = std::max(3, static_cast<int>(size / 4.0 * strength) | 1);
+        const int k = std::max(3, static_cast<int>(size * 0.4 * strength) | 1);
         cv::blur(region, region, cv::Size(k, k), cv::Point(-1, -1), cv::BORDER_REPLICATE);
         break;
       }

@@ -15,7 +15,7 @@ namespace faaslab::blur {
 
 enum class BlurMethod {
   kGaussian,  // smooth; sigma = size / 8 * strength
-  kBox,       // the study's cv2.blur; kernel = size / 4 * strength (25 px for a 100 px face)
+  kBox,       // the study's cv2.blur; kernel = 0.4 * size * strength (as strong as kGaussian)
   kPixelate,  // mosaic of about 8 / strength blocks across the face
 };
 

@@ -4,10 +4,14 @@
 
 #include <algorithm>
 #include <cstring>
+#include <memory>
 #include <string>
 
+#include <spng.h>
+#include <turbojpeg.h>
+
 #include <opencv2/core.hpp>
-#include <opencv2/imgcodecs.hpp>
+#include <opencv2/imgproc.hpp>
 
 #include "blur/png_encoder.h"
 
@@ -116,6 +120,66 @@ Status check_jpeg_complete(std::span<const std::uint8_t> b) {
   return Ok{};
 }
 
+// TurboJPEG handles are not thread-safe and cost an allocation to make: one per thread each
+// for decompression and compression, freed when the thread ends.
+class TurboHandle {
+ public:
+  explicit TurboHandle(bool compress) : h_(compress ? tjInitCompress() : tjInitDecompress()) {}
+  ~TurboHandle() {
+    if (h_) tjDestroy(h_);
+  }
+  TurboHandle(const TurboHandle&) = delete;
+  TurboHandle& operator=(const TurboHandle&) = delete;
+  tjhandle get() const { return h_; }
+
+ private:
+  tjhandle h_;
+};
+
+Result<cv::Mat> decode_jpeg(std::span<const std::uint8_t> b, const ImageInfo& info) {
+  thread_local TurboHandle handle(false);
+  if (!handle.get()) return make_error("TurboJPEG unavailable", Errc::kInternal);
+  cv::Mat img(info.height, info.width, CV_8UC3);
+  if (tjDecompress2(handle.get(), b.data(), static_cast<unsigned long>(b.size()), img.data,
+                    info.width, static_cast<int>(img.step), info.height, TJPF_BGR, 0) != 0 &&
+      tjGetErrorCode(handle.get()) != TJERR_WARNING) {
+    return make_error(std::string("corrupt jpeg data: ") + tjGetErrorStr2(handle.get()));
+  }
+  return img;
+}
+
+Result<cv::Mat> decode_png(std::span<const std::uint8_t> b, const ImageInfo& info) {
+  std::unique_ptr<spng_ctx, decltype(&spng_ctx_free)> ctx(spng_ctx_new(0), &spng_ctx_free);
+  if (!ctx) return make_error("libspng unavailable", Errc::kInternal);
+  spng_set_png_buffer(ctx.get(), b.data(), b.size());
+  cv::Mat img(info.height, info.width, CV_8UC3);
+  std::size_t size = 0;
+  int rc = spng_decoded_image_size(ctx.get(), SPNG_FMT_RGB8, &size);
+  if (rc == 0 && size != img.total() * 3) rc = SPNG_EOVERFLOW;
+  if (rc == 0) rc = spng_decode_image(ctx.get(), img.data, size, SPNG_FMT_RGB8, 0);
+  if (rc != 0) return make_error(std::string("corrupt png data: ") + spng_strerror(rc));
+  cv::cvtColor(img, img, cv::COLOR_RGB2BGR);
+  return img;
+}
+
+Result<std::vector<std::uint8_t>> encode_jpeg(const cv::Mat& img, int quality) {
+  thread_local TurboHandle handle(true);
+  if (!handle.get()) return make_error("TurboJPEG unavailable", Errc::kInternal);
+  const bool grey = img.channels() == 1;
+  const int subsampling = grey ? TJSAMP_GRAY : TJSAMP_420;
+  std::vector<std::uint8_t> out(tjBufSize(img.cols, img.rows, subsampling));
+  unsigned char* dst = out.data();
+  unsigned long size = out.size();
+  if (tjCompress2(handle.get(), img.data, img.cols, static_cast<int>(img.step), img.rows,
+                  grey ? TJPF_GRAY : TJPF_BGR, &dst, &size, subsampling,
+                  std::clamp(quality, 1, 100), TJFLAG_NOREALLOC) != 0) {
+    return make_error(std::string("JPEG encoding failed: ") + tjGetErrorStr2(handle.get()),
+                      Errc::kInternal);
+  }
+  out.resize(size);
+  return out;
+}
+
 }  // namespace
 
 std::string_view codec_name(Codec codec) {
@@ -159,18 +223,7 @@ Result<cv::Mat> decode_image(std::span<const std::uint8_t> bytes, const DecodeLi
   auto complete =
       info->codec == Codec::kPng ? check_png_complete(bytes) : check_jpeg_complete(bytes);
   if (!complete) return complete.error_value();
-  // cv::imdecode takes a Mat header over our bytes; it does not write to them.
-  const cv::Mat buffer(1, static_cast<int>(bytes.size()), CV_8U,
-                       const_cast<std::uint8_t*>(bytes.data()));
-  cv::Mat img;
-  try {
-    img = cv::imdecode(buffer, cv::IMREAD_COLOR);
-  } catch (const cv::Exception& e) {
-    return make_error(std::string("cannot decode ") + std::string(codec_name(info->codec)) + ": " +
-                      e.what());
-  }
-  if (img.empty()) return make_error("corrupt " + std::string(codec_name(info->codec)) + " data");
-  return img;
+  return info->codec == Codec::kPng ? decode_png(bytes, *info) : decode_jpeg(bytes, *info);
 }
 
 Result<std::vector<std::uint8_t>> encode_image(const cv::Mat& bgr, Codec codec,
@@ -182,12 +235,7 @@ Result<std::vector<std::uint8_t>> encode_image(const cv::Mat& bgr, Codec codec,
           options.png_threads > 0 ? options.png_threads : std::max(1, cv::getNumThreads());
       return encode_png(bgr, options.png_level, options.png_filter, bands);
     }
-    std::vector<std::uint8_t> out;
-    const std::vector<int> params{cv::IMWRITE_JPEG_QUALITY,
-                                  std::clamp(options.jpeg_quality, 1, 100)};
-    if (!cv::imencode(".jpg", bgr, out, params))
-      return make_error("JPEG encoding failed", Errc::kInternal);
-    return out;
+    return encode_jpeg(bgr, options.jpeg_quality);
   } catch (const std::exception& e) {
     return make_error(std::string("encoding failed: ") + e.what(), Errc::kInternal);
   }

@@ -55,7 +55,16 @@ struct FunctionServer::Impl {
 
   std::mutex mu;
   std::condition_variable idle;
+  std::condition_variable became_ready;
   int in_flight = 0;  // guarded by mu
+
+  // Blocks until set_handler() has run, for at most `timeout`; false if it has not.
+  bool wait_ready(Micros timeout) {
+    if (ready.load(std::memory_order_acquire)) return true;
+    std::unique_lock lock(mu);
+    return became_ready.wait_for(lock, timeout,
+                                 [&] { return ready.load(std::memory_order_acquire); });
+  }
 
   void begin_request() {
     std::lock_guard lock(mu);
@@ -104,6 +113,12 @@ class Session : public std::enable_shared_from_this<Session> {
     }
     started_ = SteadyClock::now();
     if (ec == http::error::header_limit) return reply_error(431, "request header too large", false);
+    // Beast checks Content-Length against the body limit while parsing the header.
+    if (ec == http::error::body_limit) {
+      const auto len = parser_->content_length();
+      return reply_error(413, body_too_large(len ? *len : server_->options.max_body_bytes + 1),
+                         false);
+    }
     if (ec) return reply_error(400, "malformed HTTP request: " + ec.message(), false);
     const auto& req = parser_->get();
     if (const auto len = parser_->content_length(); len && *len > server_->options.max_body_bytes) {
@@ -152,10 +167,7 @@ class Session : public std::enable_shared_from_this<Session> {
       return reply_error(503, server_->draining ? "shutting down" : "not ready: loading the model",
                          keep_alive_);
     }
-    if (!server_->ready || server_->draining) {
-      return reply_error(503, server_->draining ? "shutting down" : "not ready: loading the model",
-                         keep_alive_);
-    }
+    if (server_->draining) return reply_error(503, "shutting down", keep_alive_);
     FnRequest fr;
     fr.method = std::string(req.method_string());
     fr.target = std::string(req.target());
@@ -166,7 +178,13 @@ class Session : public std::enable_shared_from_this<Session> {
     asio::post(server_->pool, [self = shared_from_this(), fr = std::move(fr)]() mutable {
       FnResponse res;
       try {
-        res = self->server_->handler(fr);
+        // A request that arrives while the model loads waits for it rather than failing: the
+        // first request to a cold function is answered, not refused.
+        if (!self->server_->wait_ready(self->server_->options.read_timeout)) {
+          res = error_response(503, "not ready: the model did not load in time");
+        } else {
+          res = self->server_->handler(fr);
+        }
       } catch (const std::exception& e) {
         spdlog::error("handler failed: {}", e.what());
         res = error_response(500, std::string("internal error: ") + e.what());
@@ -268,8 +286,12 @@ std::uint16_t FunctionServer::port() const {
 }
 
 void FunctionServer::set_handler(RequestHandler handler) {
-  impl_->handler = std::move(handler);
-  impl_->ready.store(true, std::memory_order_release);
+  {
+    std::lock_guard lock(impl_->mu);
+    impl_->handler = std::move(handler);
+    impl_->ready.store(true, std::memory_order_release);
+  }
+  impl_->became_ready.notify_all();
 }
 
 bool FunctionServer::ready() const {
@@ -299,6 +321,11 @@ int FunctionServer::shutdown(Micros grace) {
   impl_->pool.stop();
   impl_->pool.join();
   return left;
+}
+
+int FunctionServer::in_flight() const {
+  std::lock_guard lock(impl_->mu);
+  return impl_->in_flight;
 }
 
 }  // namespace faaslab::fn

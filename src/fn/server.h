@@ -54,6 +54,8 @@ class FunctionServer {
   int shutdown(Micros grace);
 
   std::uint64_t requests_served() const;
+  // Requests read and not yet fully answered (queued, being processed or being written).
+  int in_flight() const;
 
   struct Impl;  // implementation detail (server.cpp)
 

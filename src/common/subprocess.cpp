@@ -1,0 +1,135 @@
+#include "common/subprocess.h"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <stdexcept>
+
+extern char** environ;  // NOLINT
+
+namespace faaslab {
+
+Subprocess::Subprocess(std::vector<std::string> argv, std::vector<std::string> env) {
+  // A child that exits before reading all its input must not kill the test with SIGPIPE.
+  ::signal(SIGPIPE, SIG_IGN);
+  int in[2], out[2], err[2];
+  if (pipe2(in, O_CLOEXEC) || pipe2(out, O_CLOEXEC) || pipe2(err, O_CLOEXEC))
+    throw std::runtime_error("pipe failed");
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_adddup2(&actions, in[0], 0);
+  posix_spawn_file_actions_adddup2(&actions, out[1], 1);
+  posix_spawn_file_actions_adddup2(&actions, err[1], 2);
+  std::vector<std::string> environment;
+  for (char** e = environ; *e; ++e) environment.emplace_back(*e);
+  for (auto& e : env) environment.push_back(std::move(e));
+  std::vector<char*> args, envp;
+  for (auto& a : argv) args.push_back(a.data());
+  args.push_back(nullptr);
+  for (auto& e : environment) envp.push_back(e.data());
+  envp.push_back(nullptr);
+  const int rc = posix_spawn(&pid_, args[0], &actions, nullptr, args.data(), envp.data());
+  posix_spawn_file_actions_destroy(&actions);
+  close(in[0]);
+  close(out[1]);
+  close(err[1]);
+  in_fd_ = in[1];
+  out_fd_ = out[0];
+  err_fd_ = err[0];
+  if (rc != 0) throw std::runtime_error("cannot start " + argv[0] + ": " + std::strerror(rc));
+}
+
+Subprocess::~Subprocess() {
+  if (!status_ && pid_ > 0) {
+    ::kill(pid_, SIGKILL);
+    int st = 0;
+    waitpid(pid_, &st, 0);
+  }
+  for (int fd : {in_fd_, out_fd_, err_fd_}) {
+    if (fd >= 0) close(fd);
+  }
+}
+
+void Subprocess::write_stdin_and_close(const std::string& data) {
+  std::size_t at = 0;
+  while (at < data.size()) {
+    const ssize_t n = ::write(in_fd_, data.data() + at, data.size() - at);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) break;  // child closed its stdin
+    at += static_cast<std::size_t>(n);
+  }
+  close(in_fd_);
+  in_fd_ = -1;
+}
+
+void Subprocess::drain(int timeout_ms) {
+  pollfd fds[2] = {{out_fd_, POLLIN, 0}, {err_fd_, POLLIN, 0}};
+  if (poll(fds, 2, timeout_ms) <= 0) return;
+  char buf[65536];
+  for (int i = 0; i < 2; ++i) {
+    if (fds[i].fd < 0 || !(fds[i].revents & (POLLIN | POLLHUP))) continue;
+    const ssize_t n = ::read(fds[i].fd, buf, sizeof buf);
+    if (n > 0) (i == 0 ? out_ : err_).append(buf, static_cast<std::size_t>(n));
+    if (n == 0) {
+      close(fds[i].fd);
+      (i == 0 ? out_fd_ : err_fd_) = -1;
+    }
+  }
+}
+
+std::optional<std::string> Subprocess::wait_for_stderr(const std::string& needle,
+                                                       std::chrono::milliseconds timeout) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (err_.find(needle) == std::string::npos) {
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+        deadline - std::chrono::steady_clock::now());
+    if (left.count() <= 0 || (out_fd_ < 0 && err_fd_ < 0)) return std::nullopt;
+    if (err_fd_ < 0 && out_fd_ >= 0) {
+      drain(static_cast<int>(left.count()));
+      continue;
+    }
+    drain(static_cast<int>(std::min<long>(left.count(), 50)));
+  }
+  return err_;
+}
+
+void Subprocess::signal(int sig) {
+  if (!status_) ::kill(pid_, sig);
+}
+
+int Subprocess::wait(std::chrono::milliseconds timeout) {
+  if (in_fd_ >= 0) {
+    close(in_fd_);
+    in_fd_ = -1;
+  }
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (!status_) {
+    int st = 0;
+    const pid_t r = waitpid(pid_, &st, WNOHANG);
+    if (r == pid_) {
+      status_ = st;
+      break;
+    }
+    if (std::chrono::steady_clock::now() >= deadline) {
+      ::kill(pid_, SIGKILL);
+      waitpid(pid_, &st, 0);
+      status_ = st;
+      break;
+    }
+    drain(10);
+  }
+  while (out_fd_ >= 0 || err_fd_ >= 0) {
+    const std::size_t before = out_.size() + err_.size();
+    drain(100);
+    if (out_.size() + err_.size() == before) break;
+  }
+  return WIFEXITED(*status_) ? WEXITSTATUS(*status_) : 128 + WTERMSIG(*status_);
+}
+
+}  // namespace faaslab

@@ -1,0 +1,55 @@
+// A child process with its stdin, stdout and stderr as pipes: started without a shell from an
+// argv and extra environment, waited for with a deadline, killed (SIGKILL) by the destructor if
+// still running, so an early return never leaves a process behind. The one place faaslab
+// spawns processes (posix_spawn).
+//
+// Not thread-safe: one thread drives a Subprocess.
+#pragma once
+
+#include <sys/types.h>
+
+#include <chrono>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace faaslab {
+
+class Subprocess {
+ public:
+  // Starts argv[0] (a path) with the current environment plus `env` ("KEY=value" entries).
+  // Throws std::runtime_error if it cannot be started.
+  Subprocess(std::vector<std::string> argv, std::vector<std::string> env = {});
+  ~Subprocess();
+  Subprocess(const Subprocess&) = delete;
+  Subprocess& operator=(const Subprocess&) = delete;
+
+  pid_t pid() const { return pid_; }
+
+  // Writes all of `data` to the child's stdin, then closes it.
+  void write_stdin_and_close(const std::string& data);
+
+  // Reads stderr until `needle` appears or the deadline passes; returns everything read so far
+  // if found, nullopt otherwise.
+  std::optional<std::string> wait_for_stderr(const std::string& needle,
+                                             std::chrono::milliseconds timeout);
+
+  void signal(int sig);
+
+  // Waits for exit, collecting the remaining stdout and stderr; kills with SIGKILL at the
+  // deadline. Returns the exit code, or 128 + signal number if killed by a signal.
+  int wait(std::chrono::milliseconds timeout);
+
+  const std::string& out() const { return out_; }
+  const std::string& err() const { return err_; }
+
+ private:
+  void drain(int timeout_ms);
+
+  pid_t pid_ = -1;
+  int in_fd_ = -1, out_fd_ = -1, err_fd_ = -1;
+  std::string out_, err_;
+  std::optional<int> status_;
+};
+
+}  // namespace faaslab

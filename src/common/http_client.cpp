@@ -39,6 +39,9 @@ struct HttpClient::Impl {
   Status connect(std::chrono::steady_clock::time_point deadline) {
     stream.emplace(ioc);
     buffer.clear();
+    // Beast reads at most the buffer's free capacity per call; at the default 512 bytes a
+    // megabyte response takes 2000 reads.
+    buffer.reserve(256 * 1024);
     beast::error_code ec;
     tcp::resolver resolver(ioc);
     const auto endpoints = resolver.resolve(host, std::to_string(port), ec);

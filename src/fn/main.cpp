@@ -7,6 +7,7 @@
 
 #include "common/env.h"
 #include "common/logging.h"
+#include "common/malloc_tuning.h"
 #include "fn/app.h"
 #include "fn/fn_config.h"
 
@@ -42,6 +43,7 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(0, 65535));
   app.set_version_flag("--version", std::string("faaslab-fn ") + FAASLAB_VERSION);
   CLI11_PARSE(app, argc, argv);
+  faaslab::keep_large_buffers_in_heap();
   std::ios::sync_with_stdio(false);
 
   const auto env = faaslab::current_environment();

@@ -1,6 +1,7 @@
-// faaslab-fn's HTTP server (Boost.Beast): one I/O thread accepts connections and reads and
-// writes messages; a pool of `workers` threads runs the handler, so at most `workers` frames are
-// processed at once while health checks are still answered at once.
+// faaslab-fn's HTTP server (Boost.Beast): `workers` threads share one io_context; each reads
+// requests, runs the handler inline and writes the response, so at most `workers` frames are
+// processed at once and a request is never handed between threads. Health checks are answered
+// by any thread not busy with a frame.
 //
 // Routes: GET /_/health (200 once a handler is set, 503 before and while draining); anything
 // else goes to the handler. Limits are checked before work is done: a Content-Length over

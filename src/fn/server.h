@@ -1,19 +1,19 @@
-// faaslab-fn's HTTP server (Boost.Beast): `workers` threads share one io_context; each reads
-// requests, runs the handler inline and writes the response, so at most `workers` frames are
+// faaslab-fn's HTTP front: the shared HttpServer (common/http_server.h) with `workers` threads,
+// each running the handler inline on the request it read, so at most `workers` frames are
 // processed at once and a request is never handed between threads. Health checks are answered
 // by any thread not busy with a frame.
 //
 // Routes: GET /_/health (200 once a handler is set, 503 before and while draining); anything
-// else goes to the handler. Limits are checked before work is done: a Content-Length over
-// max_body_bytes is refused with 413 before the body is read. Every response carries
-// X-Duration-Seconds (header received -> response ready).
+// else goes to the handler. A request that arrives before the handler is set waits for it (up
+// to read_timeout, then 503), so the first request to a cold function is answered. Every
+// response carries X-Duration-Seconds (header received -> response ready) and the timing
+// headers X-Faces, X-ML-Seconds, X-Handler-Seconds (zero where no frame was processed).
 //
-// Lifetime: start() binds and starts the threads; set_handler() makes the server ready;
+// Lifetime: start() listens and starts the threads; set_handler() makes the server ready;
 // shutdown() stops accepting, waits for in-flight requests, then stops. The handler and
 // anything it references must outlive shutdown(). Methods are thread-safe.
 #pragma once
 
-#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -28,6 +28,7 @@ namespace faaslab::fn {
 struct ServerOptions {
   std::string bind = "127.0.0.1";
   std::uint16_t port = 8080;  // 0 = any free port (see port())
+  int listen_fd = -1;         // inherited listening socket (LISTEN_FDS), instead of bind/port
   int workers = 1;
   std::uint64_t max_body_bytes = 32ull << 20;
   Micros read_timeout = std::chrono::seconds(10);
@@ -55,7 +56,7 @@ class FunctionServer {
   int shutdown(Micros grace);
 
   std::uint64_t requests_served() const;
-  // Requests read and not yet fully answered (queued, being processed or being written).
+  // Requests read and not yet fully answered (being processed or being written).
   int in_flight() const;
 
   struct Impl;  // implementation detail (server.cpp)

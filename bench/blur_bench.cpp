@@ -1,7 +1,7 @@
 // Per-stage cost of the face-blur pipeline on one 1308x888 frame, on one core (OpenCV's thread
 // pool off) unless --threads=N is given.
 //
-//   build/bench/blur_bench [--threads=N] [--benchmark_repetitions=5 ...]
+//   build/bin/blur_bench [--threads=N] [--benchmark_repetitions=5 ...]
 #include <benchmark/benchmark.h>
 
 #include <cstring>

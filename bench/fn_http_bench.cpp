@@ -1,6 +1,6 @@
 // faaslab-fn's HTTP layer and process start, measured against the pipeline called in process.
 //
-//   build/bench/fn_http_bench [--requests=N] [--seconds=S] [--cold=N]
+//   build/bin/fn_http_bench [--requests=N] [--seconds=S] [--cold=N]
 //
 // 1. Overhead: latency of FunctionHandler::handle() called directly, one request at a time,
 //    against a keep-alive HTTP round trip on 127.0.0.1 to a FunctionServer in this process that
@@ -153,7 +153,7 @@ std::uint16_t free_port() {
 }
 
 void cold_start(int runs) {
-  const std::string binary = std::string(FAASLAB_BINARY_DIR) + "/src/fn/faaslab-fn";
+  const std::string binary = std::string(FAASLAB_BINARY_DIR) + "/bin/faaslab-fn";
   const HttpRequest request{"POST", "/", {{"Content-Type", "image/jpeg"}}, jpeg_frame()};
   std::vector<double> http_ms, stdin_ms;
   for (int i = 0; i < runs; ++i) {

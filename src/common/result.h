@@ -38,10 +38,14 @@ class Result {
   T&& operator*() && { return std::move(*this).value(); }
   T* operator->() { return &value(); }
   const T* operator->() const { return &value(); }
-  const std::string& error() const { return std::get<1>(v_).message; }
-  Errc error_code() const { return std::get<1>(v_).code; }
-  // The error itself, to pass on unchanged (kind included).
-  const Error& error_value() const { return std::get<1>(v_); }
+  // The error; only meaningful when !ok() (an empty Error otherwise).
+  const Error& error_value() const {
+    static const Error kNone{};
+    const Error* e = std::get_if<1>(&v_);
+    return e ? *e : kNone;
+  }
+  const std::string& error() const { return error_value().message; }
+  Errc error_code() const { return error_value().code; }
 
  private:
   std::variant<T, Error> v_;

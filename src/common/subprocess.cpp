@@ -1,9 +1,10 @@
 #include "common/subprocess.h"
 
+#include "common/spawn.h"
+
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
-#include <spawn.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -16,33 +17,19 @@ extern char** environ;  // NOLINT
 namespace faaslab {
 
 Subprocess::Subprocess(std::vector<std::string> argv, std::vector<std::string> env) {
-  // A child that exits before reading all its input must not kill the test with SIGPIPE.
+  // A child that exits before reading all its input must not kill the caller with SIGPIPE.
   ::signal(SIGPIPE, SIG_IGN);
-  int in[2], out[2], err[2];
-  if (pipe2(in, O_CLOEXEC) || pipe2(out, O_CLOEXEC) || pipe2(err, O_CLOEXEC))
-    throw std::runtime_error("pipe failed");
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_adddup2(&actions, in[0], 0);
-  posix_spawn_file_actions_adddup2(&actions, out[1], 1);
-  posix_spawn_file_actions_adddup2(&actions, err[1], 2);
-  std::vector<std::string> environment;
-  for (char** e = environ; *e; ++e) environment.emplace_back(*e);
-  for (auto& e : env) environment.push_back(std::move(e));
-  std::vector<char*> args, envp;
-  for (auto& a : argv) args.push_back(a.data());
-  args.push_back(nullptr);
-  for (auto& e : environment) envp.push_back(e.data());
-  envp.push_back(nullptr);
-  const int rc = posix_spawn(&pid_, args[0], &actions, nullptr, args.data(), envp.data());
-  posix_spawn_file_actions_destroy(&actions);
-  close(in[0]);
-  close(out[1]);
-  close(err[1]);
-  in_fd_ = in[1];
-  out_fd_ = out[0];
-  err_fd_ = err[0];
-  if (rc != 0) throw std::runtime_error("cannot start " + argv[0] + ": " + std::strerror(rc));
+  SpawnOptions options;
+  options.argv = std::move(argv);
+  for (char** e = environ; *e; ++e) options.env.emplace_back(*e);
+  for (auto& e : env) options.env.push_back(std::move(e));
+  options.new_process_group = false;
+  auto spawned = spawn_process(options);
+  if (!spawned) throw std::runtime_error(spawned.error());
+  pid_ = spawned->pid;
+  in_fd_ = spawned->stdin_fd;
+  out_fd_ = spawned->stdout_fd;
+  err_fd_ = spawned->stderr_fd;
 }
 
 Subprocess::~Subprocess() {

@@ -10,7 +10,7 @@
 #include "common/clock.h"
 #include "common/env.h"
 #include "fn/handler.h"
-#include "fn/lock_file.h"
+#include "common/lock_file.h"
 #include "fn/server.h"
 
 namespace faaslab::fn {

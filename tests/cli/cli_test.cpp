@@ -15,7 +15,7 @@ using namespace std::chrono_literals;
 using faaslab::Subprocess;
 
 std::string faaslab_bin() {
-  return testing::binary("src/cli/faaslab");
+  return testing::binary("bin/faaslab");
 }
 
 fs::path temp_file(const std::string& name) {
@@ -56,7 +56,7 @@ TEST(Cli, BlurVideoInProcess) {
 }
 
 TEST(Cli, BlurVideoThroughAFunctionUrl) {
-  Subprocess fn({testing::binary("src/fn/faaslab-fn")}, {"port=0", "suppress_lock=true"});
+  Subprocess fn({testing::binary("bin/faaslab-fn")}, {"port=0", "suppress_lock=true"});
   const auto log = fn.wait_for_stderr("ready on", 20s);
   ASSERT_TRUE(log) << fn.err();
   const auto port = testing::ready_port(*log);

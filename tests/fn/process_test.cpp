@@ -24,7 +24,7 @@ using faaslab::Subprocess;
 using testing_support::astronaut_as;
 
 std::string fn_binary() {
-  return testing::binary("src/fn/faaslab-fn");
+  return testing::binary("bin/faaslab-fn");
 }
 
 // A private TMPDIR per test, so lock files of concurrent tests never meet.

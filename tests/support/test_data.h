@@ -23,7 +23,7 @@ inline std::filesystem::path video_path() {
   return testdata_dir() / "face-1308x888.mp4";
 }
 
-// Path of a binary built by this project, e.g. binary("src/fn/faaslab-fn").
+// Path of a binary built by this project, e.g. binary("bin/faaslab-fn").
 inline std::string binary(const std::string& relative) {
   return std::string(FAASLAB_BINARY_DIR) + "/" + relative;
 }

@@ -6,7 +6,7 @@
 
 #include "common/result.h"
 
-namespace faaslab::fn {
+namespace faaslab {
 
 class LockFile {
  public:
@@ -25,4 +25,4 @@ class LockFile {
   bool created_ = false;
 };
 
-}  // namespace faaslab::fn
+}  // namespace faaslab

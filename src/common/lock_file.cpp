@@ -1,11 +1,11 @@
-#include "fn/lock_file.h"
+#include "common/lock_file.h"
 
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
 #include <fstream>
 
-namespace faaslab::fn {
+namespace faaslab {
 
 Status LockFile::create() {
   std::ofstream out(path_, std::ios::trunc);
@@ -23,4 +23,4 @@ void LockFile::remove() {
   }
 }
 
-}  // namespace faaslab::fn
+}  // namespace faaslab

@@ -3,11 +3,15 @@
 
 #include <CLI/CLI.hpp>
 
+#include <functional>
+
 namespace faaslab::cli {
 
 // Runs a subcommand after parsing; returns the process exit code.
 using CommandRunner = std::function<int()>;
 
 void add_blur_video_command(CLI::App& app, CommandRunner& run);
+void add_up_command(CLI::App& app, CommandRunner& run);
+void add_watchdog_command(CLI::App& app, CommandRunner& run);
 
 }  // namespace faaslab::cli

@@ -294,19 +294,24 @@ asio::io_context& HttpServer::io_context() {
   return impl_->ioc;
 }
 
-int HttpServer::shutdown(Micros grace) {
-  if (impl_->threads.empty()) return 0;
-  impl_->draining = true;
+void HttpServer::stop_accepting() {
+  if (impl_->draining.exchange(true)) return;
   asio::post(impl_->ioc, [impl = impl_.get()] {
     beast::error_code ec;
     impl->acceptor.close(ec);
   });
-  int left = 0;
-  {
-    std::unique_lock lock(impl_->mu);
-    impl_->idle.wait_for(lock, grace, [&] { return impl_->in_flight == 0; });
-    left = impl_->in_flight;
-  }
+}
+
+bool HttpServer::wait_idle(Micros grace) {
+  std::unique_lock lock(impl_->mu);
+  return impl_->idle.wait_for(lock, grace, [&] { return impl_->in_flight == 0; });
+}
+
+int HttpServer::shutdown(Micros grace) {
+  if (impl_->threads.empty()) return 0;
+  stop_accepting();
+  wait_idle(grace);
+  const int left = in_flight();
   impl_->work.reset();
   impl_->ioc.stop();
   for (auto& t : impl_->threads) {

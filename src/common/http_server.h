@@ -82,6 +82,10 @@ class HttpServer {
   // Stops accepting, waits up to `grace` for requests in flight, then closes every connection
   // and joins the threads. Returns the number of requests still in flight. Idempotent.
   int shutdown(Micros grace);
+  // The first two steps of shutdown() on their own, for servers with more to stop in between
+  // (the gateway stops its replicas while the io_context still runs).
+  void stop_accepting();
+  bool wait_idle(Micros grace);
   bool draining() const;
 
   int in_flight() const;

@@ -1,0 +1,31 @@
+// The gateway's basic auth, as OpenFaaS's: credentials in two files, basic-auth-user and
+// basic-auth-password, in a secrets directory (OpenFaaS mounts them at
+// /var/openfaas/secrets). faaslab reads them from $basic_auth_user / $basic_auth_password
+// first, then from the directory; with neither, it generates a random password into the
+// directory (mode 0600, user "admin") and says so once.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include "common/env.h"
+#include "common/result.h"
+
+namespace faaslab::runtime {
+
+struct Credentials {
+  std::string user;
+  std::string password;
+  bool generated = false;  // created just now
+  std::string source;      // where they came from, for the log
+};
+
+Result<Credentials> load_or_create_credentials(const std::string& secrets_dir, const Env& env);
+
+// Checks an Authorization header ("Basic base64(user:password)") in constant time.
+bool check_basic_auth(std::string_view authorization, const Credentials& credentials);
+
+// The default secrets directory: $XDG_CONFIG_HOME/faaslab, else ~/.config/faaslab.
+std::string default_secrets_dir();
+
+}  // namespace faaslab::runtime

@@ -1,0 +1,72 @@
+// An asynchronous HTTP/1.1 client for one upstream (host:port) with a pool of keep-alive
+// connections: what the http-mode watchdog uses to reach its function, and the gateway to
+// reach a replica. Requests are sent whole and responses read whole (bodies are frames of a few
+// MB at most).
+//
+// Thread-safe. Callbacks run on the connection's strand of the io_context given. Lifetime: a
+// shared_ptr; connections in flight keep it alive. Idle connections older than
+// kMaxIdleAge are dropped rather than reused, staying under the servers' idle timeouts.
+#pragma once
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "common/http_server.h"
+#include "common/result.h"
+#include "common/units.h"
+
+namespace faaslab::runtime {
+
+class Upstream : public std::enable_shared_from_this<Upstream> {
+ public:
+  // Resolves host once, now. Errors if it cannot be resolved.
+  static Result<std::shared_ptr<Upstream>> create(boost::asio::io_context& ioc, std::string host, std::uint16_t port);
+
+  // Errors: Errc::kTimeout (no whole response within `timeout`), Errc::kUnavailable (refused,
+  // reset, closed before answering, malformed response). A reused connection that fails before
+  // any response byte is retried once on a new one (the upstream had closed it while idle).
+  using Callback = std::function<void(Result<HttpServerResponse>)>;
+  void send(HttpServerRequest request, Micros timeout, Callback done);
+
+  // Closes pooled idle connections (the upstream is going away).
+  void close_idle();
+
+  const std::string& host() const { return host_; }
+  std::uint16_t port() const { return port_; }
+  const boost::asio::ip::tcp::endpoint& endpoint() const { return endpoint_; }
+
+  struct Connection;
+
+ private:
+  Upstream(boost::asio::io_context& ioc, std::string host, std::uint16_t port)
+      : ioc_(ioc), host_(std::move(host)), port_(port) {}
+  void attempt(std::shared_ptr<Connection> conn, bool reused, std::shared_ptr<HttpServerRequest> request,
+               SteadyClock::time_point deadline, Micros timeout, Callback done);
+  std::shared_ptr<Connection> take_idle();
+
+ public:
+  void give_back(std::shared_ptr<Connection> conn);  // implementation detail
+
+ private:
+
+  boost::asio::io_context& ioc_;
+  const std::string host_;
+  const std::uint16_t port_;
+  boost::asio::ip::tcp::endpoint endpoint_;
+  std::mutex mu_;
+  std::vector<std::shared_ptr<Connection>> idle_;  // guarded by mu_
+};
+
+// Removes hop-by-hop headers (Connection, Keep-Alive, Proxy-*, TE, Trailer, Upgrade) before a
+// message is forwarded, as RFC 7230 section 6.1 requires of proxies.
+template <class Fields>
+void strip_hop_by_hop(Fields& fields);
+
+}  // namespace faaslab::runtime

@@ -1,0 +1,215 @@
+#include "runtime/watchdog.h"
+
+#include <signal.h>
+#include <spdlog/spdlog.h>
+
+#include <atomic>
+#include <condition_variable>
+#include <cstdio>
+#include <mutex>
+#include <thread>
+
+#include "common/env.h"
+#include "common/lock_file.h"
+#include "runtime/resource_limits.h"
+
+namespace faaslab::runtime {
+
+namespace http = boost::beast::http;
+
+namespace {
+
+std::string seconds_text(double s) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.6f", s);
+  return buf;
+}
+
+HttpServerResponse text_response(http::status status, const std::string& body, unsigned version) {
+  HttpServerResponse res(status, version);
+  res.set(http::field::content_type, "text/plain; charset=utf-8");
+  res.body() = body;
+  return res;
+}
+
+}  // namespace
+
+struct Watchdog::Impl {
+  explicit Impl(WatchdogConfig c) : config(std::move(c)), lock(temp_dir() + "/.lock") {}
+
+  WatchdogConfig config;
+  std::unique_ptr<HttpServer> http;
+  std::unique_ptr<Runner> runner;
+  LockFile lock;
+  LimitsReport limits;
+
+  std::atomic<bool> ready{false};
+  std::atomic<bool> stopping{false};  // SIGTERM received: health 503
+  std::atomic<int> inflight{0};
+  std::mutex mu;
+  std::condition_variable state_changed;
+  std::string fatal;  // guarded by mu: why the watchdog must exit (function process died)
+
+  bool wait_ready(Micros timeout) {
+    if (ready) return true;
+    std::unique_lock l(mu);
+    return state_changed.wait_for(l, timeout, [&] { return ready.load() || !fatal.empty(); }) && ready;
+  }
+
+  void handle(IncomingRequest&& in, const Responder& respond) {
+    const auto& req = in.message;
+    const auto target = req.target();
+    const auto path = target.substr(0, target.find('?'));
+    const bool probe = req.method() == http::verb::get || req.method() == http::verb::head;
+    if (probe && path == "/_/health") {
+      if (ready && !stopping) return respond(text_response(http::status::ok, "OK", req.version()));
+      return respond(text_response(http::status::service_unavailable, stopping ? "shutting down" : "not ready",
+                                   req.version()));
+    }
+    if (probe && path == "/_/ready") {
+      if (!ready || stopping) {
+        return respond(text_response(http::status::service_unavailable, "not ready", req.version()));
+      }
+      if (config.max_inflight > 0 && inflight.load() >= config.max_inflight) {
+        return respond(text_response(http::status::too_many_requests, "saturated", req.version()));
+      }
+      return respond(text_response(http::status::ok, "OK", req.version()));
+    }
+    // The concurrency limiter, as of-watchdog's: over max_inflight -> 429 at once.
+    if (config.max_inflight > 0 && inflight.fetch_add(1) >= config.max_inflight) {
+      inflight.fetch_sub(1);
+      auto res = text_response(http::status::too_many_requests, "Concurrent request limit exceeded. Max concurrent requests: " +
+                                                                     std::to_string(config.max_inflight) + "\n",
+                               req.version());
+      res.set("X-OpenFaaS-Internal", "faaslab-watchdog");
+      return respond(std::move(res));
+    }
+    if (config.max_inflight <= 0) inflight.fetch_add(1);
+    auto done = [this, respond](HttpServerResponse res) {
+      inflight.fetch_sub(1);
+      respond(std::move(res));
+    };
+    if (!wait_ready(config.read_timeout)) {
+      return done(text_response(http::status::service_unavailable, "function not ready", req.version()));
+    }
+    runner->handle(std::move(in), std::move(done));
+  }
+
+  void set_fatal(std::string why) {
+    {
+      std::lock_guard l(mu);
+      if (fatal.empty()) fatal = std::move(why);
+    }
+    ready = false;
+    state_changed.notify_all();
+  }
+};
+
+Watchdog::Watchdog(WatchdogConfig config) : impl_(std::make_unique<Impl>(std::move(config))) {}
+
+Watchdog::~Watchdog() {
+  if (impl_->runner) impl_->runner->stop();
+  if (impl_->http) impl_->http->shutdown(Micros(0));
+  impl_->runner.reset();
+  release_limits(impl_->limits);
+}
+
+Status Watchdog::start() {
+  auto& c = impl_->config;
+  // Shutdown signals are taken by run_until_signal(); block them before any thread exists.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGTERM);
+  sigaddset(&signals, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  ::signal(SIGPIPE, SIG_IGN);
+
+  impl_->limits = apply_limits(c.cpus, c.cpu_list, c.memory_bytes);
+  for (const auto& e : impl_->limits.enforced) spdlog::info("limit enforced: {}", e);
+  for (const auto& e : impl_->limits.not_enforced) spdlog::warn("limit NOT enforced: {}", e);
+
+  HttpServerOptions o;
+  o.bind = c.bind;
+  o.port = c.port;
+  o.listen_fd = c.listen_fd;
+  o.threads = c.threads > 0 ? c.threads : available_cores();
+  o.max_body_bytes = c.max_body_bytes;
+  o.read_timeout = c.read_timeout;
+  o.write_timeout = c.write_timeout;
+  o.decorate = [](HttpServerResponse& res, const IncomingRequest& req) {
+    res.set("X-Duration-Seconds", seconds_text(std::chrono::duration<double>(SteadyClock::now() - req.received).count()));
+  };
+  impl_->http = std::make_unique<HttpServer>(
+      std::move(o), [impl = impl_.get()](IncomingRequest&& r, Responder respond) { impl->handle(std::move(r), respond); });
+  auto& ioc = impl_->http->io_context();
+  if (c.mode == WatchdogMode::kClassic) {
+    impl_->runner = make_classic_runner(ioc, c);
+  } else {
+    impl_->runner = make_http_runner(ioc, c, [impl = impl_.get()](std::string why) { impl->set_fatal(std::move(why)); });
+  }
+  if (auto st = impl_->http->start(); !st) return st;
+  impl_->runner->start([impl = impl_.get()](Status st) {
+    if (!st) {
+      spdlog::error("function did not start: {}", st.error());
+      impl->set_fatal(st.error());
+      return;
+    }
+    {
+      std::lock_guard l(impl->mu);
+      impl->ready = true;
+    }
+    impl->state_changed.notify_all();
+    if (!impl->config.suppress_lock) {
+      if (auto lock = impl->lock.create(); !lock) spdlog::warn("{}", lock.error());
+    }
+    spdlog::info("watchdog ready on 127.0.0.1:{} (mode {}, fprocess \"{}\")", impl->http->port(),
+                 watchdog_mode_name(impl->config.mode), impl->config.fprocess_text);
+  });
+  return Ok{};
+}
+
+std::uint16_t Watchdog::port() const { return impl_->http ? impl_->http->port() : 0; }
+
+bool Watchdog::ready() const { return impl_->ready && !impl_->stopping; }
+
+int Watchdog::run_until_signal() {
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGTERM);
+  sigaddset(&signals, SIGINT);
+  const timespec poll{0, 100'000'000};
+  for (;;) {
+    const int sig = sigtimedwait(&signals, nullptr, &poll);
+    if (sig == SIGTERM || sig == SIGINT) {
+      spdlog::info("received {}; shutting down", sig == SIGTERM ? "SIGTERM" : "SIGINT");
+      shutdown();
+      return 0;
+    }
+    std::string fatal;
+    {
+      std::lock_guard l(impl_->mu);
+      fatal = impl_->fatal;
+    }
+    if (!fatal.empty()) {
+      spdlog::error("exiting: {}", fatal);
+      impl_->lock.remove();
+      impl_->runner->stop();
+      impl_->http->shutdown(Micros(0));
+      return 1;
+    }
+  }
+}
+
+void Watchdog::shutdown() {
+  auto& c = impl_->config;
+  impl_->stopping = true;
+  impl_->lock.remove();
+  // Keep serving while an orchestrator notices the failing health check (of-watchdog).
+  if (c.healthcheck_interval.count() > 0) std::this_thread::sleep_for(c.healthcheck_interval);
+  const int left = impl_->http->shutdown(c.write_timeout);
+  if (left > 0) spdlog::warn("{} requests still in flight after the drain", left);
+  impl_->runner->stop();
+  spdlog::info("served {} requests", impl_->http->served());
+}
+
+}  // namespace faaslab::runtime

@@ -1,0 +1,167 @@
+// HTTP mode, as of-watchdog's: the function process is started once and kept warm; requests
+// are proxied to upstream_url over keep-alive connections. The watchdog reports ready only
+// once the upstream accepts connections, so no request meets "connection refused". The
+// process's `port` variable is set to upstream_url's port, so a function that reads `port`
+// (faaslab-fn does) listens where it is proxied to. Its stdout and stderr go to the log. If it
+// exits, the watchdog exits too (of-watchdog's behaviour), for its supervisor to restart.
+//
+// Outcomes: the upstream's response as it is; exec_timeout passed -> 504; upstream refused,
+// reset or closed -> 502.
+#include <spdlog/spdlog.h>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/steady_timer.hpp>
+
+#include "common/env.h"
+#include "runtime/async_process.h"
+#include "runtime/command_line.h"
+#include "runtime/upstream.h"
+#include "runtime/watchdog.h"
+
+namespace faaslab::runtime {
+namespace {
+
+namespace http = boost::beast::http;
+namespace asio = boost::asio;
+using tcp = asio::ip::tcp;
+
+constexpr auto kProbeInterval = std::chrono::milliseconds(5);
+
+// Splits a stream of output into lines for the log.
+class LineLogger {
+ public:
+  explicit LineLogger(std::string prefix) : prefix_(std::move(prefix)) {}
+  void feed(std::string_view data) {
+    buffer_.append(data);
+    std::size_t nl;
+    while ((nl = buffer_.find('\n')) != std::string::npos) {
+      spdlog::info("{}{}", prefix_, buffer_.substr(0, nl));
+      buffer_.erase(0, nl + 1);
+    }
+    if (buffer_.size() > 64 * 1024) flush();
+  }
+  void flush() {
+    if (!buffer_.empty()) spdlog::info("{}{}", prefix_, buffer_);
+    buffer_.clear();
+  }
+
+ private:
+  std::string prefix_;
+  std::string buffer_;
+};
+
+class HttpRunner : public Runner {
+ public:
+  HttpRunner(asio::io_context& ioc, const WatchdogConfig& config, std::function<void(std::string)> on_exit)
+      : ioc_(ioc), config_(config), on_exit_(std::move(on_exit)) {}
+
+  void start(std::function<void(Status)> ready) override {
+    auto upstream = Upstream::create(ioc_, config_.upstream.host, config_.upstream.port);
+    if (!upstream) return ready(upstream.error_value());
+    upstream_ = *upstream;
+    SpawnOptions options;
+    options.argv = config_.fprocess;
+    options.argv[0] = resolve_executable(options.argv[0]);
+    options.env = current_environment();
+    options.env.push_back("port=" + std::to_string(config_.upstream.port));
+    options.pipe_stdin = false;
+    auto process = AsyncProcess::spawn(ioc_, options);
+    if (!process) return ready(process.error_value());
+    process_ = *process;
+    auto out = std::make_shared<LineLogger>("fprocess: ");
+    auto err = std::make_shared<LineLogger>("fprocess: ");
+    process_->read_stdout([out](std::string_view d) { out->feed(d); }, [out] { out->flush(); });
+    process_->read_stderr([err](std::string_view d) { err->feed(d); }, [err] { err->flush(); });
+    auto state = std::make_shared<ReadyState>();
+    state->ready = std::move(ready);
+    process_->wait_exit([this, state](ProcessExit e) {
+      const std::string why = "function process exited (" + e.describe() + ")";
+      if (state->ready) {
+        auto cb = std::move(state->ready);
+        state->ready = nullptr;
+        return cb(make_error(why + " before accepting connections", Errc::kUnavailable));
+      }
+      if (!stopping_ && on_exit_) on_exit_(why);
+    });
+    probe(state);
+  }
+
+  void handle(IncomingRequest&& in, std::function<void(HttpServerResponse)> respond) override {
+    const unsigned version = in.message.version();
+    const Micros timeout = config_.exec_timeout.count() > 0 ? config_.exec_timeout : std::chrono::hours(24);
+    upstream_->send(std::move(in.message), timeout, [version, respond = std::move(respond)](Result<HttpServerResponse> r) {
+      if (r) {
+        r->version(version);
+        return respond(std::move(*r));
+      }
+      const auto status = r.error_code() == Errc::kTimeout ? 504 : 502;
+      if (status == 502) spdlog::warn("{}", r.error());
+      auto res = json_error_response(status, r.error(), version);
+      respond(std::move(res));
+    });
+  }
+
+  void stop() override {
+    stopping_ = true;
+    if (upstream_) upstream_->close_idle();
+    if (process_) process_->kill(SIGTERM);
+  }
+
+ private:
+  struct ReadyState {
+    std::function<void(Status)> ready;
+    std::optional<asio::steady_timer> timer;
+    std::shared_ptr<tcp::socket> socket;
+  };
+
+  // Tries a TCP connection to the upstream every few milliseconds until one is accepted.
+  void probe(std::shared_ptr<ReadyState> state) {
+    if (!state->ready) return;
+    state->socket = std::make_shared<tcp::socket>(process_->executor());
+    state->socket->async_connect(upstream_->endpoint(),
+                                 [this, state](boost::system::error_code ec) {
+                                   if (!state->ready) return;
+                                   if (!ec) {
+                                     boost::system::error_code ignored;
+                                     state->socket->close(ignored);
+                                     if (config_.ready_path.empty()) return become_ready(state);
+                                     return probe_ready_path(state);
+                                   }
+                                   state->timer.emplace(process_->executor(), kProbeInterval);
+                                   state->timer->async_wait([this, state](boost::system::error_code) { probe(state); });
+                                 });
+  }
+
+  void become_ready(const std::shared_ptr<ReadyState>& state) {
+    if (!state->ready) return;
+    auto cb = std::move(state->ready);
+    state->ready = nullptr;
+    cb(Ok{});
+  }
+
+  // of-watchdog's ready_path: the upstream accepts connections; now wait for a 2xx there.
+  void probe_ready_path(std::shared_ptr<ReadyState> state) {
+    HttpServerRequest req(http::verb::get, config_.ready_path, 11);
+    upstream_->send(std::move(req), std::chrono::seconds(1), [this, state](Result<HttpServerResponse> r) {
+      if (!state->ready) return;
+      if (r && r->result_int() >= 200 && r->result_int() < 300) return become_ready(state);
+      state->timer.emplace(process_->executor(), kProbeInterval);
+      state->timer->async_wait([this, state](boost::system::error_code) { probe_ready_path(state); });
+    });
+  }
+
+  asio::io_context& ioc_;
+  const WatchdogConfig& config_;
+  std::function<void(std::string)> on_exit_;
+  std::shared_ptr<Upstream> upstream_;
+  std::shared_ptr<AsyncProcess> process_;
+  std::atomic<bool> stopping_{false};
+};
+
+}  // namespace
+
+std::unique_ptr<Runner> make_http_runner(asio::io_context& ioc, const WatchdogConfig& config,
+                                         std::function<void(std::string)> on_exit) {
+  return std::make_unique<HttpRunner>(ioc, config, std::move(on_exit));
+}
+
+}  // namespace faaslab::runtime

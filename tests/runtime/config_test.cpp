@@ -1,0 +1,283 @@
+// The runtime's pure parts: command lines, watchdog environment, stack files, OpenFaaS JSON,
+// scaling labels and the autoscaler's arithmetic, credentials, resource quantities.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "common/base64.h"
+#include "runtime/basic_auth.h"
+#include "runtime/command_line.h"
+#include "runtime/function_api.h"
+#include "runtime/resource_limits.h"
+#include "runtime/scaling.h"
+#include "runtime/stack.h"
+#include "runtime/watchdog_config.h"
+
+namespace faaslab::runtime {
+namespace {
+
+namespace fs = std::filesystem;
+using std::chrono::seconds;
+
+TEST(CommandLine, SplitsWithoutAShell) {
+  EXPECT_EQ(*split_command_line("faaslab-fn --stdin"), (std::vector<std::string>{"faaslab-fn", "--stdin"}));
+  EXPECT_EQ(*split_command_line("  python3   index.py "), (std::vector<std::string>{"python3", "index.py"}));
+  EXPECT_EQ(*split_command_line("sh -c 'echo a b | wc'"), (std::vector<std::string>{"sh", "-c", "echo a b | wc"}));
+  EXPECT_EQ(*split_command_line(R"(printf "%s \"q\"" x\ y)"), (std::vector<std::string>{"printf", "%s \"q\"", "x y"}));
+  EXPECT_EQ(*split_command_line("cat | wc"), (std::vector<std::string>{"cat", "|", "wc"}));  // no pipes
+  EXPECT_FALSE(split_command_line("echo 'unclosed").ok());
+  EXPECT_FALSE(split_command_line("   ").ok());
+}
+
+TEST(WatchdogConfig, DefaultsAndOpenFaaSVariables) {
+  auto c = parse_watchdog_config({"fprocess=cat"});
+  ASSERT_TRUE(c.ok()) << c.error();
+  EXPECT_EQ(c->mode, WatchdogMode::kClassic);
+  EXPECT_EQ(c->port, 8080);
+  EXPECT_EQ(c->exec_timeout, seconds(10));
+  EXPECT_EQ(c->healthcheck_interval, c->write_timeout);
+  EXPECT_TRUE(c->combine_output);
+  auto h = parse_watchdog_config({"function_process=faaslab-fn", "mode=http", "upstream_url=http://127.0.0.1:8082",
+                                  "exec_timeout=1m30s", "read_timeout=5", "write_timeout=25s", "max_inflight=4",
+                                  "combine_output=false", "suppress_lock=true", "content_type=image/png",
+                                  "healthcheck_interval=0", "port=9000", "ready_path=/_/health"});
+  ASSERT_TRUE(h.ok()) << h.error();
+  EXPECT_EQ(h->mode, WatchdogMode::kHttp);
+  EXPECT_EQ(h->upstream.port, 8082);
+  EXPECT_EQ(h->exec_timeout, seconds(90));
+  EXPECT_EQ(h->read_timeout, seconds(5));
+  EXPECT_EQ(h->healthcheck_interval, seconds(0));
+  EXPECT_EQ(h->max_inflight, 4);
+  EXPECT_FALSE(h->combine_output);
+  EXPECT_TRUE(h->suppress_lock);
+  EXPECT_EQ(h->content_type, "image/png");
+  EXPECT_EQ(h->ready_path, "/_/health");
+  EXPECT_EQ(parse_watchdog_config({"fprocess=cat", "mode=serializing"})->mode, WatchdogMode::kClassic);
+}
+
+TEST(WatchdogConfig, ErrorsNameTheVariable) {
+  const std::pair<std::vector<std::string>, const char*> bad[] = {
+      {{}, "fprocess"},
+      {{"fprocess=cat", "mode=streaming"}, "mode"},
+      {{"fprocess=cat", "mode=http"}, "upstream_url"},
+      {{"fprocess=cat", "mode=http", "upstream_url=https://x"}, "upstream_url"},
+      {{"fprocess=cat", "exec_timeout=soon"}, "exec_timeout"},
+      {{"fprocess=cat", "max_inflight=-1"}, "max_inflight"},
+      {{"fprocess=cat", "port=99999"}, "port"},
+      {{"fprocess=cat", "combine_output=maybe"}, "combine_output"},
+      {{"fprocess='unclosed"}, "fprocess"},
+      {{"fprocess=cat", "faaslab_cpus=lots"}, "faaslab_cpus"},
+  };
+  for (const auto& [env, name] : bad) {
+    auto c = parse_watchdog_config(env);
+    ASSERT_FALSE(c.ok()) << name;
+    EXPECT_EQ(c.error().rfind(name, 0), 0u) << c.error();
+  }
+}
+
+TEST(Stack, SubstitutesTheEnvironmentLikeEnvsubst) {
+  const Env env({"A=1", "EMPTY="});
+  EXPECT_EQ(*substitute_env("x${A}y$A-${B:-dflt}-${EMPTY:-e}-$$-$", env), "x1y1-dflt-e-$-$");
+  EXPECT_FALSE(substitute_env("${A", env).ok());
+}
+
+TEST(Stack, ParsesAnOpenFaaSStackFile) {
+  const fs::path dir = fs::temp_directory_path() / ("faaslab-stack-test-" + std::to_string(::getpid()));
+  fs::create_directories(dir);
+  std::ofstream(dir / "env.yml") << "environment:\n  from_file: yes\n  response_format: json\n";
+  const std::string text = R"(version: 1.0
+provider:
+  name: openfaas
+  gateway: ${GW:-http://127.0.0.1:8080}
+functions:
+  slblur:
+    lang: python3
+    handler: ./slblur
+    image: ${REGISTRY:-localhost:5000}/slblur:latest
+    fprocess: faaslab-fn --stdin
+    environment_file: [env.yml]
+    environment:
+      response_format: seed
+      exec_timeout: 25s
+    labels:
+      com.openfaas.scale.min: "1"
+    annotations:
+      topic: faces
+    limits:
+      memory: 256Mi
+      cpu: "1"
+    requests:
+      cpu: 500m
+    constraints: ["node=edge"]
+    build_args: {A: b}
+    wobble: 3
+)";
+  auto s = parse_stack(text, dir, {"REGISTRY=reg:5000"});
+  fs::remove_all(dir);
+  ASSERT_TRUE(s.ok()) << s.error();
+  EXPECT_EQ(s->provider_gateway, "http://127.0.0.1:8080");
+  ASSERT_EQ(s->functions.size(), 1u);
+  const auto& f = s->functions[0];
+  EXPECT_EQ(f.image, "reg:5000/slblur:latest");
+  EXPECT_EQ(f.fprocess, "faaslab-fn --stdin");
+  EXPECT_EQ(f.environment.at("from_file"), "yes");
+  EXPECT_EQ(f.environment.at("response_format"), "seed");  // environment overrides environment_file
+  EXPECT_EQ(f.limits.memory, "256Mi");
+  EXPECT_EQ(f.requests.cpu, "500m");
+  EXPECT_EQ(f.annotations.at("topic"), "faces");
+  EXPECT_EQ(f.constraints, std::vector<std::string>{"node=edge"});
+  ASSERT_EQ(s->warnings.size(), 1u);  // wobble
+  EXPECT_NE(s->warnings[0].find("wobble"), std::string::npos);
+}
+
+TEST(Stack, FprocessFromTheEnvironmentAndClearErrors) {
+  auto s = parse_stack("functions:\n  f:\n    environment:\n      fprocess: cat\n", ".", {});
+  ASSERT_TRUE(s.ok());
+  EXPECT_EQ(s->functions[0].fprocess, "cat");
+  const std::pair<const char*, const char*> bad[] = {
+      {"functions: [", "invalid YAML"},
+      {"version: 1", "no functions"},
+      {"functions:\n  Bad_Name:\n    image: x\n", "Bad_Name"},
+      {"functions:\n  f:\n    environment: [a, b]\n", "functions.f.environment"},
+      {"functions:\n  f:\n    limits:\n      gpu: 1\n", "functions.f.limits.gpu"},
+      {"functions:\n  f:\n    environment_file: [missing.yml]\n", "missing.yml"},
+      {"functions:\n  f:\n    image: ${X\n", "unclosed"},
+  };
+  for (const auto& [text, expected] : bad) {
+    auto r = parse_stack(text, "/nonexistent", {});
+    ASSERT_FALSE(r.ok()) << text;
+    EXPECT_NE(r.error().find(expected), std::string::npos) << r.error();
+  }
+}
+
+TEST(FunctionApi, DeploymentRoundTripsAndRejectsBadJson) {
+  const std::string body = R"({"service":"slblur","image":"x:1","envProcess":"faaslab-fn --stdin",
+    "envVars":{"a":"b"},"labels":{"com.openfaas.scale.min":"2"},"annotations":{"k":"v"},
+    "limits":{"memory":"128Mi"},"constraints":["x=y"],"secrets":[],"readOnlyRootFilesystem":true})";
+  auto f = parse_function_deployment(body);
+  ASSERT_TRUE(f.ok()) << f.error();
+  EXPECT_EQ(f->fprocess, "faaslab-fn --stdin");
+  EXPECT_EQ(f->labels.at("com.openfaas.scale.min"), "2");
+  EXPECT_TRUE(f->readonly_root_filesystem);
+  auto again = parse_function_deployment(to_function_deployment(*f).dump());
+  ASSERT_TRUE(again.ok());
+  EXPECT_EQ(again->environment, f->environment);
+  for (const char* bad : {"{", "[]", "{}", R"({"service":"Bad Name"})", R"({"service":"a","envVars":[1]})"}) {
+    EXPECT_FALSE(parse_function_deployment(bad).ok()) << bad;
+  }
+  FunctionStatusView v{&*f, 2, 1, 7, 1700000000};
+  const auto j = to_function_status(v);
+  EXPECT_EQ(j["name"], "slblur");
+  EXPECT_EQ(j["replicas"], 2);
+  EXPECT_EQ(j["availableReplicas"], 1);
+  EXPECT_EQ(j["invocationCount"], 7);
+  EXPECT_EQ(j["createdAt"], "2023-11-14T22:13:20Z");
+}
+
+TEST(FunctionApi, ScaleAndDeleteRequests) {
+  EXPECT_EQ(parse_scale_request(R"({"serviceName":"f","replicas":3})")->replicas, 3u);
+  EXPECT_FALSE(parse_scale_request(R"({"serviceName":"f","replicas":-1})").ok());
+  EXPECT_FALSE(parse_scale_request(R"({"serviceName":"f"})").ok());
+  EXPECT_FALSE(parse_scale_request("nope").ok());
+  EXPECT_EQ(*parse_delete_request(R"({"functionName":"f"})"), "f");
+  EXPECT_FALSE(parse_delete_request("{}").ok());
+}
+
+TEST(Scaling, LabelsWithOpenFaaSDefaults) {
+  auto p = scaling_policy_from_labels({});
+  ASSERT_TRUE(p.ok());
+  EXPECT_EQ(p->min, 1);
+  EXPECT_EQ(p->max, 20);
+  EXPECT_EQ(p->type, ScalingPolicy::Type::kNone);
+  auto q = scaling_policy_from_labels({{"com.openfaas.scale.min", "0"}, {"com.openfaas.scale.type", "capacity"},
+                                       {"com.openfaas.scale.target", "4"}, {"com.faaslab.routing", "least-inflight"},
+                                       {"com.openfaas.scale.zero-duration", "2m"}});
+  ASSERT_TRUE(q.ok()) << q.error();
+  EXPECT_TRUE(q->zero);
+  EXPECT_EQ(q->type, ScalingPolicy::Type::kCapacity);
+  EXPECT_EQ(q->routing, Routing::kLeastInflight);
+  EXPECT_EQ(q->zero_duration, std::chrono::minutes(2));
+  for (const auto& [k, v] : std::vector<std::pair<std::string, std::string>>{
+           {"com.openfaas.scale.min", "x"}, {"com.openfaas.scale.type", "cpu"}, {"com.faaslab.routing", "magic"},
+           {"com.openfaas.scale.max", "0"}, {"com.openfaas.scale.target", "-1"}}) {
+    auto r = scaling_policy_from_labels({{k, v}});
+    ASSERT_FALSE(r.ok()) << k;
+    EXPECT_NE(r.error().find(k), std::string::npos);
+  }
+  EXPECT_FALSE(scaling_policy_from_labels({{"com.openfaas.scale.min", "5"}, {"com.openfaas.scale.max", "2"}}).ok());
+}
+
+TEST(Scaling, TheOpenFaaSProFormula) {
+  ScalingPolicy p;
+  p.target = 10;
+  p.target_proportion = 0.9;
+  p.max = 8;
+  EXPECT_EQ(desired_replicas(p, 0), 1);
+  EXPECT_EQ(desired_replicas(p, 9), 1);    // 9 / 9
+  EXPECT_EQ(desired_replicas(p, 9.5), 2);  // ceil(1.06)
+  EXPECT_EQ(desired_replicas(p, 45), 5);
+  EXPECT_EQ(desired_replicas(p, 1000), 8);  // max
+  p.min = 3;
+  EXPECT_EQ(desired_replicas(p, 0), 3);
+}
+
+TEST(Scaling, ScaleDownWaitsForTheWindow) {
+  ScaleDownWindow w;
+  const auto t0 = SteadyClock::now();
+  EXPECT_EQ(w.stabilise(5, 1, t0, seconds(30)), 5);                // up at once
+  EXPECT_EQ(w.stabilise(2, 5, t0 + seconds(10), seconds(30)), 5);  // the 5 is still in the window
+  EXPECT_EQ(w.stabilise(2, 5, t0 + seconds(31), seconds(30)), 2);  // now it has left it
+}
+
+TEST(Routing, NamesRoundTrip) {
+  for (auto r : {Routing::kRandom, Routing::kRoundRobin, Routing::kLeastInflight, Routing::kFifo}) {
+    EXPECT_EQ(routing_from_name(routing_name(r)), r);
+  }
+}
+
+TEST(BasicAuth, GeneratesOnceThenReadsAndChecks) {
+  const fs::path dir = fs::temp_directory_path() / ("faaslab-auth-test-" + std::to_string(::getpid()));
+  fs::remove_all(dir);
+  auto first = load_or_create_credentials(dir.string(), Env({}));
+  ASSERT_TRUE(first.ok()) << first.error();
+  EXPECT_TRUE(first->generated);
+  EXPECT_EQ(first->user, "admin");
+  EXPECT_GE(first->password.size(), 20u);
+  EXPECT_EQ(fs::status(dir / "basic-auth-password").permissions() & fs::perms::all, fs::perms::owner_read | fs::perms::owner_write);
+  auto second = load_or_create_credentials(dir.string(), Env({}));
+  ASSERT_TRUE(second.ok());
+  EXPECT_FALSE(second->generated);
+  EXPECT_EQ(second->password, first->password);
+  auto env = load_or_create_credentials(dir.string(), Env({"basic_auth_user=u", "basic_auth_password=p"}));
+  EXPECT_EQ(env->user, "u");
+  fs::remove_all(dir);
+  Credentials c;
+  c.user = "admin";
+  c.password = "s3cret";
+  auto header = [](const std::string& s) {
+    return "Basic " + base64_encode({reinterpret_cast<const std::uint8_t*>(s.data()), s.size()});
+  };
+  EXPECT_TRUE(check_basic_auth(header("admin:s3cret"), c));
+  EXPECT_FALSE(check_basic_auth(header("admin:s3cret2"), c));
+  EXPECT_FALSE(check_basic_auth(header("admin"), c));
+  EXPECT_FALSE(check_basic_auth("Bearer x", c));
+  EXPECT_FALSE(check_basic_auth("", c));
+}
+
+TEST(ResourceLimits, KubernetesQuantities) {
+  EXPECT_DOUBLE_EQ(*parse_cpu_quantity("500m"), 0.5);
+  EXPECT_DOUBLE_EQ(*parse_cpu_quantity("2"), 2);
+  EXPECT_FALSE(parse_cpu_quantity("0").ok());
+  EXPECT_FALSE(parse_cpu_quantity("two").ok());
+  EXPECT_EQ(*parse_memory_quantity("128Mi"), 128u << 20);
+  EXPECT_EQ(*parse_memory_quantity("1G"), 1000000000u);
+  EXPECT_EQ(*parse_memory_quantity("4096"), 4096u);
+  EXPECT_FALSE(parse_memory_quantity("1 GB").ok());
+  EXPECT_EQ(*parse_cpu_list("0-2,5"), (std::vector<int>{0, 1, 2, 5}));
+  EXPECT_FALSE(parse_cpu_list("2-1").ok());
+  EXPECT_EQ(format_cpu_list({0, 1}), "0,1");
+}
+
+}  // namespace
+}  // namespace faaslab::runtime

@@ -1,0 +1,145 @@
+// faaslab-test-fn: a function whose misbehaviour is chosen per request, for the runtime's tests.
+//
+// stdin mode (default), as a classic watchdog runs it: behaviour from the query string the
+// watchdog passes in Http_Query (or TEST_FN when set):
+//   (none)          echo stdin to stdout
+//   sleep=DUR       sleep first (e.g. 2s, 300ms)
+//   exit=N          print "failing with N" and exit N
+//   crash           abort()
+//   flood=BYTES     write that many bytes to stdout
+//   stderr=TEXT     write TEXT to stderr too
+//   status=/proc    print /proc/self/status and /proc/self/limits (resource limit checks)
+// --http: an HTTP server on $port (or the socket on fd 3 with LISTEN_FDS=1); the same query
+// parameters per request, plus status=CODE; crash exits the process at once. Environment:
+// startup_delay=DUR (before listening), exit_at_start=N (exit before listening).
+#include <signal.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <iostream>
+#include <iterator>
+#include <sstream>
+#include <string>
+#include <thread>
+
+#include "common/env.h"
+#include "common/http_server.h"
+#include "common/units.h"
+
+namespace {
+
+using namespace faaslab;
+
+std::string param(const std::string& query, const std::string& key) {
+  std::stringstream in(query);
+  std::string pair;
+  while (std::getline(in, pair, '&')) {
+    const auto eq = pair.find('=');
+    if (pair.substr(0, eq) == key) return eq == std::string::npos ? "1" : pair.substr(eq + 1);
+  }
+  return "";
+}
+
+void maybe_sleep(const std::string& query) {
+  if (auto s = param(query, "sleep"); !s.empty()) {
+    if (auto d = parse_duration(s)) std::this_thread::sleep_for(*d);
+  }
+}
+
+std::string proc_status() {
+  std::ifstream status("/proc/self/status"), limits("/proc/self/limits"), cgroup("/proc/self/cgroup");
+  std::stringstream out;
+  out << status.rdbuf() << limits.rdbuf() << cgroup.rdbuf();
+  return out.str();
+}
+
+int stdin_mode() {
+  const Env env(current_environment());
+  const std::string query = env.get_or("TEST_FN", env.get_or("Http_Query", ""));
+  std::string input((std::istreambuf_iterator<char>(std::cin)), std::istreambuf_iterator<char>());
+  maybe_sleep(query);
+  if (auto e = param(query, "stderr"); !e.empty()) std::cerr << e << std::endl;
+  if (auto n = param(query, "exit"); !n.empty()) {
+    std::cout << "failing with " << n << std::endl;
+    return std::atoi(n.c_str());
+  }
+  if (!param(query, "crash").empty()) std::abort();
+  if (auto f = param(query, "flood"); !f.empty()) {
+    const std::string block(65536, 'x');
+    for (long left = std::atol(f.c_str()); left > 0; left -= static_cast<long>(block.size())) {
+      std::cout.write(block.data(), std::min<long>(left, static_cast<long>(block.size())));
+    }
+    return 0;
+  }
+  if (param(query, "status") == "/proc") {
+    std::cout << proc_status();
+    return 0;
+  }
+  std::cout << input;
+  return 0;
+}
+
+int http_mode() {
+  const Env env(current_environment());
+  if (auto n = env.get("exit_at_start")) return std::atoi(n->c_str());
+  if (auto d = env.get("startup_delay")) {
+    if (auto parsed = parse_duration(*d)) std::this_thread::sleep_for(*parsed);
+  }
+  HttpServerOptions o;
+  o.port = static_cast<std::uint16_t>(std::atoi(env.get_or("port", "8082").c_str()));
+  if (env.get("LISTEN_FDS")) o.listen_fd = 3;
+  o.threads = 4;
+  HttpServer server(o, [](IncomingRequest&& in, Responder respond) {
+    namespace http = boost::beast::http;
+    const std::string target(in.message.target());
+    const auto q = target.find('?');
+    const std::string query = q == std::string::npos ? "" : target.substr(q + 1);
+    HttpServerResponse res(http::status::ok, in.message.version());
+    res.set(http::field::content_type, "text/plain");
+    if (target.rfind("/_/health", 0) == 0) {
+      res.body() = "OK";
+      return respond(std::move(res));
+    }
+    if (!param(query, "crash").empty()) ::_exit(3);
+    maybe_sleep(query);
+    if (auto s = param(query, "status"); !s.empty() && s != "/proc") res.result(static_cast<unsigned>(std::atoi(s.c_str())));
+    if (auto f = param(query, "flood"); !f.empty()) {
+      res.body().assign(static_cast<std::size_t>(std::atol(f.c_str())), 'x');
+    } else {
+      res.body() = in.message.body();
+    }
+    res.set("X-Test-Pid", std::to_string(::getpid()));
+    respond(std::move(res));
+  });
+  if (auto st = server.start(); !st) {
+    std::cerr << "faaslab-test-fn: " << st.error() << "\n";
+    return 1;
+  }
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGTERM);
+  sigaddset(&signals, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  int sig = 0;
+  sigwait(&signals, &sig);
+  server.shutdown(std::chrono::seconds(5));
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::ios::sync_with_stdio(false);
+  if (argc > 1 && std::string(argv[1]) == "--http") {
+    // Block before any thread is created so sigwait() gets them.
+    sigset_t signals;
+    sigemptyset(&signals);
+    sigaddset(&signals, SIGTERM);
+    sigaddset(&signals, SIGINT);
+    pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+    return http_mode();
+  }
+  return stdin_mode();
+}

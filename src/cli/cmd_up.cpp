@@ -38,7 +38,8 @@ fs::path exe_dir() {
 }
 
 // A duration from the flag, else the OpenFaaS gateway's environment variable, else the default.
-Result<Micros> duration_setting(const std::string& flag, const Env& env, const char* var, Micros fallback) {
+Result<Micros> duration_setting(const std::string& flag, const Env& env, const char* var,
+                                Micros fallback) {
   const std::string text = !flag.empty() ? flag : env.get_or(var, "");
   if (text.empty()) return fallback;
   auto d = parse_duration(text);
@@ -54,7 +55,8 @@ int run_up(const UpArgs& a) {
   sigaddset(&signals, SIGINT);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
   ::signal(SIGPIPE, SIG_IGN);
-  if (auto st = init_logging(a.log_level); !st) return std::cerr << "faaslab up: " << st.error() << "\n", 2;
+  if (auto st = init_logging(a.log_level); !st)
+    return std::cerr << "faaslab up: " << st.error() << "\n", 2;
 
   const auto env_list = current_environment();
   const Env env(env_list);
@@ -63,9 +65,11 @@ int run_up(const UpArgs& a) {
   for (const auto& w : stack->warnings) spdlog::warn("{}: {}", a.stack_file, w);
   std::vector<runtime::FunctionSpec> functions;
   for (auto& f : stack->functions) {
-    if (a.only.empty() || std::find(a.only.begin(), a.only.end(), f.name) != a.only.end()) functions.push_back(f);
+    if (a.only.empty() || std::find(a.only.begin(), a.only.end(), f.name) != a.only.end())
+      functions.push_back(f);
   }
-  if (functions.empty()) return std::cerr << "faaslab up: no function selected from " << a.stack_file << "\n", 2;
+  if (functions.empty())
+    return std::cerr << "faaslab up: no function selected from " << a.stack_file << "\n", 2;
 
   runtime::GatewayOptions o;
   o.bind = a.bind;
@@ -75,7 +79,8 @@ int run_up(const UpArgs& a) {
   o.events_path = a.events;
   auto read = duration_setting(a.read_timeout, env, "read_timeout", o.read_timeout);
   auto write = duration_setting(a.write_timeout, env, "write_timeout", o.write_timeout);
-  auto upstream = duration_setting(a.upstream_timeout, env, "upstream_timeout", o.pool.upstream_timeout);
+  auto upstream =
+      duration_setting(a.upstream_timeout, env, "upstream_timeout", o.pool.upstream_timeout);
   for (const auto* r : {&read, &write, &upstream}) {
     if (!*r) return std::cerr << "faaslab up: " << r->error() << "\n", 2;
   }
@@ -83,14 +88,20 @@ int run_up(const UpArgs& a) {
   o.write_timeout = *write;
   o.pool.upstream_timeout = *upstream;
   auto body = parse_byte_size(a.max_body_size);
-  if (!body || *body == 0) return std::cerr << "faaslab up: --max-body-size: " << (body ? "must be positive" : body.error()) << "\n", 2;
+  if (!body || *body == 0)
+    return std::cerr << "faaslab up: --max-body-size: "
+                     << (body ? "must be positive" : body.error()) << "\n",
+           2;
   o.max_body_bytes = *body;
   o.pool.default_routing = *runtime::routing_from_name(a.routing);
   o.pool.scale_from_zero = !a.no_scale_from_zero;
   o.pool.bin_dir = exe_dir().string();
-  o.pool.watchdog_path = a.watchdog.empty() ? (exe_dir() / "faaslab-watchdog").string() : a.watchdog;
+  o.pool.watchdog_path =
+      a.watchdog.empty() ? (exe_dir() / "faaslab-watchdog").string() : a.watchdog;
   if (!fs::exists(o.pool.watchdog_path)) {
-    return std::cerr << "faaslab up: watchdog binary " << o.pool.watchdog_path << " not found (--watchdog)\n", 2;
+    return std::cerr << "faaslab up: watchdog binary " << o.pool.watchdog_path
+                     << " not found (--watchdog)\n",
+           2;
   }
   o.pool.state_dir = (fs::path(temp_dir()) / ("faaslab-up-" + std::to_string(::getpid()))).string();
 
@@ -100,8 +111,9 @@ int run_up(const UpArgs& a) {
     return 1;
   }
   if (gateway.credentials().generated) {
-    std::cerr << "faaslab up: generated credentials for /system/: user " << gateway.credentials().user << ", password "
-              << gateway.credentials().password << " (saved in " << gateway.credentials().source << ")\n";
+    std::cerr << "faaslab up: generated credentials for /system/: user "
+              << gateway.credentials().user << ", password " << gateway.credentials().password
+              << " (saved in " << gateway.credentials().source << ")\n";
   }
   spdlog::info("gateway ready on {}:{} ({} function{})", a.bind, gateway.port(), functions.size(),
                functions.size() == 1 ? "" : "s");
@@ -118,25 +130,36 @@ int run_up(const UpArgs& a) {
 
 void add_up_command(CLI::App& app, CommandRunner& run) {
   auto args = std::make_shared<UpArgs>();
-  auto* cmd = app.add_subcommand("up", "Run the embedded OpenFaaS-compatible gateway with the functions of a stack.yml");
+  auto* cmd = app.add_subcommand(
+      "up", "Run the embedded OpenFaaS-compatible gateway with the functions of a stack.yml");
   cmd->add_option("-f,--file", args->stack_file, "OpenFaaS stack file")->capture_default_str();
-  cmd->add_option("--port,-p", args->port, "Gateway port (0 = any free port)")->check(CLI::Range(0, 65535))->capture_default_str();
+  cmd->add_option("--port,-p", args->port, "Gateway port (0 = any free port)")
+      ->check(CLI::Range(0, 65535))
+      ->capture_default_str();
   cmd->add_option("--bind", args->bind, "Gateway address")->capture_default_str();
   cmd->add_option("--filter", args->only, "Only these functions (repeatable)");
   cmd->add_option("--routing", args->routing, "Default routing to replicas")
       ->check(CLI::IsMember({"random", "round-robin", "least-inflight", "fifo"}))
       ->capture_default_str();
-  cmd->add_option("--read-timeout", args->read_timeout, "Receive a request (env read_timeout; default 65s)");
-  cmd->add_option("--write-timeout", args->write_timeout, "Send a response (env write_timeout; default 65s)");
-  cmd->add_option("--upstream-timeout", args->upstream_timeout,
-                  "A function call, waiting for a replica included (env upstream_timeout; default 60s)");
-  cmd->add_option("--max-body-size", args->max_body_size, "Request body limit (413 over it)")->capture_default_str();
+  cmd->add_option("--read-timeout", args->read_timeout,
+                  "Receive a request (env read_timeout; default 65s)");
+  cmd->add_option("--write-timeout", args->write_timeout,
+                  "Send a response (env write_timeout; default 65s)");
+  cmd->add_option(
+      "--upstream-timeout", args->upstream_timeout,
+      "A function call, waiting for a replica included (env upstream_timeout; default 60s)");
+  cmd->add_option("--max-body-size", args->max_body_size, "Request body limit (413 over it)")
+      ->capture_default_str();
   cmd->add_option("--events", args->events, "Append replica events to this JSON-lines file");
-  cmd->add_option("--secrets-dir", args->secrets_dir, "Where basic-auth-user/-password are read or generated");
+  cmd->add_option("--secrets-dir", args->secrets_dir,
+                  "Where basic-auth-user/-password are read or generated");
   cmd->add_flag("--no-auth", args->no_auth, "Leave /system/ open (tests only)");
-  cmd->add_flag("--no-scale-from-zero", args->no_scale_from_zero, "Answer 503 instead of starting a replica on demand");
-  cmd->add_option("--watchdog", args->watchdog, "The faaslab-watchdog binary (default: beside faaslab)");
-  cmd->add_option("--log-level", args->log_level, "trace, debug, info, warn, error, off")->capture_default_str();
+  cmd->add_flag("--no-scale-from-zero", args->no_scale_from_zero,
+                "Answer 503 instead of starting a replica on demand");
+  cmd->add_option("--watchdog", args->watchdog,
+                  "The faaslab-watchdog binary (default: beside faaslab)");
+  cmd->add_option("--log-level", args->log_level, "trace, debug, info, warn, error, off")
+      ->capture_default_str();
   cmd->callback([args, &run] { run = [args] { return run_up(*args); }; });
 }
 

@@ -5,7 +5,9 @@
 namespace faaslab::cli {
 
 void add_watchdog_command(CLI::App& app, CommandRunner& run) {
-  auto* cmd = app.add_subcommand("watchdog", "Run a function behind an OpenFaaS-compatible watchdog (configured by environment; see --help)");
+  auto* cmd = app.add_subcommand("watchdog",
+                                 "Run a function behind an OpenFaaS-compatible watchdog "
+                                 "(configured by environment; see --help)");
   cmd->set_help_flag();  // --help is the watchdog's own, listing its variables
   cmd->allow_extras();
   cmd->callback([cmd, &run] {

@@ -169,7 +169,10 @@ class Session : public std::enable_shared_from_this<Session> {
     request_.message = parser_->release();
     keep_alive_ = request_.message.keep_alive();
     if (server_->draining) {
+      // Marked as the server's own refusal (OpenFaaS's header for that): no handler saw the
+      // request, so a gateway may send it elsewhere.
       auto res = json_error_response(503, "shutting down", request_.message.version());
+      res.set("X-OpenFaaS-Internal", "faaslab");
       return write_response(std::move(res), false);
     }
     server_->begin_request();

@@ -12,7 +12,8 @@
 // options.decorate before it is written.
 //
 // Lifetime: start() listens and starts the threads; shutdown() stops accepting, waits for the
-// requests in flight (read, not yet fully answered) up to a grace period, then stops. The
+// requests in flight (read, not yet fully answered) up to a grace period, then stops. Requests
+// read while draining get 503 with X-OpenFaaS-Internal (no handler saw them). The
 // handler must stay callable until shutdown() returns. Methods are thread-safe.
 #pragma once
 

@@ -20,7 +20,8 @@ enum class Errc {
   kInvalidArgument,  // malformed input (HTTP 400)
   kTooLarge,         // input over a configured limit (HTTP 413)
   kTimeout,          // a deadline passed
-  kUnavailable,      // a peer or resource could not be reached
+  kUnavailable,      // a peer or resource failed (reset, closed, malformed answer)
+  kConnectFailed,    // a peer could not be connected to: nothing was sent
   kInternal,         // a bug or an environment problem (HTTP 500)
 };
 

@@ -38,7 +38,8 @@ Result<SpawnedProcess> spawn_process(const SpawnOptions& options) {
   Pipe in, out, err;
   if ((options.pipe_stdin && !in.open()) || (options.pipe_stdout && !out.open()) ||
       (options.pipe_stderr && !options.stderr_to_stdout && !err.open())) {
-    return make_error(std::string("cannot create pipes: ") + std::strerror(errno), Errc::kUnavailable);
+    return make_error(std::string("cannot create pipes: ") + std::strerror(errno),
+                      Errc::kUnavailable);
   }
   posix_spawn_file_actions_t actions;
   posix_spawn_file_actions_init(&actions);

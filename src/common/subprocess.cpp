@@ -16,7 +16,7 @@ extern char** environ;  // NOLINT
 
 namespace faaslab {
 
-Subprocess::Subprocess(std::vector<std::string> argv, std::vector<std::string> env) {
+Subprocess::Subprocess(std::vector<std::string> argv, std::vector<std::string> env, int pass_fd) {
   // A child that exits before reading all its input must not kill the caller with SIGPIPE.
   ::signal(SIGPIPE, SIG_IGN);
   SpawnOptions options;
@@ -24,6 +24,7 @@ Subprocess::Subprocess(std::vector<std::string> argv, std::vector<std::string> e
   for (char** e = environ; *e; ++e) options.env.emplace_back(*e);
   for (auto& e : env) options.env.push_back(std::move(e));
   options.new_process_group = false;
+  options.pass_fd = pass_fd;
   auto spawned = spawn_process(options);
   if (!spawned) throw std::runtime_error(spawned.error());
   pid_ = spawned->pid;

@@ -19,7 +19,8 @@ class Subprocess {
  public:
   // Starts argv[0] (a path) with the current environment plus `env` ("KEY=value" entries).
   // Throws std::runtime_error if it cannot be started.
-  Subprocess(std::vector<std::string> argv, std::vector<std::string> env = {});
+  // pass_fd: a descriptor to hand over as fd 3 (a listening socket, with LISTEN_FDS=1).
+  Subprocess(std::vector<std::string> argv, std::vector<std::string> env = {}, int pass_fd = -1);
   ~Subprocess();
   Subprocess(const Subprocess&) = delete;
   Subprocess& operator=(const Subprocess&) = delete;

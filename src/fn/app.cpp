@@ -9,8 +9,8 @@
 
 #include "common/clock.h"
 #include "common/env.h"
-#include "fn/handler.h"
 #include "common/lock_file.h"
+#include "fn/handler.h"
 #include "fn/server.h"
 
 namespace faaslab::fn {

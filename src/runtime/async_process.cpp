@@ -30,7 +30,8 @@ std::string ProcessExit::describe() const {
 }
 
 struct AsyncProcess::Impl {
-  explicit Impl(asio::io_context& ioc) : strand(asio::make_strand(ioc)), in(strand), out(strand), err(strand), pidfd(strand) {}
+  explicit Impl(asio::io_context& ioc)
+      : strand(asio::make_strand(ioc)), in(strand), out(strand), err(strand), pidfd(strand) {}
   Strand strand;
   Descriptor in, out, err, pidfd;
   std::vector<std::function<void(ProcessExit)>> exit_waiters;
@@ -39,27 +40,32 @@ struct AsyncProcess::Impl {
 
 namespace {
 
-int open_pidfd(pid_t pid) { return static_cast<int>(::syscall(SYS_pidfd_open, pid, 0)); }
+int open_pidfd(pid_t pid) {
+  return static_cast<int>(::syscall(SYS_pidfd_open, pid, 0));
+}
 
 // Reads a descriptor until EOF or error, on its strand.
-void read_loop(std::shared_ptr<AsyncProcess> keep, Descriptor& d, std::shared_ptr<std::array<char, 65536>> buf,
+void read_loop(std::shared_ptr<AsyncProcess> keep, Descriptor& d,
+               std::shared_ptr<std::array<char, 65536>> buf,
                std::function<void(std::string_view)> on_data, std::function<void()> on_eof) {
-  d.async_read_some(asio::buffer(*buf), [keep, &d, buf, on_data = std::move(on_data), on_eof = std::move(on_eof)](
-                                            boost::system::error_code ec, std::size_t n) mutable {
-    if (n > 0 && on_data) on_data(std::string_view(buf->data(), n));
-    if (ec) {
-      boost::system::error_code ignored;
-      d.close(ignored);
-      if (on_eof) on_eof();
-      return;
-    }
-    read_loop(std::move(keep), d, std::move(buf), std::move(on_data), std::move(on_eof));
-  });
+  d.async_read_some(
+      asio::buffer(*buf), [keep, &d, buf, on_data = std::move(on_data), on_eof = std::move(on_eof)](
+                              boost::system::error_code ec, std::size_t n) mutable {
+        if (n > 0 && on_data) on_data(std::string_view(buf->data(), n));
+        if (ec) {
+          boost::system::error_code ignored;
+          d.close(ignored);
+          if (on_eof) on_eof();
+          return;
+        }
+        read_loop(std::move(keep), d, std::move(buf), std::move(on_data), std::move(on_eof));
+      });
 }
 
 }  // namespace
 
-Result<std::shared_ptr<AsyncProcess>> AsyncProcess::spawn(asio::io_context& ioc, const SpawnOptions& options) {
+Result<std::shared_ptr<AsyncProcess>> AsyncProcess::spawn(asio::io_context& ioc,
+                                                          const SpawnOptions& options) {
   auto spawned = spawn_process(options);
   if (!spawned) return spawned.error_value();
   std::shared_ptr<AsyncProcess> p(new AsyncProcess(spawned->pid));
@@ -71,7 +77,8 @@ Result<std::shared_ptr<AsyncProcess>> AsyncProcess::spawn(asio::io_context& ioc,
   const int pidfd = open_pidfd(spawned->pid);
   if (pidfd < 0) {
     p->kill();
-    return make_error(std::string("pidfd_open failed: ") + std::strerror(errno), Errc::kUnavailable);
+    return make_error(std::string("pidfd_open failed: ") + std::strerror(errno),
+                      Errc::kUnavailable);
   }
   p->impl_->pidfd.assign(pidfd);
   return p;
@@ -87,7 +94,9 @@ AsyncProcess::~AsyncProcess() {
   }
 }
 
-asio::any_io_executor AsyncProcess::executor() const { return impl_->strand; }
+asio::any_io_executor AsyncProcess::executor() const {
+  return impl_->strand;
+}
 
 void AsyncProcess::write_stdin(std::string data, std::function<void(bool)> done) {
   auto self = shared_from_this();
@@ -97,35 +106,42 @@ void AsyncProcess::write_stdin(std::string data, std::function<void(bool)> done)
       if (done) done(false);
       return;
     }
-    asio::async_write(self->impl_->in, asio::buffer(*owned),
-                      [self, owned, done = std::move(done)](boost::system::error_code ec, std::size_t) {
-                        boost::system::error_code ignored;
-                        self->impl_->in.close(ignored);
-                        if (done) done(!ec);
-                      });
+    asio::async_write(
+        self->impl_->in, asio::buffer(*owned),
+        [self, owned, done = std::move(done)](boost::system::error_code ec, std::size_t) {
+          boost::system::error_code ignored;
+          self->impl_->in.close(ignored);
+          if (done) done(!ec);
+        });
   });
 }
 
-void AsyncProcess::read_stdout(std::function<void(std::string_view)> on_data, std::function<void()> on_eof) {
+void AsyncProcess::read_stdout(std::function<void(std::string_view)> on_data,
+                               std::function<void()> on_eof) {
   auto self = shared_from_this();
-  asio::post(impl_->strand, [self, on_data = std::move(on_data), on_eof = std::move(on_eof)]() mutable {
-    if (!self->impl_->out.is_open()) {
-      if (on_eof) on_eof();
-      return;
-    }
-    read_loop(self, self->impl_->out, std::make_shared<std::array<char, 65536>>(), std::move(on_data), std::move(on_eof));
-  });
+  asio::post(impl_->strand,
+             [self, on_data = std::move(on_data), on_eof = std::move(on_eof)]() mutable {
+               if (!self->impl_->out.is_open()) {
+                 if (on_eof) on_eof();
+                 return;
+               }
+               read_loop(self, self->impl_->out, std::make_shared<std::array<char, 65536>>(),
+                         std::move(on_data), std::move(on_eof));
+             });
 }
 
-void AsyncProcess::read_stderr(std::function<void(std::string_view)> on_data, std::function<void()> on_eof) {
+void AsyncProcess::read_stderr(std::function<void(std::string_view)> on_data,
+                               std::function<void()> on_eof) {
   auto self = shared_from_this();
-  asio::post(impl_->strand, [self, on_data = std::move(on_data), on_eof = std::move(on_eof)]() mutable {
-    if (!self->impl_->err.is_open()) {
-      if (on_eof) on_eof();
-      return;
-    }
-    read_loop(self, self->impl_->err, std::make_shared<std::array<char, 65536>>(), std::move(on_data), std::move(on_eof));
-  });
+  asio::post(impl_->strand,
+             [self, on_data = std::move(on_data), on_eof = std::move(on_eof)]() mutable {
+               if (!self->impl_->err.is_open()) {
+                 if (on_eof) on_eof();
+                 return;
+               }
+               read_loop(self, self->impl_->err, std::make_shared<std::array<char, 65536>>(),
+                         std::move(on_data), std::move(on_eof));
+             });
 }
 
 void AsyncProcess::wait_exit(std::function<void(ProcessExit)> done) {

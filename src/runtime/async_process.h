@@ -13,9 +13,9 @@
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/io_context.hpp>
 
+#include <chrono>
 #include <cstddef>
 #include <functional>
-#include <chrono>
 #include <memory>
 #include <optional>
 #include <string>
@@ -27,15 +27,16 @@
 namespace faaslab::runtime {
 
 struct ProcessExit {
-  int code = -1;    // exit status if it exited
-  int signal = 0;   // terminating signal if killed, else 0
+  int code = -1;   // exit status if it exited
+  int signal = 0;  // terminating signal if killed, else 0
   bool exited() const { return signal == 0 && code >= 0; }
   std::string describe() const;  // "exit status 3", "killed by SIGKILL"
 };
 
 class AsyncProcess : public std::enable_shared_from_this<AsyncProcess> {
  public:
-  static Result<std::shared_ptr<AsyncProcess>> spawn(boost::asio::io_context& ioc, const SpawnOptions& options);
+  static Result<std::shared_ptr<AsyncProcess>> spawn(boost::asio::io_context& ioc,
+                                                     const SpawnOptions& options);
   ~AsyncProcess();
 
   pid_t pid() const { return pid_; }

@@ -33,7 +33,9 @@ Result<std::string> read_secret(const fs::path& path) {
 
 Status write_secret(const fs::path& path, const std::string& value) {
   const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL, 0600);
-  if (fd < 0) return make_error("cannot create " + path.string() + ": " + std::strerror(errno), Errc::kUnavailable);
+  if (fd < 0)
+    return make_error("cannot create " + path.string() + ": " + std::strerror(errno),
+                      Errc::kUnavailable);
   const std::string line = value + "\n";
   const bool ok = ::write(fd, line.data(), line.size()) == static_cast<ssize_t>(line.size());
   ::close(fd);
@@ -74,7 +76,8 @@ Result<Credentials> load_or_create_credentials(const std::string& secrets_dir, c
     auto password = read_secret(password_file);
     if (!password) return password.error_value();
     c.password = *password;
-    auto user = fs::exists(user_file) ? read_secret(user_file) : Result<std::string>(std::string("admin"));
+    auto user =
+        fs::exists(user_file) ? read_secret(user_file) : Result<std::string>(std::string("admin"));
     if (!user) return user.error_value();
     c.user = *user;
     c.source = dir.string();
@@ -82,7 +85,8 @@ Result<Credentials> load_or_create_credentials(const std::string& secrets_dir, c
   }
   std::error_code ec;
   fs::create_directories(dir, ec);
-  if (ec) return make_error("cannot create " + dir.string() + ": " + ec.message(), Errc::kUnavailable);
+  if (ec)
+    return make_error("cannot create " + dir.string() + ": " + ec.message(), Errc::kUnavailable);
   ::chmod(dir.c_str(), 0700);
   static constexpr char kAlphabet[] = "ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz23456789";
   std::random_device rd;
@@ -100,7 +104,8 @@ Result<Credentials> load_or_create_credentials(const std::string& secrets_dir, c
 
 bool check_basic_auth(std::string_view authorization, const Credentials& credentials) {
   constexpr std::string_view kPrefix = "Basic ";
-  if (authorization.size() <= kPrefix.size() || authorization.substr(0, kPrefix.size()) != kPrefix) return false;
+  if (authorization.size() <= kPrefix.size() || authorization.substr(0, kPrefix.size()) != kPrefix)
+    return false;
   const auto decoded = base64_decode(authorization.substr(kPrefix.size()));
   if (!decoded) return false;
   const std::string text(decoded->begin(), decoded->end());

@@ -14,8 +14,10 @@ Result<std::vector<std::string>> split_command_line(std::string_view line) {
   for (std::size_t i = 0; i < line.size(); ++i) {
     const char c = line[i];
     if (quote == '\'') {
-      if (c == '\'') quote = 0;
-      else current += c;
+      if (c == '\'')
+        quote = 0;
+      else
+        current += c;
       continue;
     }
     if (quote == '"') {
@@ -41,7 +43,9 @@ Result<std::vector<std::string>> split_command_line(std::string_view line) {
       current += c;
     }
   }
-  if (quote) return make_error(std::string("unclosed ") + (quote == '"' ? "double" : "single") + " quote in '" + std::string(line) + "'");
+  if (quote)
+    return make_error(std::string("unclosed ") + (quote == '"' ? "double" : "single") +
+                      " quote in '" + std::string(line) + "'");
   if (in_word) argv.push_back(std::move(current));
   if (argv.empty()) return make_error("empty command");
   return argv;

@@ -11,7 +11,11 @@ constexpr std::size_t kKeep = 100000;
 }
 
 nlohmann::json ReplicaEvent::to_json() const {
-  nlohmann::json j = {{"seq", seq}, {"wall_us", wall_us}, {"mono_us", mono_us}, {"function", function}, {"kind", kind}};
+  nlohmann::json j = {{"seq", seq},
+                      {"wall_us", wall_us},
+                      {"mono_us", mono_us},
+                      {"function", function},
+                      {"kind", kind}};
   if (!replica.empty()) j["replica"] = replica;
   if (seconds >= 0) j["seconds"] = seconds;
   if (from >= 0) j["from"] = from;
@@ -33,7 +37,8 @@ void EventLog::record(ReplicaEvent e) {
   std::lock_guard lock(mu_);
   e.seq = ++seq_;
   spdlog::info("event {} {}{}{}{}", e.kind, e.function, e.replica.empty() ? "" : " " + e.replica,
-               e.seconds >= 0 ? fmt::format(" {:.3f}s", e.seconds) : "", e.detail.empty() ? "" : ": " + e.detail);
+               e.seconds >= 0 ? fmt::format(" {:.3f}s", e.seconds) : "",
+               e.detail.empty() ? "" : ": " + e.detail);
   if (file_) {
     file_ << e.to_json().dump() << '\n';
     file_.flush();

@@ -5,10 +5,10 @@
 #pragma once
 
 #include <cstdint>
+#include <deque>
 #include <fstream>
 #include <functional>
 #include <mutex>
-#include <deque>
 #include <string>
 #include <vector>
 
@@ -17,16 +17,16 @@
 namespace faaslab::runtime {
 
 struct ReplicaEvent {
-  std::uint64_t seq = 0;       // 1, 2, ... in order of recording
-  std::int64_t wall_us = 0;    // unix time
-  std::int64_t mono_us = 0;    // steady clock, for intervals
+  std::uint64_t seq = 0;     // 1, 2, ... in order of recording
+  std::int64_t wall_us = 0;  // unix time
+  std::int64_t mono_us = 0;  // steady clock, for intervals
   std::string function;
-  std::string replica;         // empty for function-level events (scale)
+  std::string replica;  // empty for function-level events (scale)
   // start, ready, exit, crash, restart, unhealthy, stop, scale, cold_start, deploy, remove
   std::string kind;
-  double seconds = -1;         // a duration the event measures (ready: start->ready), else -1
-  int from = -1, to = -1;      // scale: replicas before and after
-  std::string detail;          // free text: exit status, reason for scaling
+  double seconds = -1;     // a duration the event measures (ready: start->ready), else -1
+  int from = -1, to = -1;  // scale: replicas before and after
+  std::string detail;      // free text: exit status, reason for scaling
 
   nlohmann::json to_json() const;
 };

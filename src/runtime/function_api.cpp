@@ -10,9 +10,11 @@ using nlohmann::json;
 
 Status read_map(const json& j, const char* key, std::map<std::string, std::string>& out) {
   if (!j.contains(key) || j[key].is_null()) return Ok{};
-  if (!j[key].is_object()) return make_error(std::string("\"") + key + "\" must be an object of strings");
+  if (!j[key].is_object())
+    return make_error(std::string("\"") + key + "\" must be an object of strings");
   for (const auto& [k, v] : j[key].items()) {
-    if (!v.is_string()) return make_error(std::string("\"") + key + "." + k + "\" must be a string");
+    if (!v.is_string())
+      return make_error(std::string("\"") + key + "." + k + "\" must be a string");
     out[k] = v.get<std::string>();
   }
   return Ok{};
@@ -20,9 +22,11 @@ Status read_map(const json& j, const char* key, std::map<std::string, std::strin
 
 Status read_list(const json& j, const char* key, std::vector<std::string>& out) {
   if (!j.contains(key) || j[key].is_null()) return Ok{};
-  if (!j[key].is_array()) return make_error(std::string("\"") + key + "\" must be an array of strings");
+  if (!j[key].is_array())
+    return make_error(std::string("\"") + key + "\" must be an array of strings");
   for (const auto& v : j[key]) {
-    if (!v.is_string()) return make_error(std::string("\"") + key + "\" must be an array of strings");
+    if (!v.is_string())
+      return make_error(std::string("\"") + key + "\" must be an array of strings");
     out.push_back(v.get<std::string>());
   }
   return Ok{};
@@ -62,7 +66,9 @@ std::string rfc3339(std::int64_t unix_s) {
 bool valid_function_name(const std::string& name) {
   if (name.empty() || name.size() > 63 || name.front() == '-' || name.back() == '-') return false;
   for (char c : name) {
-    if (!(std::islower(static_cast<unsigned char>(c)) || std::isdigit(static_cast<unsigned char>(c)) || c == '-')) return false;
+    if (!(std::islower(static_cast<unsigned char>(c)) ||
+          std::isdigit(static_cast<unsigned char>(c)) || c == '-'))
+      return false;
   }
   return true;
 }
@@ -78,21 +84,24 @@ Result<FunctionSpec> parse_function_deployment(const std::string& body) {
   FunctionSpec f;
   f.name = str(j, "service");
   if (f.name.empty()) return make_error("\"service\" (the function's name) is required");
-  if (!valid_function_name(f.name)) return make_error("\"service\": '" + f.name + "' is not a valid name (a-z, 0-9, '-')");
+  if (!valid_function_name(f.name))
+    return make_error("\"service\": '" + f.name + "' is not a valid name (a-z, 0-9, '-')");
   f.image = str(j, "image");
   f.namespace_name = str(j, "namespace");
   f.fprocess = str(j, "envProcess");
-  for (const auto& st : {read_map(j, "envVars", f.environment), read_map(j, "labels", f.labels),
-                         read_map(j, "annotations", f.annotations), read_list(j, "constraints", f.constraints),
-                         read_list(j, "secrets", f.secrets), read_resources(j, "limits", f.limits),
-                         read_resources(j, "requests", f.requests)}) {
+  for (const auto& st :
+       {read_map(j, "envVars", f.environment), read_map(j, "labels", f.labels),
+        read_map(j, "annotations", f.annotations), read_list(j, "constraints", f.constraints),
+        read_list(j, "secrets", f.secrets), read_resources(j, "limits", f.limits),
+        read_resources(j, "requests", f.requests)}) {
     if (!st) return st.error_value();
   }
   if (j.contains("readOnlyRootFilesystem") && j["readOnlyRootFilesystem"].is_boolean()) {
     f.readonly_root_filesystem = j["readOnlyRootFilesystem"];
   }
   if (f.fprocess.empty()) {
-    if (auto it = f.environment.find("fprocess"); it != f.environment.end()) f.fprocess = it->second;
+    if (auto it = f.environment.find("fprocess"); it != f.environment.end())
+      f.fprocess = it->second;
   }
   return f;
 }
@@ -114,7 +123,9 @@ json to_function_deployment(const FunctionSpec& f) {
 
 json to_function_status(const FunctionStatusView& v) {
   const FunctionSpec& f = *v.spec;
-  json j = {{"name", f.name}, {"image", f.image}, {"namespace", f.namespace_name.empty() ? "openfaas-fn" : f.namespace_name}};
+  json j = {{"name", f.name},
+            {"image", f.image},
+            {"namespace", f.namespace_name.empty() ? "openfaas-fn" : f.namespace_name}};
   // faas-provider omits zero values; faas-cli reads absent as zero.
   if (v.invocation_count > 0) j["invocationCount"] = v.invocation_count;
   if (v.replicas > 0) j["replicas"] = v.replicas;
@@ -142,7 +153,8 @@ Result<ScaleRequest> parse_scale_request(const std::string& body) {
   if (!j.is_object()) return make_error("a scale request must be a JSON object");
   ScaleRequest r;
   r.service = str(j, "serviceName");
-  if (!j.contains("replicas") || !j["replicas"].is_number_integer() || j["replicas"].get<std::int64_t>() < 0) {
+  if (!j.contains("replicas") || !j["replicas"].is_number_integer() ||
+      j["replicas"].get<std::int64_t>() < 0) {
     return make_error("\"replicas\" must be a non-negative integer");
   }
   r.replicas = j["replicas"].get<std::uint64_t>();

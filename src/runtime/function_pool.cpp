@@ -33,7 +33,8 @@ namespace {
 
 constexpr auto kProbeInterval = std::chrono::milliseconds(5);
 constexpr auto kProbeTimeout = std::chrono::seconds(1);
-constexpr auto kKillAfter = std::chrono::seconds(15);  // after SIGTERM, if the watchdog is still running
+constexpr auto kKillAfter =
+    std::chrono::seconds(15);  // after SIGTERM, if the watchdog is still running
 constexpr auto kMaxBackoff = std::chrono::seconds(10);
 constexpr auto kRpsWindow = std::chrono::seconds(10);
 
@@ -80,25 +81,31 @@ std::string call_id() {
   const auto a = rng(), b = rng();
   std::snprintf(buf, sizeof buf, "%08x-%04x-4%03x-%04x-%012llx", static_cast<unsigned>(a >> 32),
                 static_cast<unsigned>(a & 0xFFFF), static_cast<unsigned>((a >> 16) & 0xFFF),
-                static_cast<unsigned>(0x8000 | (b & 0x3FFF)), static_cast<unsigned long long>(b >> 16) & 0xFFFFFFFFFFFFull);
+                static_cast<unsigned>(0x8000 | (b & 0x3FFF)),
+                static_cast<unsigned long long>(b >> 16) & 0xFFFFFFFFFFFFull);
   return buf;
 }
 
-// Splits a stream of replica output into log lines.
+// Splits a stream of replica output into log lines, remembering the last one.
 struct LineLog {
   std::string prefix, buffer;
+  std::function<void(const std::string&)> last_line;
   void feed(std::string_view d) {
     buffer.append(d);
     std::size_t nl;
     while ((nl = buffer.find('\n')) != std::string::npos) {
-      spdlog::info("{}{}", prefix, buffer.substr(0, nl));
+      emit(buffer.substr(0, nl));
       buffer.erase(0, nl + 1);
     }
     if (buffer.size() > 65536) flush();
   }
   void flush() {
-    if (!buffer.empty()) spdlog::info("{}{}", prefix, buffer);
+    if (!buffer.empty()) emit(buffer);
     buffer.clear();
+  }
+  void emit(const std::string& line) {
+    spdlog::info("{}{}", prefix, line);
+    if (last_line) last_line(line);
   }
 };
 
@@ -117,6 +124,9 @@ struct Replica {
   int inflight = 0;
   bool terminated = false;  // SIGTERM sent
   bool cold = false;        // started while requests were waiting with no replica ready
+  bool broken = false;      // refused a connection: dying; no more requests until its exit
+  std::mutex log_mu;
+  std::string last_log;  // guarded by log_mu: its last line of output, for failure reports
 };
 
 struct Pending {
@@ -125,18 +135,23 @@ struct Pending {
   Responder respond;
   SteadyClock::time_point enqueued;
   bool cold = false;  // no replica was ready when it arrived
+  int attempts = 0;   // replicas that refused it (it was not sent)
   Pending(IncomingRequest&& r, std::string p, Responder resp)
-      : request(std::move(r)), path(std::move(p)), respond(std::move(resp)), enqueued(SteadyClock::now()) {}
+      : request(std::move(r)),
+        path(std::move(p)),
+        respond(std::move(resp)),
+        enqueued(SteadyClock::now()) {}
 };
 
 struct FunctionPool::Impl {
-  Impl(asio::io_context& io, FunctionSpec s, ScalingPolicy p, const PoolSettings& st, EventLog& ev, GatewayMetrics& m)
+  Impl(asio::io_context& io, FunctionSpec s, ScalingPolicy p, const PoolSettings& st, EventLog& ev,
+       GatewayMetrics& m)
       : ioc(io), spec(std::move(s)), policy(std::move(p)), settings(st), events(ev), metrics(m) {}
 
   asio::io_context& ioc;
   mutable std::mutex mu;
-  FunctionSpec spec;                              // guarded by mu
-  ScalingPolicy policy;                           // guarded by mu
+  FunctionSpec spec;     // guarded by mu
+  ScalingPolicy policy;  // guarded by mu
   const PoolSettings& settings;
   EventLog& events;
   GatewayMetrics& metrics;
@@ -161,8 +176,8 @@ struct FunctionPool::Impl {
 
   Routing routing() const { return policy.routing.value_or(settings.default_routing); }
 
-  void event(std::string kind, const std::string& replica, double seconds = -1, std::string detail = {}, int from = -1,
-             int to = -1) {
+  void event(std::string kind, const std::string& replica, double seconds = -1,
+             std::string detail = {}, int from = -1, int to = -1) {
     ReplicaEvent e;
     e.function = spec.name;
     e.replica = replica;
@@ -177,7 +192,9 @@ struct FunctionPool::Impl {
   void publish_gauges_locked() {
     int starting = 0, ready = 0, stopping = 0, inflight = 0;
     for (const auto& r : replicas) {
-      (r->state == Replica::State::kStarting ? starting : r->state == Replica::State::kReady ? ready : stopping)++;
+      (r->state == Replica::State::kStarting ? starting
+       : r->state == Replica::State::kReady  ? ready
+                                             : stopping)++;
       inflight += r->inflight;
     }
     metrics.replicas(spec.name, desired, starting, ready, stopping);
@@ -186,7 +203,8 @@ struct FunctionPool::Impl {
   }
 
   int count(Replica::State s) const {
-    return static_cast<int>(std::count_if(replicas.begin(), replicas.end(), [s](const auto& r) { return r->state == s; }));
+    return static_cast<int>(std::count_if(replicas.begin(), replicas.end(),
+                                          [s](const auto& r) { return r->state == s; }));
   }
 };
 
@@ -211,7 +229,8 @@ namespace {
 
 class PoolOps {
  public:
-  PoolOps(std::shared_ptr<FunctionPool> self, FunctionPool::Impl& d) : self_(std::move(self)), d_(d) {}
+  PoolOps(std::shared_ptr<FunctionPool> self, FunctionPool::Impl& d)
+      : self_(std::move(self)), d_(d) {}
 
   // Starts replicas up to `desired`, or stops the extra ones. Locked.
   void reconcile(Actions& after) {
@@ -231,7 +250,8 @@ class PoolOps {
         }
         return a->inflight < b->inflight;
       });
-      for (int i = 0; i < active - d_.desired; ++i) begin_stop(candidates[static_cast<std::size_t>(i)], "scaled down", after);
+      for (int i = 0; i < active - d_.desired; ++i)
+        begin_stop(candidates[static_cast<std::size_t>(i)], "scaled down", after);
     }
     d_.publish_gauges_locked();
   }
@@ -294,8 +314,12 @@ class PoolOps {
     if (!upstream) return fail_start(upstream.error());
     r->upstream = *upstream;
 
-    auto out = std::make_shared<LineLog>(LineLog{"[" + r->name + "] ", {}});
-    auto err = std::make_shared<LineLog>(LineLog{"[" + r->name + "] ", {}});
+    auto remember = [r](const std::string& line) {
+      std::lock_guard lock(r->log_mu);
+      r->last_log = line;
+    };
+    auto out = std::make_shared<LineLog>(LineLog{"[" + r->name + "] ", {}, remember});
+    auto err = std::make_shared<LineLog>(LineLog{"[" + r->name + "] ", {}, remember});
     std::weak_ptr<FunctionPool> weak = self_;
     after.push_back([weak, r, out, err, &d = d_] {
       r->process->read_stdout([out](std::string_view s) { out->feed(s); }, [out] { out->flush(); });
@@ -310,9 +334,11 @@ class PoolOps {
   std::vector<std::string> replica_environment(const Replica& r) {
     std::vector<std::string> env;
     const Env parent(current_environment());
-    const std::string path = d_.settings.bin_dir + ":" + parent.get_or("PATH", "/usr/local/bin:/usr/bin:/bin");
+    const std::string path =
+        d_.settings.bin_dir + ":" + parent.get_or("PATH", "/usr/local/bin:/usr/bin:/bin");
     env.push_back("PATH=" + path);
-    for (const char* keep : {"HOME", "USER", "LANG", "LC_ALL", "TZ", "FAASLAB_MODELS_DIR", "LD_LIBRARY_PATH"}) {
+    for (const char* keep :
+         {"HOME", "USER", "LANG", "LC_ALL", "TZ", "FAASLAB_MODELS_DIR", "LD_LIBRARY_PATH"}) {
       if (auto v = parent.get(keep)) env.push_back(std::string(keep) + "=" + *v);
     }
     std::map<std::string, std::string> vars = d_.spec.environment;
@@ -345,8 +371,8 @@ class PoolOps {
     ++d_.start_failures;
     d_.event("crash", r->name, -1, "did not start: " + why);
     if (d_.start_failures >= d_.settings.max_start_failures) {
-      d_.unhealthy = "function " + d_.spec.name + " did not start " + std::to_string(d_.start_failures) +
-                     " times in a row; last: " + why;
+      d_.unhealthy = "function " + d_.spec.name + " did not start " +
+                     std::to_string(d_.start_failures) + " times in a row; last: " + why;
       d_.event("unhealthy", "", -1, d_.unhealthy);
       fail_queue(503, d_.unhealthy, after);
       return;
@@ -358,7 +384,8 @@ class PoolOps {
     if (d_.restart_pending) return;
     d_.restart_pending = true;
     const int n = std::max(d_.start_failures, d_.consecutive_crashes);
-    const auto backoff = std::min<std::chrono::milliseconds>(std::chrono::milliseconds(100) * (1 << std::min(n, 10)), kMaxBackoff);
+    const auto backoff = std::min<std::chrono::milliseconds>(
+        std::chrono::milliseconds(100) * (1 << std::min(n, 10)), kMaxBackoff);
     std::weak_ptr<FunctionPool> weak = self_;
     auto& ioc = d_.ioc;
     after.push_back([weak, backoff, &ioc] {
@@ -381,7 +408,8 @@ class PoolOps {
 
   void fail_queue(int status, const std::string& why, Actions& after) {
     for (auto& p : d_.queue) {
-      after.push_back([p, status, why] { p->respond(error_reply(status, why, p->request.message.version())); });
+      after.push_back(
+          [p, status, why] { p->respond(error_reply(status, why, p->request.message.version())); });
     }
     d_.queue.clear();
   }
@@ -391,7 +419,7 @@ class PoolOps {
     std::vector<std::shared_ptr<Replica>> ready;
     const Routing routing = d_.routing();
     for (const auto& r : d_.replicas) {
-      if (r->state != Replica::State::kReady) continue;
+      if (r->state != Replica::State::kReady || r->broken) continue;
       if (routing == Routing::kFifo && r->inflight >= d_.policy.concurrency) continue;
       ready.push_back(r);
     }
@@ -431,30 +459,39 @@ class PoolOps {
 
   void record_start(SteadyClock::time_point now) {
     d_.last_invocation = now;
-    const auto second = std::chrono::duration_cast<std::chrono::seconds>(now.time_since_epoch()).count();
+    const auto second =
+        std::chrono::duration_cast<std::chrono::seconds>(now.time_since_epoch()).count();
     if (!d_.starts_per_second.empty() && d_.starts_per_second.back().first == second) {
       d_.starts_per_second.back().second++;
     } else {
       d_.starts_per_second.emplace_back(second, 1);
     }
-    while (!d_.starts_per_second.empty() && d_.starts_per_second.front().first < second - kRpsWindow.count()) {
+    while (!d_.starts_per_second.empty() &&
+           d_.starts_per_second.front().first < second - kRpsWindow.count()) {
       d_.starts_per_second.pop_front();
     }
   }
 
-  static void forward(std::shared_ptr<FunctionPool> self, std::shared_ptr<Replica> r, std::shared_ptr<Pending> p);
-  static void on_exit(std::shared_ptr<FunctionPool> self, std::shared_ptr<Replica> r, ProcessExit e);
-  static void probe(std::weak_ptr<FunctionPool> weak, std::shared_ptr<Replica> r, asio::io_context& ioc);
+  static void forward(std::shared_ptr<FunctionPool> self, std::shared_ptr<Replica> r,
+                      std::shared_ptr<Pending> p);
+  static void recheck(std::weak_ptr<FunctionPool> weak, std::shared_ptr<Replica> r,
+                      asio::io_context& ioc);
+  static void on_exit(std::shared_ptr<FunctionPool> self, std::shared_ptr<Replica> r,
+                      ProcessExit e);
+  static void probe(std::weak_ptr<FunctionPool> weak, std::shared_ptr<Replica> r,
+                    asio::io_context& ioc);
   static void on_ready(std::shared_ptr<FunctionPool> self, std::shared_ptr<Replica> r);
-  static void on_response(std::shared_ptr<FunctionPool> self, std::shared_ptr<Replica> r, std::shared_ptr<Pending> p,
-                          Result<HttpServerResponse> result, SteadyClock::time_point sent);
+  static void on_response(std::shared_ptr<FunctionPool> self, std::shared_ptr<Replica> r,
+                          std::shared_ptr<Pending> p, Result<HttpServerResponse> result,
+                          SteadyClock::time_point sent);
 
  private:
   std::shared_ptr<FunctionPool> self_;
   FunctionPool::Impl& d_;
 };
 
-void PoolOps::probe(std::weak_ptr<FunctionPool> weak, std::shared_ptr<Replica> r, asio::io_context& ioc) {
+void PoolOps::probe(std::weak_ptr<FunctionPool> weak, std::shared_ptr<Replica> r,
+                    asio::io_context& ioc) {
   auto self = weak.lock();
   if (!self) return;
   {
@@ -465,21 +502,49 @@ void PoolOps::probe(std::weak_ptr<FunctionPool> weak, std::shared_ptr<Replica> r
       PoolOps ops(self, self->impl());
       r->state = Replica::State::kStopping;  // its exit is then not counted again as a crash
       ops.terminate(r, after);
-      ops.on_start_failure(r, "not healthy within " + format_duration(self->impl().settings.replica_start_timeout), after);
-      self->impl().replicas.erase(std::remove(self->impl().replicas.begin(), self->impl().replicas.end(), r),
-                                  self->impl().replicas.end());
+      ops.on_start_failure(
+          r, "not healthy within " + format_duration(self->impl().settings.replica_start_timeout),
+          after);
+      self->impl().replicas.erase(
+          std::remove(self->impl().replicas.begin(), self->impl().replicas.end(), r),
+          self->impl().replicas.end());
       run(after);
       return;
     }
   }
   HttpServerRequest health(http::verb::get, "/_/health", 11);
-  r->upstream->send(std::move(health), kProbeTimeout, [weak, r, &ioc](Result<HttpServerResponse> res) {
-    auto self = weak.lock();
-    if (!self) return;
-    if (res && res->result_int() == 200) return on_ready(self, r);
-    auto timer = std::make_shared<asio::steady_timer>(ioc, kProbeInterval);
-    timer->async_wait([weak, r, timer, &ioc](boost::system::error_code) { probe(weak, r, ioc); });
-  });
+  r->upstream->send(
+      std::move(health), kProbeTimeout, [weak, r, &ioc](Result<HttpServerResponse> res) {
+        auto self = weak.lock();
+        if (!self) return;
+        if (res && res->result_int() == 200) return on_ready(self, r);
+        auto timer = std::make_shared<asio::steady_timer>(ioc, kProbeInterval);
+        timer->async_wait(
+            [weak, r, timer, &ioc](boost::system::error_code) { probe(weak, r, ioc); });
+      });
+}
+
+void PoolOps::recheck(std::weak_ptr<FunctionPool> weak, std::shared_ptr<Replica> r,
+                      asio::io_context& ioc) {
+  if (!weak.lock() || !r->process || !r->process->running()) return;
+  HttpServerRequest health(http::verb::get, "/_/health", 11);
+  r->upstream->send(
+      std::move(health), kProbeTimeout, [weak, r, &ioc](Result<HttpServerResponse> res) {
+        auto self = weak.lock();
+        if (!self) return;
+        if (res && res->result_int() == 200) {
+          Actions after;
+          {
+            std::lock_guard lock(self->impl().mu);
+            r->broken = false;
+            PoolOps(self, self->impl()).dispatch(after);
+          }
+          return run(after);
+        }
+        auto timer = std::make_shared<asio::steady_timer>(ioc, std::chrono::milliseconds(100));
+        timer->async_wait(
+            [weak, r, timer, &ioc](boost::system::error_code) { recheck(weak, r, ioc); });
+      });
 }
 
 void PoolOps::on_ready(std::shared_ptr<FunctionPool> self, std::shared_ptr<Replica> r) {
@@ -501,7 +566,8 @@ void PoolOps::on_ready(std::shared_ptr<FunctionPool> self, std::shared_ptr<Repli
   run(after);
 }
 
-void PoolOps::on_exit(std::shared_ptr<FunctionPool> self, std::shared_ptr<Replica> r, ProcessExit e) {
+void PoolOps::on_exit(std::shared_ptr<FunctionPool> self, std::shared_ptr<Replica> r,
+                      ProcessExit e) {
   Actions after;
   {
     std::lock_guard lock(self->impl().mu);
@@ -514,7 +580,15 @@ void PoolOps::on_exit(std::shared_ptr<FunctionPool> self, std::shared_ptr<Replic
     if (!known || r->state == Replica::State::kStopping) {
       d.event("exit", r->name, seconds_between(r->started, SteadyClock::now()), e.describe());
     } else if (r->state == Replica::State::kStarting) {
-      ops.on_start_failure(r, "exited before becoming healthy (" + e.describe() + ")", after);
+      std::string last;
+      {
+        std::lock_guard log_lock(r->log_mu);
+        last = r->last_log;
+      }
+      ops.on_start_failure(r,
+                           "exited before becoming healthy (" + e.describe() + ")" +
+                               (last.empty() ? "" : ": " + last),
+                           after);
     } else {
       ++d.consecutive_crashes;
       d.event("crash", r->name, seconds_between(r->started, SteadyClock::now()), e.describe());
@@ -525,15 +599,19 @@ void PoolOps::on_exit(std::shared_ptr<FunctionPool> self, std::shared_ptr<Replic
   run(after);
 }
 
-void PoolOps::forward(std::shared_ptr<FunctionPool> self, std::shared_ptr<Replica> r, std::shared_ptr<Pending> p) {
+void PoolOps::forward(std::shared_ptr<FunctionPool> self, std::shared_ptr<Replica> r,
+                      std::shared_ptr<Pending> p) {
   auto& d = self->impl();
   auto& msg = p->request.message;
   const auto elapsed = std::chrono::duration_cast<Micros>(SteadyClock::now() - p->request.received);
   const Micros left = d.settings.upstream_timeout - elapsed;
   if (left.count() <= 0) {
-    return on_response(self, r, p, make_error("timed out before a replica was free", Errc::kTimeout), SteadyClock::now());
+    return on_response(self, r, p,
+                       make_error("timed out before a replica was free", Errc::kTimeout),
+                       SteadyClock::now());
   }
-  HttpServerRequest req = std::move(msg);
+  // A copy, not a move: a replica that refuses the connection gets the request retried elsewhere.
+  HttpServerRequest req = msg;
   req.target(p->path);
   if (req.find("X-Call-Id") == req.end()) req.set("X-Call-Id", call_id());
   p->request.message.set("X-Call-Id", req["X-Call-Id"]);  // kept for the response
@@ -545,21 +623,45 @@ void PoolOps::forward(std::shared_ptr<FunctionPool> self, std::shared_ptr<Replic
   });
 }
 
-void PoolOps::on_response(std::shared_ptr<FunctionPool> self, std::shared_ptr<Replica> r, std::shared_ptr<Pending> p,
-                          Result<HttpServerResponse> result, SteadyClock::time_point sent) {
+void PoolOps::on_response(std::shared_ptr<FunctionPool> self, std::shared_ptr<Replica> r,
+                          std::shared_ptr<Pending> p, Result<HttpServerResponse> result,
+                          SteadyClock::time_point sent) {
   auto& d = self->impl();
   Actions after;
   std::string function;
+  bool requeued = false;
   {
     std::lock_guard lock(d.mu);
     r->inflight--;
-    d.invocations++;
+    // A replica that refused the connection is dying (its function crashed): the request was
+    // not sent, so it waits for another replica instead of failing.
+    // Not sent (refused), or refused by the watchdog itself (503 marked X-OpenFaaS-Internal:
+    // its function is not running): either way the function never saw the request.
+    const bool refused = (!result && result.error_code() == Errc::kConnectFailed) ||
+                         (result && result->result_int() == 503 &&
+                          result->find("X-OpenFaaS-Internal") != result->end());
+    if (refused && p->attempts < 3 && !d.stopping_all) {
+      p->attempts++;
+      p->cold = true;  // it now waits for a replica to start
+      d.queue.push_front(p);
+      requeued = true;
+    } else {
+      d.invocations++;
+    }
+    // A replica that refused or reset a connection leaves the rotation until its health check
+    // passes again (or its process ends and it is replaced), as an outlier detector would.
+    if ((refused || (!result && result.error_code() == Errc::kUnavailable)) && !r->broken) {
+      r->broken = true;
+      after.push_back(
+          [weak = std::weak_ptr<FunctionPool>(self), r, &ioc = d.ioc] { recheck(weak, r, ioc); });
+    }
     function = d.spec.name;
     PoolOps ops(self, d);
     if (r->state == Replica::State::kStopping && r->inflight == 0) ops.terminate(r, after);
     ops.dispatch(after);
   }
   run(after);
+  if (requeued) return;
   const unsigned version = p->request.message.version();
   HttpServerResponse res;
   if (result) {
@@ -583,15 +685,18 @@ void PoolOps::on_response(std::shared_ptr<FunctionPool> self, std::shared_ptr<Re
 }  // namespace
 
 Result<std::shared_ptr<FunctionPool>> FunctionPool::create(asio::io_context& ioc, FunctionSpec spec,
-                                                           const PoolSettings& settings, EventLog& events,
+                                                           const PoolSettings& settings,
+                                                           EventLog& events,
                                                            GatewayMetrics& metrics) {
   if (spec.fprocess.empty()) {
-    return make_error("function " + spec.name + ": no fprocess (set `fprocess:` or the fprocess environment variable)");
+    return make_error("function " + spec.name +
+                      ": no fprocess (set `fprocess:` or the fprocess environment variable)");
   }
   auto policy = scaling_policy_from_labels(spec.labels);
   if (!policy) return make_error("function " + spec.name + ": " + policy.error());
   std::shared_ptr<FunctionPool> pool(new FunctionPool(spec.name));
-  pool->impl_ = std::make_unique<Impl>(ioc, std::move(spec), std::move(*policy), settings, events, metrics);
+  pool->impl_ =
+      std::make_unique<Impl>(ioc, std::move(spec), std::move(*policy), settings, events, metrics);
   return pool;
 }
 
@@ -602,17 +707,21 @@ void FunctionPool::start() {
   Actions after;
   {
     std::lock_guard lock(impl_->mu);
-    impl_->event("deploy", "", -1, "image " + impl_->spec.image + ", fprocess \"" + impl_->spec.fprocess + "\"");
-    impl_->desired = impl_->policy.zero && impl_->policy.min == 0 ? 0 : std::max(1, impl_->policy.min);
+    impl_->event("deploy", "", -1,
+                 "image " + impl_->spec.image + ", fprocess \"" + impl_->spec.fprocess + "\"");
+    impl_->desired =
+        impl_->policy.zero && impl_->policy.min == 0 ? 0 : std::max(1, impl_->policy.min);
     PoolOps(shared_from_this(), *impl_).reconcile(after);
   }
   run(after);
 }
 
-void FunctionPool::invoke(IncomingRequest&& request, std::string path_and_query, Responder respond) {
+void FunctionPool::invoke(IncomingRequest&& request, std::string path_and_query,
+                          Responder respond) {
   auto& d = *impl_;
   d.metrics.invocation_started(name_);
-  auto p = std::make_shared<Pending>(std::move(request), std::move(path_and_query), std::move(respond));
+  auto p =
+      std::make_shared<Pending>(std::move(request), std::move(path_and_query), std::move(respond));
   Actions after;
   {
     std::lock_guard lock(d.mu);
@@ -620,15 +729,19 @@ void FunctionPool::invoke(IncomingRequest&& request, std::string path_and_query,
     ops.record_start(SteadyClock::now());
     const unsigned version = p->request.message.version();
     if (d.stopping_all) {
-      after.push_back([p, version, &d] { p->respond(error_reply(d.stop_status, d.stop_reason, version)); });
+      after.push_back(
+          [p, version, &d] { p->respond(error_reply(d.stop_status, d.stop_reason, version)); });
     } else if (!d.unhealthy.empty()) {
-      after.push_back([p, version, why = d.unhealthy] { p->respond(error_reply(503, why, version)); });
+      after.push_back(
+          [p, version, why = d.unhealthy] { p->respond(error_reply(503, why, version)); });
     } else if (auto r = d.routing() != Routing::kFifo && d.queue.empty() ? ops.pick() : nullptr) {
       r->inflight++;
       after.push_back([self = shared_from_this(), r, p] { PoolOps::forward(self, r, p); });
     } else if (static_cast<int>(d.queue.size()) >= d.policy.queue) {
       after.push_back([p, version, n = d.policy.queue] {
-        auto res = error_reply(429, "queue full: " + std::to_string(n) + " requests already wait for a replica", version);
+        auto res = error_reply(
+            429, "queue full: " + std::to_string(n) + " requests already wait for a replica",
+            version);
         res.set("X-OpenFaaS-Internal", "faaslab-gateway");
         p->respond(std::move(res));
       });
@@ -674,13 +787,16 @@ Status FunctionPool::update(FunctionSpec spec) {
     std::lock_guard lock(impl_->mu);
     auto& d = *impl_;
     PoolOps ops(shared_from_this(), d);
-    for (const auto& r : std::vector<std::shared_ptr<Replica>>(d.replicas)) ops.begin_stop(r, "redeployed", after);
+    for (const auto& r : std::vector<std::shared_ptr<Replica>>(d.replicas))
+      ops.begin_stop(r, "redeployed", after);
     d.spec = std::move(spec);
     d.policy = std::move(*policy);
     d.unhealthy.clear();
     d.start_failures = 0;
-    d.event("deploy", "", -1, "updated: image " + d.spec.image + ", fprocess \"" + d.spec.fprocess + "\"");
-    if (d.desired == 0 && !(d.policy.zero && d.policy.min == 0)) d.desired = std::max(1, d.policy.min);
+    d.event("deploy", "", -1,
+            "updated: image " + d.spec.image + ", fprocess \"" + d.spec.fprocess + "\"");
+    if (d.desired == 0 && !(d.policy.zero && d.policy.min == 0))
+      d.desired = std::max(1, d.policy.min);
     ops.reconcile(after);
   }
   run(after);
@@ -698,7 +814,8 @@ void FunctionPool::stop_all(int status, const std::string& why) {
     d.desired = 0;
     PoolOps ops(shared_from_this(), d);
     ops.fail_queue(status, why, after);
-    for (const auto& r : std::vector<std::shared_ptr<Replica>>(d.replicas)) ops.begin_stop(r, why, after);
+    for (const auto& r : std::vector<std::shared_ptr<Replica>>(d.replicas))
+      ops.begin_stop(r, why, after);
     d.publish_gauges_locked();
   }
   run(after);
@@ -716,12 +833,14 @@ void FunctionPool::tick() {
     auto& d = *impl_;
     const auto now = SteadyClock::now();
     // Requests that waited past upstream_timeout for a replica.
-    while (!d.queue.empty() && now - d.queue.front()->request.received >= d.settings.upstream_timeout) {
+    while (!d.queue.empty() &&
+           now - d.queue.front()->request.received >= d.settings.upstream_timeout) {
       auto p = d.queue.front();
       d.queue.pop_front();
       after.push_back([p, t = d.settings.upstream_timeout] {
-        p->respond(error_reply(504, "no replica became free within upstream_timeout (" + format_duration(t) + ")",
-                               p->request.message.version()));
+        p->respond(error_reply(
+            504, "no replica became free within upstream_timeout (" + format_duration(t) + ")",
+            p->request.message.version()));
       });
     }
     if (!d.stopping_all && d.unhealthy.empty()) {
@@ -730,7 +849,7 @@ void FunctionPool::tick() {
       if (d.policy.type != ScalingPolicy::Type::kNone && d.desired > 0) {
         double load = 0;
         if (d.policy.type == ScalingPolicy::Type::kRps) {
-          ops.record_start(now);  // trims the window
+          ops.record_start(now);                // trims the window
           d.starts_per_second.back().second--;  // (record_start counted a request that is not one)
           int total = 0;
           for (const auto& [s, n] : d.starts_per_second) total += n;
@@ -743,7 +862,8 @@ void FunctionPool::tick() {
         const int next = d.down_window.stabilise(recommended, d.desired, now, d.policy.down_window);
         if (next != d.desired) {
           char why[96];
-          std::snprintf(why, sizeof why, "autoscaler: %s load %.2f", d.policy.type == ScalingPolicy::Type::kRps ? "rps" : "capacity", load);
+          std::snprintf(why, sizeof why, "autoscaler: %s load %.2f",
+                        d.policy.type == ScalingPolicy::Type::kRps ? "rps" : "capacity", load);
           d.event("scale", "", -1, why, d.desired, next);
           d.desired = next;
           ops.reconcile(after);
@@ -752,8 +872,10 @@ void FunctionPool::tick() {
       // Idle functions that may sit at zero go there after zero-duration.
       int inflight = 0;
       for (const auto& r : d.replicas) inflight += r->inflight;
-      if (d.policy.zero && d.desired > 0 && d.queue.empty() && inflight == 0 && now - d.last_invocation >= d.policy.zero_duration) {
-        d.event("scale", "", -1, "idle for " + format_duration(d.policy.zero_duration), d.desired, 0);
+      if (d.policy.zero && d.desired > 0 && d.queue.empty() && inflight == 0 &&
+          now - d.last_invocation >= d.policy.zero_duration) {
+        d.event("scale", "", -1, "idle for " + format_duration(d.policy.zero_duration), d.desired,
+                0);
         d.desired = 0;
         ops.reconcile(after);
       }

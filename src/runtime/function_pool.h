@@ -26,12 +26,12 @@
 namespace faaslab::runtime {
 
 struct PoolSettings {
-  std::string watchdog_path;          // the faaslab-watchdog binary
-  std::string state_dir;              // replicas' TMPDIRs go below it
-  std::string bin_dir;                // put first on the replicas' PATH (faaslab-fn lives there)
+  std::string watchdog_path;  // the faaslab-watchdog binary
+  std::string state_dir;      // replicas' TMPDIRs go below it
+  std::string bin_dir;        // put first on the replicas' PATH (faaslab-fn lives there)
   Micros upstream_timeout = std::chrono::seconds(60);
   Micros replica_start_timeout = std::chrono::seconds(30);
-  int max_start_failures = 5;         // consecutive starts that never became ready -> unhealthy
+  int max_start_failures = 5;  // consecutive starts that never became ready -> unhealthy
   Routing default_routing = Routing::kRandom;
   bool scale_from_zero = true;
   int max_replicas = 64;
@@ -55,9 +55,10 @@ struct PoolStatus {
 class FunctionPool : public std::enable_shared_from_this<FunctionPool> {
  public:
   // Errors: invalid labels (scaling or routing), no fprocess.
-  static Result<std::shared_ptr<FunctionPool>> create(boost::asio::io_context& ioc, FunctionSpec spec,
-                                                      const PoolSettings& settings, EventLog& events,
-                                                      GatewayMetrics& metrics);
+  static Result<std::shared_ptr<FunctionPool>> create(boost::asio::io_context& ioc,
+                                                      FunctionSpec spec,
+                                                      const PoolSettings& settings,
+                                                      EventLog& events, GatewayMetrics& metrics);
 
   // Starts the initial replicas: com.openfaas.scale.min (0 leaves it cold until a request).
   void start();

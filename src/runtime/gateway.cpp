@@ -56,7 +56,7 @@ struct Gateway::Impl {
   std::unique_ptr<asio::steady_timer> ticker;
   mutable std::mutex mu;
   std::map<std::string, std::shared_ptr<FunctionPool>> functions;  // guarded by mu
-  std::vector<std::shared_ptr<FunctionPool>> retired;              // removed, replicas stopping; guarded by mu
+  std::vector<std::shared_ptr<FunctionPool>> retired;  // removed, replicas stopping; guarded by mu
   bool stopped = false;
 
   std::shared_ptr<FunctionPool> find(const std::string& name) const {
@@ -69,11 +69,13 @@ struct Gateway::Impl {
     std::shared_ptr<FunctionPool> existing = find(spec.name);
     existed = existing != nullptr;
     if (existing) {
-      if (!update) return make_error("function " + spec.name + " already exists (use PUT to update it)");
+      if (!update)
+        return make_error("function " + spec.name + " already exists (use PUT to update it)");
       return existing->update(std::move(spec));
     }
     if (update) return Ok{};  // caller answers 404
-    auto pool = FunctionPool::create(http->io_context(), std::move(spec), options.pool, events, metrics);
+    auto pool =
+        FunctionPool::create(http->io_context(), std::move(spec), options.pool, events, metrics);
     if (!pool) return pool.error_value();
     {
       std::lock_guard lock(mu);
@@ -130,8 +132,12 @@ struct Gateway::Impl {
     v.created_at_unix_s = s.created_unix_s;
     json j = to_function_status(v);
     // faaslab's own, beside OpenFaaS's fields (faas-cli ignores unknown ones).
-    j["faaslab"] = {{"starting", s.starting}, {"stopping", s.stopping}, {"queued", s.queued}, {"inflight", s.inflight},
-                    {"routing", routing_name(s.routing)}, {"replicaNames", s.replica_names}};
+    j["faaslab"] = {{"starting", s.starting},
+                    {"stopping", s.stopping},
+                    {"queued", s.queued},
+                    {"inflight", s.inflight},
+                    {"routing", routing_name(s.routing)},
+                    {"replicaNames", s.replica_names}};
     if (!s.unhealthy.empty()) j["faaslab"]["unhealthy"] = s.unhealthy;
     return j;
   }
@@ -177,11 +183,14 @@ void Gateway::Impl::handle(IncomingRequest&& in, const Responder& respond) {
   respond(json_error_response(404, "no route for " + path, version));
 }
 
-void Gateway::Impl::handle_system(IncomingRequest&& in, std::string_view path, const Responder& respond) {
+void Gateway::Impl::handle_system(IncomingRequest&& in, std::string_view path,
+                                  const Responder& respond) {
   const auto& req = in.message;
   const unsigned version = req.version();
   const auto method = req.method();
-  auto not_allowed = [&] { return respond(json_error_response(405, "method not allowed on " + std::string(path), version)); };
+  auto not_allowed = [&] {
+    return respond(json_error_response(405, "method not allowed on " + std::string(path), version));
+  };
 
   if (path == "/system/functions") {
     if (method == http::verb::get) {
@@ -201,15 +210,19 @@ void Gateway::Impl::handle_system(IncomingRequest&& in, std::string_view path, c
       bool existed = false;
       auto st = deploy(std::move(*spec), method == http::verb::put, existed);
       if (method == http::verb::put && !existed) {
-        return respond(json_error_response(404, "function " + name + " not found (POST to create it)", version));
+        return respond(json_error_response(
+            404, "function " + name + " not found (POST to create it)", version));
       }
-      if (!st) return respond(json_error_response(existed && method == http::verb::post ? 409 : 400, st.error(), version));
+      if (!st)
+        return respond(json_error_response(existed && method == http::verb::post ? 409 : 400,
+                                           st.error(), version));
       return respond(text_response(http::status::accepted, "", version));
     }
     if (method == http::verb::delete_) {
       auto name = parse_delete_request(req.body());
       if (!name) return respond(json_error_response(400, name.error(), version));
-      if (!remove(*name)) return respond(json_error_response(404, "function " + *name + " not found", version));
+      if (!remove(*name))
+        return respond(json_error_response(404, "function " + *name + " not found", version));
       return respond(text_response(http::status::accepted, "", version));
     }
     return not_allowed();
@@ -229,21 +242,26 @@ void Gateway::Impl::handle_system(IncomingRequest&& in, std::string_view path, c
     auto request = parse_scale_request(req.body());
     if (!request) return respond(json_error_response(400, request.error(), version));
     if (!request->service.empty() && request->service != name) {
-      return respond(json_error_response(400, "serviceName '" + request->service + "' does not match the path", version));
+      return respond(json_error_response(
+          400, "serviceName '" + request->service + "' does not match the path", version));
     }
     auto pool = find(name);
     if (!pool) return respond(json_error_response(404, "function " + name + " not found", version));
-    pool->scale(static_cast<int>(std::min<std::uint64_t>(request->replicas, 1 << 20)), "scale-function API");
+    pool->scale(static_cast<int>(std::min<std::uint64_t>(request->replicas, 1 << 20)),
+                "scale-function API");
     return respond(text_response(http::status::accepted, "", version));
   }
   if (path == "/system/info") {
     if (method != http::verb::get) return not_allowed();
     utsname u{};
     uname(&u);
-    const json info = {{"provider", {{"provider", "faaslab"}, {"orchestration", "local-processes"},
-                                     {"version", {{"release", FAASLAB_VERSION}, {"sha", ""}}}}},
-                       {"version", {{"release", FAASLAB_VERSION}, {"sha", ""}, {"commit_message", ""}}},
-                       {"arch", u.machine}};
+    const json info = {
+        {"provider",
+         {{"provider", "faaslab"},
+          {"orchestration", "local-processes"},
+          {"version", {{"release", FAASLAB_VERSION}, {"sha", ""}}}}},
+        {"version", {{"release", FAASLAB_VERSION}, {"sha", ""}, {"commit_message", ""}}},
+        {"arch", u.machine}};
     return respond(json_response(http::status::ok, info, version));
   }
   if (path == "/system/faaslab/events") {
@@ -262,13 +280,15 @@ void Gateway::Impl::handle_system(IncomingRequest&& in, std::string_view path, c
 
 Gateway::Gateway(GatewayOptions options) : impl_(std::make_unique<Impl>(std::move(options))) {}
 
-Gateway::~Gateway() { shutdown(std::chrono::seconds(5)); }
+Gateway::~Gateway() {
+  shutdown(std::chrono::seconds(5));
+}
 
 Status Gateway::start(const std::vector<FunctionSpec>& functions) {
   auto& o = impl_->options;
   if (o.auth) {
-    auto creds = load_or_create_credentials(o.secrets_dir.empty() ? default_secrets_dir() : o.secrets_dir,
-                                            Env(current_environment()));
+    auto creds = load_or_create_credentials(
+        o.secrets_dir.empty() ? default_secrets_dir() : o.secrets_dir, Env(current_environment()));
     if (!creds) return creds.error_value();
     impl_->credentials = *creds;
   }
@@ -280,11 +300,16 @@ Status Gateway::start(const std::vector<FunctionSpec>& functions) {
   so.read_timeout = o.read_timeout;
   so.write_timeout = o.write_timeout;
   impl_->http = std::make_unique<HttpServer>(
-      std::move(so), [impl = impl_.get()](IncomingRequest&& r, Responder respond) { impl->handle(std::move(r), respond); });
+      std::move(so), [impl = impl_.get()](IncomingRequest&& r, Responder respond) {
+        impl->handle(std::move(r), respond);
+      });
   // Validate every function before anything runs, so a bad stack file starts nothing.
   for (const auto& f : functions) {
-    if (f.fprocess.empty()) return make_error("function " + f.name + ": no fprocess (set `fprocess:` or environment.fprocess)");
-    if (auto p = scaling_policy_from_labels(f.labels); !p) return make_error("function " + f.name + ": " + p.error());
+    if (f.fprocess.empty())
+      return make_error("function " + f.name +
+                        ": no fprocess (set `fprocess:` or environment.fprocess)");
+    if (auto p = scaling_policy_from_labels(f.labels); !p)
+      return make_error("function " + f.name + ": " + p.error());
   }
   if (auto st = impl_->http->start(); !st) return st;
   impl_->ticker = std::make_unique<asio::steady_timer>(impl_->http->io_context());
@@ -296,11 +321,17 @@ Status Gateway::start(const std::vector<FunctionSpec>& functions) {
   return Ok{};
 }
 
-std::uint16_t Gateway::port() const { return impl_->http ? impl_->http->port() : 0; }
+std::uint16_t Gateway::port() const {
+  return impl_->http ? impl_->http->port() : 0;
+}
 
-const Credentials& Gateway::credentials() const { return impl_->credentials; }
+const Credentials& Gateway::credentials() const {
+  return impl_->credentials;
+}
 
-EventLog& Gateway::events() { return impl_->events; }
+EventLog& Gateway::events() {
+  return impl_->events;
+}
 
 void Gateway::shutdown(Micros grace) {
   if (!impl_->http || impl_->stopped) return;
@@ -322,7 +353,8 @@ void Gateway::shutdown(Micros grace) {
     if (all) break;
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
-  if (impl_->ticker) asio::post(impl_->http->io_context(), [t = impl_->ticker.get()] { t->cancel(); });
+  if (impl_->ticker)
+    asio::post(impl_->http->io_context(), [t = impl_->ticker.get()] { t->cancel(); });
   impl_->http->shutdown(Micros(0));
   std::lock_guard lock(impl_->mu);
   impl_->functions.clear();

@@ -41,7 +41,7 @@ struct GatewayOptions {
   std::string secrets_dir;  // empty: default_secrets_dir()
   std::string events_path;  // JSON lines; empty: memory only
   Micros tick_interval = std::chrono::milliseconds(50);
-  PoolSettings pool;        // upstream_timeout (60s), routing, watchdog path, ...
+  PoolSettings pool;  // upstream_timeout (60s), routing, watchdog path, ...
 };
 
 class Gateway {

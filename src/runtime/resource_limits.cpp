@@ -48,14 +48,16 @@ std::string own_cgroup(const std::string& controller) {
 }
 
 // Creates <mount>/<own path>/faaslab-<pid>, writes the settings, and moves this process in.
-bool join_new_cgroup(const std::string& controller, const std::vector<std::pair<std::string, std::string>>& settings,
+bool join_new_cgroup(const std::string& controller,
+                     const std::vector<std::pair<std::string, std::string>>& settings,
                      LimitsReport& report, std::string& error) {
   const fs::path mount = fs::path("/sys/fs/cgroup") / controller;
   if (!fs::exists(mount / "cgroup.procs")) {
     error = "no cgroup v1 '" + controller + "' hierarchy at " + mount.string();
     return false;
   }
-  const fs::path dir = mount / fs::path(own_cgroup(controller)).relative_path() / ("faaslab-" + std::to_string(::getpid()));
+  const fs::path dir = mount / fs::path(own_cgroup(controller)).relative_path() /
+                       ("faaslab-" + std::to_string(::getpid()));
   std::error_code ec;
   fs::create_directories(dir, ec);
   if (ec) {
@@ -83,8 +85,10 @@ Result<double> parse_cpu_quantity(const std::string& text) {
     std::size_t used = 0;
     double v = std::stod(text, &used);
     const std::string suffix = text.substr(used);
-    if (suffix == "m") v /= 1000;
-    else if (!suffix.empty()) return make_error("'" + text + "' is not a CPU quantity (e.g. 500m, 1, 1.5)");
+    if (suffix == "m")
+      v /= 1000;
+    else if (!suffix.empty())
+      return make_error("'" + text + "' is not a CPU quantity (e.g. 500m, 1, 1.5)");
     if (!(v > 0) || v > 4096) return make_error("'" + text + "' is not a positive CPU quantity");
     return v;
   } catch (const std::exception&) {
@@ -98,8 +102,16 @@ Result<std::uint64_t> parse_memory_quantity(const std::string& text) {
     const double v = std::stod(text, &used);
     const std::string suffix = text.substr(used);
     static const std::pair<const char*, double> units[] = {
-        {"", 1},       {"k", 1e3},          {"K", 1e3},         {"M", 1e6},         {"G", 1e9},
-        {"T", 1e12},   {"Ki", 1024.0},      {"Mi", 1048576.0},  {"Gi", 1073741824.0}, {"Ti", 1099511627776.0},
+        {"", 1},
+        {"k", 1e3},
+        {"K", 1e3},
+        {"M", 1e6},
+        {"G", 1e9},
+        {"T", 1e12},
+        {"Ki", 1024.0},
+        {"Mi", 1048576.0},
+        {"Gi", 1073741824.0},
+        {"Ti", 1099511627776.0},
     };
     for (const auto& [name, scale] : units) {
       if (suffix == name) {
@@ -138,7 +150,8 @@ std::string format_cpu_list(const std::vector<int>& cpus) {
   return out;
 }
 
-LimitsReport apply_limits(double cpus, const std::vector<int>& cpu_list, std::uint64_t memory_bytes) {
+LimitsReport apply_limits(double cpus, const std::vector<int>& cpu_list,
+                          std::uint64_t memory_bytes) {
   LimitsReport report;
   if (cpus > 0 || !cpu_list.empty()) {
     std::vector<int> chosen = cpu_list;
@@ -146,7 +159,8 @@ LimitsReport apply_limits(double cpus, const std::vector<int>& cpu_list, std::ui
       cpu_set_t allowed;
       CPU_ZERO(&allowed);
       sched_getaffinity(0, sizeof allowed, &allowed);
-      for (int c = 0; c < CPU_SETSIZE && static_cast<double>(chosen.size()) < std::ceil(cpus); ++c) {
+      for (int c = 0; c < CPU_SETSIZE && static_cast<double>(chosen.size()) < std::ceil(cpus);
+           ++c) {
         if (CPU_ISSET(c, &allowed)) chosen.push_back(c);
       }
     }
@@ -156,14 +170,17 @@ LimitsReport apply_limits(double cpus, const std::vector<int>& cpu_list, std::ui
     if (sched_setaffinity(0, sizeof set, &set) == 0) {
       report.enforced.push_back("affinity to cores " + format_cpu_list(chosen));
     } else {
-      report.not_enforced.push_back("affinity to cores " + format_cpu_list(chosen) + ": " + std::strerror(errno));
+      report.not_enforced.push_back("affinity to cores " + format_cpu_list(chosen) + ": " +
+                                    std::strerror(errno));
     }
   }
   if (cpus > 0) {
     const long period = 100000;
     const long quota = std::lround(cpus * period);
     std::string error;
-    if (join_new_cgroup("cpu", {{"cpu.cfs_period_us", std::to_string(period)}, {"cpu.cfs_quota_us", std::to_string(quota)}},
+    if (join_new_cgroup("cpu",
+                        {{"cpu.cfs_period_us", std::to_string(period)},
+                         {"cpu.cfs_quota_us", std::to_string(quota)}},
                         report, error)) {
       char buf[64];
       std::snprintf(buf, sizeof buf, "CPU quota %.3g cores (cgroup v1 cpu)", cpus);
@@ -174,15 +191,18 @@ LimitsReport apply_limits(double cpus, const std::vector<int>& cpu_list, std::ui
   }
   if (memory_bytes > 0) {
     std::string error;
-    if (join_new_cgroup("memory", {{"memory.limit_in_bytes", std::to_string(memory_bytes)}}, report, error)) {
-      report.enforced.push_back("memory limit " + std::to_string(memory_bytes) + " bytes (cgroup v1 memory)");
+    if (join_new_cgroup("memory", {{"memory.limit_in_bytes", std::to_string(memory_bytes)}}, report,
+                        error)) {
+      report.enforced.push_back("memory limit " + std::to_string(memory_bytes) +
+                                " bytes (cgroup v1 memory)");
     } else {
       rlimit r{memory_bytes, memory_bytes};
       if (setrlimit(RLIMIT_DATA, &r) == 0) {
-        report.enforced.push_back("memory limit " + std::to_string(memory_bytes) + " bytes (RLIMIT_DATA; cgroup: " +
-                                  error + ")");
+        report.enforced.push_back("memory limit " + std::to_string(memory_bytes) +
+                                  " bytes (RLIMIT_DATA; cgroup: " + error + ")");
       } else {
-        report.not_enforced.push_back("memory limit: " + error + "; RLIMIT_DATA: " + std::strerror(errno));
+        report.not_enforced.push_back("memory limit: " + error +
+                                      "; RLIMIT_DATA: " + std::strerror(errno));
       }
     }
   }

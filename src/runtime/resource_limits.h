@@ -30,7 +30,8 @@ struct LimitsReport {
 };
 
 // Applies the limits to the calling process. cpus == 0 and memory == 0: nothing to do.
-LimitsReport apply_limits(double cpus, const std::vector<int>& cpu_list, std::uint64_t memory_bytes);
+LimitsReport apply_limits(double cpus, const std::vector<int>& cpu_list,
+                          std::uint64_t memory_bytes);
 
 // Leaves and removes the cgroups apply_limits() created (call at exit, after children ended).
 void release_limits(const LimitsReport& report);

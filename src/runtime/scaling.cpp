@@ -1,18 +1,22 @@
 #include "runtime/scaling.h"
 
+#include <strings.h>
 #include <algorithm>
 #include <charconv>
 #include <cmath>
-#include <strings.h>
 
 namespace faaslab::runtime {
 
 std::string_view routing_name(Routing r) {
   switch (r) {
-    case Routing::kRandom: return "random";
-    case Routing::kRoundRobin: return "round-robin";
-    case Routing::kLeastInflight: return "least-inflight";
-    case Routing::kFifo: return "fifo";
+    case Routing::kRandom:
+      return "random";
+    case Routing::kRoundRobin:
+      return "round-robin";
+    case Routing::kLeastInflight:
+      return "least-inflight";
+    case Routing::kFifo:
+      return "fifo";
   }
   return "?";
 }
@@ -31,7 +35,8 @@ Result<long> to_int(const std::string& key, const std::string& v, long lo, long 
   long x = 0;
   const auto [p, ec] = std::from_chars(v.data(), v.data() + v.size(), x);
   if (ec != std::errc() || p != v.data() + v.size() || x < lo || x > hi) {
-    return make_error(key + ": '" + v + "' is not an integer in [" + std::to_string(lo) + ", " + std::to_string(hi) + "]");
+    return make_error(key + ": '" + v + "' is not an integer in [" + std::to_string(lo) + ", " +
+                      std::to_string(hi) + "]");
   }
   return x;
 }
@@ -43,7 +48,8 @@ Result<double> to_double(const std::string& key, const std::string& v, double lo
     if (used == v.size() && x >= lo && x <= hi) return x;
   } catch (const std::exception&) {
   }
-  return make_error(key + ": '" + v + "' is not a number in [" + std::to_string(lo) + ", " + std::to_string(hi) + "]");
+  return make_error(key + ": '" + v + "' is not a number in [" + std::to_string(lo) + ", " +
+                    std::to_string(hi) + "]");
 }
 
 }  // namespace
@@ -75,9 +81,13 @@ Result<ScalingPolicy> scaling_policy_from_labels(const std::map<std::string, std
     p.zero_duration = *x;
   }
   if (auto v = get("com.openfaas.scale.type")) {
-    if (*v == "rps") p.type = ScalingPolicy::Type::kRps;
-    else if (*v == "capacity") p.type = ScalingPolicy::Type::kCapacity;
-    else return make_error("com.openfaas.scale.type: '" + *v + "' is not rps or capacity (cpu is not supported locally)");
+    if (*v == "rps")
+      p.type = ScalingPolicy::Type::kRps;
+    else if (*v == "capacity")
+      p.type = ScalingPolicy::Type::kCapacity;
+    else
+      return make_error("com.openfaas.scale.type: '" + *v +
+                        "' is not rps or capacity (cpu is not supported locally)");
   }
   if (auto v = get("com.openfaas.scale.target")) {
     auto x = to_double("com.openfaas.scale.target", *v, 0.001, 1e9);
@@ -96,7 +106,9 @@ Result<ScalingPolicy> scaling_policy_from_labels(const std::map<std::string, std
   }
   if (auto v = get("com.faaslab.routing")) {
     p.routing = routing_from_name(*v);
-    if (!p.routing) return make_error("com.faaslab.routing: '" + *v + "' is not random, round-robin, least-inflight or fifo");
+    if (!p.routing)
+      return make_error("com.faaslab.routing: '" + *v +
+                        "' is not random, round-robin, least-inflight or fifo");
   }
   if (auto v = get("com.faaslab.concurrency")) {
     auto x = to_int("com.faaslab.concurrency", *v, 1, 10000);
@@ -108,7 +120,9 @@ Result<ScalingPolicy> scaling_policy_from_labels(const std::map<std::string, std
     if (!x) return x.error_value();
     p.queue = static_cast<int>(*x);
   }
-  if (p.min > p.max) return make_error("com.openfaas.scale.min (" + std::to_string(p.min) + ") is over com.openfaas.scale.max (" + std::to_string(p.max) + ")");
+  if (p.min > p.max)
+    return make_error("com.openfaas.scale.min (" + std::to_string(p.min) +
+                      ") is over com.openfaas.scale.max (" + std::to_string(p.max) + ")");
   if (p.min == 0 && !p.zero) p.zero = true;  // min 0 means the function may sit at zero
   return p;
 }
@@ -120,7 +134,8 @@ int desired_replicas(const ScalingPolicy& p, double load) {
   return std::clamp(desired, std::max(1, p.min), p.max);
 }
 
-int ScaleDownWindow::stabilise(int recommended, int current, SteadyClock::time_point now, Micros window) {
+int ScaleDownWindow::stabilise(int recommended, int current, SteadyClock::time_point now,
+                               Micros window) {
   history_.emplace_back(now, recommended);
   while (!history_.empty() && now - history_.front().first > window) history_.pop_front();
   if (recommended >= current) return recommended;

@@ -10,24 +10,29 @@
 namespace faaslab::runtime {
 namespace {
 
-bool is_name_char(char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_'; }
+bool is_name_char(char c) {
+  return std::isalnum(static_cast<unsigned char>(c)) || c == '_';
+}
 
 std::string scalar(const YAML::Node& n) {
   if (!n.IsDefined() || n.IsNull()) return "";
   return n.as<std::string>();
 }
 
-Status read_string_map(const YAML::Node& node, std::map<std::string, std::string>& out, const std::string& where) {
+Status read_string_map(const YAML::Node& node, std::map<std::string, std::string>& out,
+                       const std::string& where) {
   if (!node || node.IsNull()) return Ok{};
   if (!node.IsMap()) return make_error(where + " must be a map of names to values");
   for (const auto& kv : node) {
-    if (!kv.second.IsScalar() && !kv.second.IsNull()) return make_error(where + "." + kv.first.as<std::string>() + " must be a value");
+    if (!kv.second.IsScalar() && !kv.second.IsNull())
+      return make_error(where + "." + kv.first.as<std::string>() + " must be a value");
     out[kv.first.as<std::string>()] = scalar(kv.second);
   }
   return Ok{};
 }
 
-Status read_string_list(const YAML::Node& node, std::vector<std::string>& out, const std::string& where) {
+Status read_string_list(const YAML::Node& node, std::vector<std::string>& out,
+                        const std::string& where) {
   if (!node || node.IsNull()) return Ok{};
   if (!node.IsSequence()) return make_error(where + " must be a list");
   for (const auto& item : node) out.push_back(scalar(item));
@@ -39,16 +44,20 @@ Status read_resources(const YAML::Node& node, ResourceSpec& out, const std::stri
   if (!node.IsMap()) return make_error(where + " must be a map with memory and cpu");
   for (const auto& kv : node) {
     const auto key = kv.first.as<std::string>();
-    if (key == "memory") out.memory = scalar(kv.second);
-    else if (key == "cpu") out.cpu = scalar(kv.second);
-    else return make_error(where + "." + key + ": unknown (memory, cpu)");
+    if (key == "memory")
+      out.memory = scalar(kv.second);
+    else if (key == "cpu")
+      out.cpu = scalar(kv.second);
+    else
+      return make_error(where + "." + key + ": unknown (memory, cpu)");
   }
   return Ok{};
 }
 
 // environment_file: YAML files holding an `environment:` map, as faas-cli reads them.
-Status read_environment_files(const YAML::Node& node, const std::filesystem::path& base, const Env& env,
-                              std::map<std::string, std::string>& out, const std::string& where) {
+Status read_environment_files(const YAML::Node& node, const std::filesystem::path& base,
+                              const Env& env, std::map<std::string, std::string>& out,
+                              const std::string& where) {
   std::vector<std::string> files;
   if (auto st = read_string_list(node, files, where); !st) return st;
   for (const auto& f : files) {
@@ -61,7 +70,8 @@ Status read_environment_files(const YAML::Node& node, const std::filesystem::pat
     if (!substituted) return make_error(path.string() + ": " + substituted.error());
     try {
       const YAML::Node doc = YAML::Load(*substituted);
-      if (auto st = read_string_map(doc["environment"], out, path.string() + ": environment"); !st) return st;
+      if (auto st = read_string_map(doc["environment"], out, path.string() + ": environment"); !st)
+        return st;
     } catch (const YAML::Exception& e) {
       return make_error(path.string() + ": invalid YAML: " + e.what());
     }
@@ -87,13 +97,16 @@ Result<std::string> substitute_env(std::string_view text, const Env& env) {
     }
     if (text[i + 1] == '{') {
       const auto close = text.find('}', i + 2);
-      if (close == std::string_view::npos) return make_error("unclosed ${ at offset " + std::to_string(i));
+      if (close == std::string_view::npos)
+        return make_error("unclosed ${ at offset " + std::to_string(i));
       const std::string_view inner = text.substr(i + 2, close - i - 2);
       const auto dash = inner.find(":-");
       const std::string name(inner.substr(0, dash));
       const auto value = env.get(name);
-      if (value) out += *value;
-      else if (dash != std::string_view::npos) out += inner.substr(dash + 2);
+      if (value)
+        out += *value;
+      else if (dash != std::string_view::npos)
+        out += inner.substr(dash + 2);
       i = close;
       continue;
     }
@@ -109,7 +122,8 @@ Result<std::string> substitute_env(std::string_view text, const Env& env) {
   return out;
 }
 
-Result<StackFile> parse_stack(std::string_view text, const std::filesystem::path& base_dir, const EnvList& env_list) {
+Result<StackFile> parse_stack(std::string_view text, const std::filesystem::path& base_dir,
+                              const EnvList& env_list) {
   const Env env(env_list);
   auto substituted = substitute_env(text, env);
   if (!substituted) return make_error("stack file: " + substituted.error());
@@ -119,12 +133,15 @@ Result<StackFile> parse_stack(std::string_view text, const std::filesystem::path
   } catch (const YAML::Exception& e) {
     return make_error(std::string("stack file: invalid YAML: ") + e.what());
   }
-  if (!doc.IsMap()) return make_error("stack file: expected a map with version, provider and functions");
+  if (!doc.IsMap())
+    return make_error("stack file: expected a map with version, provider and functions");
   StackFile stack;
-  static const std::set<std::string> kTopLevel = {"version", "provider", "functions", "configuration"};
+  static const std::set<std::string> kTopLevel = {"version", "provider", "functions",
+                                                  "configuration"};
   for (const auto& kv : doc) {
     const auto key = kv.first.as<std::string>();
-    if (!kTopLevel.count(key)) stack.warnings.push_back("unknown top-level key '" + key + "' ignored");
+    if (!kTopLevel.count(key))
+      stack.warnings.push_back("unknown top-level key '" + key + "' ignored");
   }
   try {
     stack.version = scalar(doc["version"]);
@@ -136,39 +153,71 @@ Result<StackFile> parse_stack(std::string_view text, const std::filesystem::path
     if (!functions || !functions.IsMap() || functions.size() == 0) {
       return make_error("stack file: no functions (expected a 'functions:' map)");
     }
-    static const std::set<std::string> kFunctionKeys = {
-        "lang", "handler", "image", "fprocess", "environment", "environment_file", "labels", "annotations", "limits",
-        "requests", "constraints", "secrets", "readonly_root_filesystem", "namespace", "build_args", "build_options",
-        "skip_build", "platforms", "build_secrets"};
+    static const std::set<std::string> kFunctionKeys = {"lang",
+                                                        "handler",
+                                                        "image",
+                                                        "fprocess",
+                                                        "environment",
+                                                        "environment_file",
+                                                        "labels",
+                                                        "annotations",
+                                                        "limits",
+                                                        "requests",
+                                                        "constraints",
+                                                        "secrets",
+                                                        "readonly_root_filesystem",
+                                                        "namespace",
+                                                        "build_args",
+                                                        "build_options",
+                                                        "skip_build",
+                                                        "platforms",
+                                                        "build_secrets"};
     for (const auto& kv : functions) {
       FunctionSpec f;
       f.name = kv.first.as<std::string>();
       const std::string where = "functions." + f.name;
       bool valid_name = !f.name.empty() && f.name.size() <= 63;
-      for (char c : f.name) valid_name = valid_name && (std::islower(static_cast<unsigned char>(c)) || std::isdigit(static_cast<unsigned char>(c)) || c == '-');
-      if (!valid_name) return make_error(where + ": a function name is lower-case letters, digits and '-' (at most 63)");
+      for (char c : f.name)
+        valid_name = valid_name && (std::islower(static_cast<unsigned char>(c)) ||
+                                    std::isdigit(static_cast<unsigned char>(c)) || c == '-');
+      if (!valid_name)
+        return make_error(where +
+                          ": a function name is lower-case letters, digits and '-' (at most 63)");
       const YAML::Node fn = kv.second;
       if (!fn.IsMap()) return make_error(where + ": expected a map");
       for (const auto& field : fn) {
         const auto key = field.first.as<std::string>();
-        if (!kFunctionKeys.count(key)) stack.warnings.push_back(where + ": unknown key '" + key + "' ignored");
+        if (!kFunctionKeys.count(key))
+          stack.warnings.push_back(where + ": unknown key '" + key + "' ignored");
       }
       f.image = scalar(fn["image"]);
       f.lang = scalar(fn["lang"]);
       f.handler = scalar(fn["handler"]);
       f.namespace_name = scalar(fn["namespace"]);
       f.fprocess = scalar(fn["fprocess"]);
-      if (fn["readonly_root_filesystem"]) f.readonly_root_filesystem = fn["readonly_root_filesystem"].as<bool>();
-      if (auto st = read_environment_files(fn["environment_file"], base_dir, env, f.environment, where + ".environment_file"); !st) return st.error_value();
-      if (auto st = read_string_map(fn["environment"], f.environment, where + ".environment"); !st) return st.error_value();
-      if (auto st = read_string_map(fn["labels"], f.labels, where + ".labels"); !st) return st.error_value();
-      if (auto st = read_string_map(fn["annotations"], f.annotations, where + ".annotations"); !st) return st.error_value();
-      if (auto st = read_resources(fn["limits"], f.limits, where + ".limits"); !st) return st.error_value();
-      if (auto st = read_resources(fn["requests"], f.requests, where + ".requests"); !st) return st.error_value();
-      if (auto st = read_string_list(fn["constraints"], f.constraints, where + ".constraints"); !st) return st.error_value();
-      if (auto st = read_string_list(fn["secrets"], f.secrets, where + ".secrets"); !st) return st.error_value();
+      if (fn["readonly_root_filesystem"])
+        f.readonly_root_filesystem = fn["readonly_root_filesystem"].as<bool>();
+      if (auto st = read_environment_files(fn["environment_file"], base_dir, env, f.environment,
+                                           where + ".environment_file");
+          !st)
+        return st.error_value();
+      if (auto st = read_string_map(fn["environment"], f.environment, where + ".environment"); !st)
+        return st.error_value();
+      if (auto st = read_string_map(fn["labels"], f.labels, where + ".labels"); !st)
+        return st.error_value();
+      if (auto st = read_string_map(fn["annotations"], f.annotations, where + ".annotations"); !st)
+        return st.error_value();
+      if (auto st = read_resources(fn["limits"], f.limits, where + ".limits"); !st)
+        return st.error_value();
+      if (auto st = read_resources(fn["requests"], f.requests, where + ".requests"); !st)
+        return st.error_value();
+      if (auto st = read_string_list(fn["constraints"], f.constraints, where + ".constraints"); !st)
+        return st.error_value();
+      if (auto st = read_string_list(fn["secrets"], f.secrets, where + ".secrets"); !st)
+        return st.error_value();
       if (f.fprocess.empty()) {
-        if (auto it = f.environment.find("fprocess"); it != f.environment.end()) f.fprocess = it->second;
+        if (auto it = f.environment.find("fprocess"); it != f.environment.end())
+          f.fprocess = it->second;
       }
       stack.functions.push_back(std::move(f));
     }

@@ -48,7 +48,8 @@ Result<std::string> substitute_env(std::string_view text, const Env& env);
 
 // Parses stack.yml text; environment_file paths are relative to base_dir. Errors name the
 // function and field.
-Result<StackFile> parse_stack(std::string_view text, const std::filesystem::path& base_dir, const EnvList& env);
+Result<StackFile> parse_stack(std::string_view text, const std::filesystem::path& base_dir,
+                              const EnvList& env);
 Result<StackFile> load_stack(const std::filesystem::path& path, const EnvList& env);
 
 }  // namespace faaslab::runtime

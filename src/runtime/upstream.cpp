@@ -22,16 +22,19 @@ constexpr std::size_t kMaxIdle = 256;
 template <class Fields>
 void strip_hop_by_hop(Fields& f) {
   // Expect too: the 100-continue exchange happened on the incoming connection already.
-  for (auto field : {http::field::connection, http::field::keep_alive, http::field::proxy_authenticate,
-                     http::field::proxy_authorization, http::field::proxy_connection, http::field::te,
-                     http::field::trailer, http::field::upgrade, http::field::expect}) {
+  for (auto field :
+       {http::field::connection, http::field::keep_alive, http::field::proxy_authenticate,
+        http::field::proxy_authorization, http::field::proxy_connection, http::field::te,
+        http::field::trailer, http::field::upgrade, http::field::expect}) {
     f.erase(field);
   }
 }
 template void strip_hop_by_hop(http::fields&);
 
 struct Upstream::Connection {
-  explicit Connection(asio::io_context& ioc) : stream(asio::make_strand(ioc)) { buffer.reserve(256 * 1024); }
+  explicit Connection(asio::io_context& ioc) : stream(asio::make_strand(ioc)) {
+    buffer.reserve(256 * 1024);
+  }
   beast::tcp_stream stream;
   beast::flat_buffer buffer;
   std::optional<http::response_parser<http::string_body>> parser;
@@ -39,12 +42,14 @@ struct Upstream::Connection {
   SteadyClock::time_point idle_since;
 };
 
-Result<std::shared_ptr<Upstream>> Upstream::create(asio::io_context& ioc, std::string host, std::uint16_t port) {
+Result<std::shared_ptr<Upstream>> Upstream::create(asio::io_context& ioc, std::string host,
+                                                   std::uint16_t port) {
   beast::error_code ec;
   tcp::resolver resolver(ioc);
   const auto results = resolver.resolve(host, std::to_string(port), ec);
   if (ec || results.empty()) {
-    return make_error("cannot resolve upstream host '" + host + "': " + ec.message(), Errc::kUnavailable);
+    return make_error("cannot resolve upstream host '" + host + "': " + ec.message(),
+                      Errc::kUnavailable);
   }
   std::shared_ptr<Upstream> u(new Upstream(ioc, std::move(host), port));
   u->endpoint_ = results.begin()->endpoint();
@@ -55,8 +60,8 @@ namespace {
 
 // Reads the response to the request just written, skipping interim 1xx responses.
 template <class Fail>
-void read_response(std::shared_ptr<Upstream> self, std::shared_ptr<Upstream::Connection> conn, Fail fail,
-                   Upstream::Callback done);
+void read_response(std::shared_ptr<Upstream> self, std::shared_ptr<Upstream::Connection> conn,
+                   Fail fail, Upstream::Callback done);
 
 }  // namespace
 
@@ -103,52 +108,62 @@ void Upstream::send(HttpServerRequest request, Micros timeout, Callback done) {
   auto conn = take_idle();
   const bool reused = conn != nullptr;
   if (!conn) conn = std::make_shared<Connection>(ioc_);
-  attempt(std::move(conn), reused, std::move(req), SteadyClock::now() + timeout, timeout, std::move(done));
+  attempt(std::move(conn), reused, std::move(req), SteadyClock::now() + timeout, timeout,
+          std::move(done));
 }
 
-void Upstream::attempt(std::shared_ptr<Connection> conn, bool reused, std::shared_ptr<HttpServerRequest> req,
-                       SteadyClock::time_point deadline, Micros timeout, Callback done) {
+void Upstream::attempt(std::shared_ptr<Connection> conn, bool reused,
+                       std::shared_ptr<HttpServerRequest> req, SteadyClock::time_point deadline,
+                       Micros timeout, Callback done) {
   auto self = shared_from_this();
-  asio::dispatch(conn->stream.get_executor(), [self, conn, reused, req, deadline, timeout, done = std::move(done)]() mutable {
-    auto fail = [self, conn, reused, req, deadline, timeout, done](beast::error_code ec, const char* stage,
-                                                                    bool got_response_bytes) mutable {
+  asio::dispatch(conn->stream.get_executor(), [self, conn, reused, req, deadline, timeout,
+                                               done = std::move(done)]() mutable {
+    auto fail = [self, conn, reused, req, deadline, timeout, done](
+                    beast::error_code ec, const char* stage, bool got_response_bytes) mutable {
       beast::error_code ignored;
       conn->stream.socket().close(ignored);
       if (reused && !got_response_bytes && ec != beast::error::timeout) {
         // The upstream closed this idle connection: retry once on a new one.
-        return self->attempt(std::make_shared<Connection>(self->ioc_), false, req, deadline, timeout, std::move(done));
+        return self->attempt(std::make_shared<Connection>(self->ioc_), false, req, deadline,
+                             timeout, std::move(done));
       }
       const std::string where = self->host_ + ":" + std::to_string(self->port_);
       if (ec == beast::error::timeout) {
-        return done(make_error("upstream " + where + " did not answer within " + format_duration(timeout), Errc::kTimeout));
+        return done(
+            make_error("upstream " + where + " did not answer within " + format_duration(timeout),
+                       Errc::kTimeout));
       }
-      done(make_error(std::string("upstream ") + where + ": " + stage + ": " + ec.message(), Errc::kUnavailable));
+      const bool nothing_sent = std::string_view(stage) == "connecting";
+      done(make_error(std::string("upstream ") + where + ": " + stage + ": " + ec.message(),
+                      nothing_sent ? Errc::kConnectFailed : Errc::kUnavailable));
     };
 
     auto exchange = [self, conn, req, fail, done]() mutable {
-      http::async_write(conn->stream, *req, [self, conn, fail, done](beast::error_code ec, std::size_t) mutable {
-        if (ec) return fail(ec, "sending", false);
-        read_response(self, conn, std::move(fail), std::move(done));
-      });
+      http::async_write(conn->stream, *req,
+                        [self, conn, fail, done](beast::error_code ec, std::size_t) mutable {
+                          if (ec) return fail(ec, "sending", false);
+                          read_response(self, conn, std::move(fail), std::move(done));
+                        });
     };
 
     conn->stream.expires_at(deadline);
     if (conn->connected) return exchange();
-    conn->stream.async_connect(self->endpoint_, [conn, exchange, fail](beast::error_code ec) mutable {
-      if (ec) return fail(ec, "connecting", false);
-      conn->connected = true;
-      beast::error_code ignored;
-      conn->stream.socket().set_option(tcp::no_delay(true), ignored);
-      exchange();
-    });
+    conn->stream.async_connect(self->endpoint_,
+                               [conn, exchange, fail](beast::error_code ec) mutable {
+                                 if (ec) return fail(ec, "connecting", false);
+                                 conn->connected = true;
+                                 beast::error_code ignored;
+                                 conn->stream.socket().set_option(tcp::no_delay(true), ignored);
+                                 exchange();
+                               });
   });
 }
 
 namespace {
 
 template <class Fail>
-void read_response(std::shared_ptr<Upstream> self, std::shared_ptr<Upstream::Connection> conn, Fail fail,
-                   Upstream::Callback done) {
+void read_response(std::shared_ptr<Upstream> self, std::shared_ptr<Upstream::Connection> conn,
+                   Fail fail, Upstream::Callback done) {
   conn->parser.emplace();
   conn->parser->body_limit(boost::none);
   conn->parser->header_limit(64 * 1024);

@@ -27,10 +27,12 @@ namespace faaslab::runtime {
 class Upstream : public std::enable_shared_from_this<Upstream> {
  public:
   // Resolves host once, now. Errors if it cannot be resolved.
-  static Result<std::shared_ptr<Upstream>> create(boost::asio::io_context& ioc, std::string host, std::uint16_t port);
+  static Result<std::shared_ptr<Upstream>> create(boost::asio::io_context& ioc, std::string host,
+                                                  std::uint16_t port);
 
-  // Errors: Errc::kTimeout (no whole response within `timeout`), Errc::kUnavailable (refused,
-  // reset, closed before answering, malformed response). A reused connection that fails before
+  // Errors: Errc::kTimeout (no whole response within `timeout`), Errc::kConnectFailed (refused:
+  // nothing was sent, safe to send elsewhere), Errc::kUnavailable (reset, closed before
+  // answering, malformed response). A reused connection that fails before
   // any response byte is retried once on a new one (the upstream had closed it while idle).
   using Callback = std::function<void(Result<HttpServerResponse>)>;
   void send(HttpServerRequest request, Micros timeout, Callback done);
@@ -47,15 +49,15 @@ class Upstream : public std::enable_shared_from_this<Upstream> {
  private:
   Upstream(boost::asio::io_context& ioc, std::string host, std::uint16_t port)
       : ioc_(ioc), host_(std::move(host)), port_(port) {}
-  void attempt(std::shared_ptr<Connection> conn, bool reused, std::shared_ptr<HttpServerRequest> request,
-               SteadyClock::time_point deadline, Micros timeout, Callback done);
+  void attempt(std::shared_ptr<Connection> conn, bool reused,
+               std::shared_ptr<HttpServerRequest> request, SteadyClock::time_point deadline,
+               Micros timeout, Callback done);
   std::shared_ptr<Connection> take_idle();
 
  public:
   void give_back(std::shared_ptr<Connection> conn);  // implementation detail
 
  private:
-
   boost::asio::io_context& ioc_;
   const std::string host_;
   const std::uint16_t port_;

@@ -2,6 +2,7 @@
 
 #include <signal.h>
 #include <spdlog/spdlog.h>
+#include <unistd.h>
 
 #include <atomic>
 #include <condition_variable>
@@ -53,7 +54,8 @@ struct Watchdog::Impl {
   bool wait_ready(Micros timeout) {
     if (ready) return true;
     std::unique_lock l(mu);
-    return state_changed.wait_for(l, timeout, [&] { return ready.load() || !fatal.empty(); }) && ready;
+    return state_changed.wait_for(l, timeout, [&] { return ready.load() || !fatal.empty(); }) &&
+           ready;
   }
 
   void handle(IncomingRequest&& in, const Responder& respond) {
@@ -63,12 +65,13 @@ struct Watchdog::Impl {
     const bool probe = req.method() == http::verb::get || req.method() == http::verb::head;
     if (probe && path == "/_/health") {
       if (ready && !stopping) return respond(text_response(http::status::ok, "OK", req.version()));
-      return respond(text_response(http::status::service_unavailable, stopping ? "shutting down" : "not ready",
-                                   req.version()));
+      return respond(text_response(http::status::service_unavailable,
+                                   stopping ? "shutting down" : "not ready", req.version()));
     }
     if (probe && path == "/_/ready") {
       if (!ready || stopping) {
-        return respond(text_response(http::status::service_unavailable, "not ready", req.version()));
+        return respond(
+            text_response(http::status::service_unavailable, "not ready", req.version()));
       }
       if (config.max_inflight > 0 && inflight.load() >= config.max_inflight) {
         return respond(text_response(http::status::too_many_requests, "saturated", req.version()));
@@ -78,8 +81,9 @@ struct Watchdog::Impl {
     // The concurrency limiter, as of-watchdog's: over max_inflight -> 429 at once.
     if (config.max_inflight > 0 && inflight.fetch_add(1) >= config.max_inflight) {
       inflight.fetch_sub(1);
-      auto res = text_response(http::status::too_many_requests, "Concurrent request limit exceeded. Max concurrent requests: " +
-                                                                     std::to_string(config.max_inflight) + "\n",
+      auto res = text_response(http::status::too_many_requests,
+                               "Concurrent request limit exceeded. Max concurrent requests: " +
+                                   std::to_string(config.max_inflight) + "\n",
                                req.version());
       res.set("X-OpenFaaS-Internal", "faaslab-watchdog");
       return respond(std::move(res));
@@ -90,7 +94,12 @@ struct Watchdog::Impl {
       respond(std::move(res));
     };
     if (!wait_ready(config.read_timeout)) {
-      return done(text_response(http::status::service_unavailable, "function not ready", req.version()));
+      // Marked as the watchdog's own answer: the function never saw the request, so a gateway
+      // may send it to another replica.
+      auto res =
+          text_response(http::status::service_unavailable, "function not ready", req.version());
+      res.set("X-OpenFaaS-Internal", "faaslab-watchdog");
+      return done(std::move(res));
     }
     runner->handle(std::move(in), std::move(done));
   }
@@ -102,6 +111,7 @@ struct Watchdog::Impl {
     }
     ready = false;
     state_changed.notify_all();
+    ::kill(::getpid(), SIGUSR1);  // wakes run_until_signal() at once
   }
 };
 
@@ -121,6 +131,7 @@ Status Watchdog::start() {
   sigemptyset(&signals);
   sigaddset(&signals, SIGTERM);
   sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGUSR1);  // raised by set_fatal()
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
   ::signal(SIGPIPE, SIG_IGN);
 
@@ -137,15 +148,19 @@ Status Watchdog::start() {
   o.read_timeout = c.read_timeout;
   o.write_timeout = c.write_timeout;
   o.decorate = [](HttpServerResponse& res, const IncomingRequest& req) {
-    res.set("X-Duration-Seconds", seconds_text(std::chrono::duration<double>(SteadyClock::now() - req.received).count()));
+    res.set("X-Duration-Seconds",
+            seconds_text(std::chrono::duration<double>(SteadyClock::now() - req.received).count()));
   };
   impl_->http = std::make_unique<HttpServer>(
-      std::move(o), [impl = impl_.get()](IncomingRequest&& r, Responder respond) { impl->handle(std::move(r), respond); });
+      std::move(o), [impl = impl_.get()](IncomingRequest&& r, Responder respond) {
+        impl->handle(std::move(r), respond);
+      });
   auto& ioc = impl_->http->io_context();
   if (c.mode == WatchdogMode::kClassic) {
     impl_->runner = make_classic_runner(ioc, c);
   } else {
-    impl_->runner = make_http_runner(ioc, c, [impl = impl_.get()](std::string why) { impl->set_fatal(std::move(why)); });
+    impl_->runner = make_http_runner(
+        ioc, c, [impl = impl_.get()](std::string why) { impl->set_fatal(std::move(why)); });
   }
   if (auto st = impl_->http->start(); !st) return st;
   impl_->runner->start([impl = impl_.get()](Status st) {
@@ -168,15 +183,20 @@ Status Watchdog::start() {
   return Ok{};
 }
 
-std::uint16_t Watchdog::port() const { return impl_->http ? impl_->http->port() : 0; }
+std::uint16_t Watchdog::port() const {
+  return impl_->http ? impl_->http->port() : 0;
+}
 
-bool Watchdog::ready() const { return impl_->ready && !impl_->stopping; }
+bool Watchdog::ready() const {
+  return impl_->ready && !impl_->stopping;
+}
 
 int Watchdog::run_until_signal() {
   sigset_t signals;
   sigemptyset(&signals);
   sigaddset(&signals, SIGTERM);
   sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGUSR1);
   const timespec poll{0, 100'000'000};
   for (;;) {
     const int sig = sigtimedwait(&signals, nullptr, &poll);
@@ -194,7 +214,8 @@ int Watchdog::run_until_signal() {
       spdlog::error("exiting: {}", fatal);
       impl_->lock.remove();
       impl_->runner->stop();
-      impl_->http->shutdown(Micros(0));
+      // Requests still arriving are answered at once (503, not processed) rather than reset.
+      impl_->http->shutdown(std::chrono::seconds(2));
       return 1;
     }
   }

@@ -25,12 +25,14 @@ class Runner {
   // connections), or with an error (the process could not start or died first).
   virtual void start(std::function<void(Status)> ready) = 0;
   // Serves one request; calls respond exactly once, from any thread.
-  virtual void handle(IncomingRequest&& request, std::function<void(HttpServerResponse)> respond) = 0;
+  virtual void handle(IncomingRequest&& request,
+                      std::function<void(HttpServerResponse)> respond) = 0;
   // Kills what start() started.
   virtual void stop() = 0;
 };
 
-std::unique_ptr<Runner> make_classic_runner(boost::asio::io_context& ioc, const WatchdogConfig& config);
+std::unique_ptr<Runner> make_classic_runner(boost::asio::io_context& ioc,
+                                            const WatchdogConfig& config);
 // `on_exit` is called if the function process exits by itself (the watchdog then exits too,
 // as of-watchdog does, so its supervisor restarts it).
 std::unique_ptr<Runner> make_http_runner(boost::asio::io_context& ioc, const WatchdogConfig& config,

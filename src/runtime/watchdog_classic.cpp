@@ -43,7 +43,7 @@ std::string cgi_name(std::string_view header) {
 class ClassicRunner : public Runner {
  public:
   ClassicRunner(boost::asio::io_context& ioc, const WatchdogConfig& config)
-      : ioc_(ioc), config_(config), argv_(config.fprocess), base_env_(current_environment()) {
+      : ioc_(ioc), config_(config), argv_(config.fprocess), base_env_(function_environment()) {
     argv_[0] = resolve_executable(argv_[0]);
   }
 
@@ -59,7 +59,8 @@ class ClassicRunner : public Runner {
       const auto q = target.find('?');
       options.env.push_back("Http_Method=" + std::string(req.method_string()));
       options.env.push_back("Http_Path=" + std::string(target.substr(0, q)));
-      if (q != std::string_view::npos) options.env.push_back("Http_Query=" + std::string(target.substr(q + 1)));
+      if (q != std::string_view::npos)
+        options.env.push_back("Http_Query=" + std::string(target.substr(q + 1)));
       options.env.push_back("Http_ContentLength=" + std::to_string(req.body().size()));
       for (const auto& field : req) {
         options.env.push_back(cgi_name(field.name_string()) + "=" + std::string(field.value()));
@@ -68,16 +69,18 @@ class ClassicRunner : public Runner {
     options.stderr_to_stdout = config_.combine_output;
     const unsigned version = req.version();
     auto started = SteadyClock::now();
-    run_to_completion(ioc_, options, std::move(in.message.body()), config_.exec_timeout, config_.max_output_bytes,
-                      [this, version, started, respond = std::move(respond)](Result<RunOutcome> result) {
-                        respond(to_response(std::move(result), version, started));
-                      });
+    run_to_completion(
+        ioc_, options, std::move(in.message.body()), config_.exec_timeout, config_.max_output_bytes,
+        [this, version, started, respond = std::move(respond)](Result<RunOutcome> result) {
+          respond(to_response(std::move(result), version, started));
+        });
   }
 
   void stop() override {}
 
  private:
-  HttpServerResponse to_response(Result<RunOutcome> result, unsigned version, SteadyClock::time_point started) {
+  HttpServerResponse to_response(Result<RunOutcome> result, unsigned version,
+                                 SteadyClock::time_point started) {
     HttpServerResponse res(http::status::ok, version);
     res.set(http::field::content_type, "text/plain; charset=utf-8");
     if (!result) {
@@ -96,7 +99,8 @@ class ClassicRunner : public Runner {
     }
     if (o.output_overflow) {
       res.result(http::status::internal_server_error);
-      res.body() = "fprocess output over max_output_size (" + std::to_string(config_.max_output_bytes) + " bytes): killed\n";
+      res.body() = "fprocess output over max_output_size (" +
+                   std::to_string(config_.max_output_bytes) + " bytes): killed\n";
       return res;
     }
     if (!o.exit.exited() || o.exit.code != 0) {
@@ -106,7 +110,8 @@ class ClassicRunner : public Runner {
                    std::chrono::duration<double>(SteadyClock::now() - started).count());
       return res;
     }
-    res.set(http::field::content_type, config_.content_type.empty() ? sniff_content_type(o.out) : config_.content_type);
+    res.set(http::field::content_type,
+            config_.content_type.empty() ? sniff_content_type(o.out) : config_.content_type);
     res.body() = std::move(o.out);
     return res;
   }
@@ -119,7 +124,8 @@ class ClassicRunner : public Runner {
 
 }  // namespace
 
-std::unique_ptr<Runner> make_classic_runner(boost::asio::io_context& ioc, const WatchdogConfig& config) {
+std::unique_ptr<Runner> make_classic_runner(boost::asio::io_context& ioc,
+                                            const WatchdogConfig& config) {
   return std::make_unique<ClassicRunner>(ioc, config);
 }
 

@@ -9,7 +9,8 @@
 namespace faaslab::runtime {
 
 namespace {
-constexpr const char* kHelp = R"(faaslab watchdog: an OpenFaaS-compatible watchdog (configured by environment)
+constexpr const char* kHelp =
+    R"(faaslab watchdog: an OpenFaaS-compatible watchdog (configured by environment)
 
 Usage: faaslab watchdog        (or faaslab-watchdog)
 

@@ -23,8 +23,11 @@ Status read(const Env& env, const char* key, T& out, Parse parse) {
 Result<long> parse_int(const std::string& s, long lo, long hi) {
   long v = 0;
   const auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
-  if (ec != std::errc() || p != s.data() + s.size()) return make_error("'" + s + "' is not an integer");
-  if (v < lo || v > hi) return make_error(std::to_string(v) + " is out of range [" + std::to_string(lo) + ", " + std::to_string(hi) + "]");
+  if (ec != std::errc() || p != s.data() + s.size())
+    return make_error("'" + s + "' is not an integer");
+  if (v < lo || v > hi)
+    return make_error(std::to_string(v) + " is out of range [" + std::to_string(lo) + ", " +
+                      std::to_string(hi) + "]");
   return v;
 }
 
@@ -43,23 +46,41 @@ auto text() {
 
 }  // namespace
 
-std::string_view watchdog_mode_name(WatchdogMode mode) { return mode == WatchdogMode::kHttp ? "http" : "classic"; }
+std::string_view watchdog_mode_name(WatchdogMode mode) {
+  return mode == WatchdogMode::kHttp ? "http" : "classic";
+}
+
+EnvList function_environment() {
+  EnvList env;
+  for (auto& e : current_environment()) {
+    if (e.rfind("LISTEN_FDS=", 0) == 0 || e.rfind("LISTEN_PID=", 0) == 0 ||
+        e.rfind("LISTEN_FDNAMES=", 0) == 0)
+      continue;
+    env.push_back(std::move(e));
+  }
+  return env;
+}
 
 Result<WatchdogConfig> parse_watchdog_config(const EnvList& list) {
   const Env env(list);
   WatchdogConfig c;
   // fprocess, or of-watchdog's alias function_process.
   const auto fprocess = env.get("fprocess") ? env.get("fprocess") : env.get("function_process");
-  if (!fprocess) return make_error("fprocess: not set (the command to run, e.g. fprocess=\"faaslab-fn --stdin\")");
+  if (!fprocess)
+    return make_error(
+        "fprocess: not set (the command to run, e.g. fprocess=\"faaslab-fn --stdin\")");
   auto argv = split_command_line(*fprocess);
   if (!argv) return make_error("fprocess: " + argv.error());
   c.fprocess = std::move(*argv);
   c.fprocess_text = *fprocess;
 
   if (auto mode = env.get("mode")) {
-    if (*mode == "classic" || *mode == "serializing") c.mode = WatchdogMode::kClassic;
-    else if (*mode == "http") c.mode = WatchdogMode::kHttp;
-    else return make_error("mode: '" + *mode + "' is not one of classic, serializing, http");
+    if (*mode == "classic" || *mode == "serializing")
+      c.mode = WatchdogMode::kClassic;
+    else if (*mode == "http")
+      c.mode = WatchdogMode::kHttp;
+    else
+      return make_error("mode: '" + *mode + "' is not one of classic, serializing, http");
   }
   bool healthcheck_set = false;
   long port = c.port, max_inflight = 0, threads = 0;
@@ -74,20 +95,25 @@ Result<WatchdogConfig> parse_watchdog_config(const EnvList& list) {
       read(env, "cgi_headers", c.cgi_headers, boolean()),
       read(env, "suppress_lock", c.suppress_lock, boolean()),
       read(env, "content_type", c.content_type, text()),
-      read(env, "max_body_size", c.max_body_bytes, [](const std::string& s) { return parse_byte_size(s); }),
-      read(env, "max_output_size", c.max_output_bytes, [](const std::string& s) { return parse_byte_size(s); }),
+      read(env, "max_body_size", c.max_body_bytes,
+           [](const std::string& s) { return parse_byte_size(s); }),
+      read(env, "max_output_size", c.max_output_bytes,
+           [](const std::string& s) { return parse_byte_size(s); }),
       read(env, "watchdog_threads", threads, int_in(0, 256)),
       read(env, "log_level", c.log_level, text()),
       read(env, "ready_path", c.ready_path, text()),
       read(env, "faaslab_cpus", c.cpus, [](const std::string& s) { return parse_cpu_quantity(s); }),
-      read(env, "faaslab_cpu_list", c.cpu_list, [](const std::string& s) { return parse_cpu_list(s); }),
-      read(env, "faaslab_memory", c.memory_bytes, [](const std::string& s) { return parse_memory_quantity(s); }),
+      read(env, "faaslab_cpu_list", c.cpu_list,
+           [](const std::string& s) { return parse_cpu_list(s); }),
+      read(env, "faaslab_memory", c.memory_bytes,
+           [](const std::string& s) { return parse_memory_quantity(s); }),
   };
   for (const auto& st : steps) {
     if (!st) return st.error_value();
   }
   if (env.get("healthcheck_interval")) {
-    if (auto st = read(env, "healthcheck_interval", c.healthcheck_interval, duration()); !st) return st.error_value();
+    if (auto st = read(env, "healthcheck_interval", c.healthcheck_interval, duration()); !st)
+      return st.error_value();
     healthcheck_set = true;
   }
   if (!healthcheck_set) c.healthcheck_interval = c.write_timeout;  // of-watchdog's default
@@ -102,7 +128,9 @@ Result<WatchdogConfig> parse_watchdog_config(const EnvList& list) {
   }
   if (c.mode == WatchdogMode::kHttp) {
     const auto upstream = env.get("upstream_url");
-    if (!upstream) return make_error("upstream_url: required in http mode (e.g. upstream_url=http://127.0.0.1:8082)");
+    if (!upstream)
+      return make_error(
+          "upstream_url: required in http mode (e.g. upstream_url=http://127.0.0.1:8082)");
     auto url = parse_url(*upstream);
     if (!url) return make_error("upstream_url: " + url.error());
     c.upstream = *url;

@@ -15,7 +15,8 @@
 namespace faaslab::runtime {
 
 enum class WatchdogMode {
-  kClassic,  // a process per request: body to stdin, stdout back (faas/watchdog; of-watchdog "serializing")
+  kClassic,  // a process per request: body to stdin, stdout back (faas/watchdog; of-watchdog
+             // "serializing")
   kHttp,     // one long-running process; requests proxied to upstream_url (of-watchdog "http")
 };
 
@@ -30,24 +31,28 @@ struct WatchdogConfig {
   int listen_fd = -1;              // LISTEN_FDS=1: serve the inherited socket on fd 3
   Micros read_timeout = std::chrono::seconds(10);
   Micros write_timeout = std::chrono::seconds(10);
-  Micros exec_timeout = std::chrono::seconds(10);  // 0 = none
+  Micros exec_timeout = std::chrono::seconds(10);          // 0 = none
   Micros healthcheck_interval = std::chrono::seconds(10);  // default: write_timeout
-  int max_inflight = 0;           // 0 = unlimited
-  bool combine_output = true;     // classic: stderr into the response
-  bool cgi_headers = true;        // classic: request headers as Http_* variables
+  int max_inflight = 0;                                    // 0 = unlimited
+  bool combine_output = true;                              // classic: stderr into the response
+  bool cgi_headers = true;  // classic: request headers as Http_* variables
   bool suppress_lock = false;
-  std::string content_type;       // forces the response Content-Type
+  std::string content_type;  // forces the response Content-Type
   std::uint64_t max_body_bytes = 32ull << 20;
   std::uint64_t max_output_bytes = 64ull << 20;  // classic: more stdout kills the process (500)
-  int threads = 0;                // I/O threads; 0 = cores
+  int threads = 0;                               // I/O threads; 0 = cores
   // faaslab's limits for the replica (set by the gateway from stack.yml limits)
-  double cpus = 0;                // 0 = no limit
-  std::vector<int> cpu_list;      // cores to pin to
+  double cpus = 0;                 // 0 = no limit
+  std::vector<int> cpu_list;       // cores to pin to
   std::uint64_t memory_bytes = 0;  // 0 = no limit
   std::string log_level = "info";
 };
 
 std::string_view watchdog_mode_name(WatchdogMode mode);
+
+// The environment a function process gets: the watchdog's own, without the socket-activation
+// variables (LISTEN_FDS, LISTEN_PID, LISTEN_FDNAMES), which described the watchdog's fd 3.
+EnvList function_environment();
 
 Result<WatchdogConfig> parse_watchdog_config(const EnvList& env);
 

@@ -51,7 +51,8 @@ class LineLogger {
 
 class HttpRunner : public Runner {
  public:
-  HttpRunner(asio::io_context& ioc, const WatchdogConfig& config, std::function<void(std::string)> on_exit)
+  HttpRunner(asio::io_context& ioc, const WatchdogConfig& config,
+             std::function<void(std::string)> on_exit)
       : ioc_(ioc), config_(config), on_exit_(std::move(on_exit)) {}
 
   void start(std::function<void(Status)> ready) override {
@@ -61,7 +62,7 @@ class HttpRunner : public Runner {
     SpawnOptions options;
     options.argv = config_.fprocess;
     options.argv[0] = resolve_executable(options.argv[0]);
-    options.env = current_environment();
+    options.env = function_environment();
     options.env.push_back("port=" + std::to_string(config_.upstream.port));
     options.pipe_stdin = false;
     auto process = AsyncProcess::spawn(ioc_, options);
@@ -87,17 +88,19 @@ class HttpRunner : public Runner {
 
   void handle(IncomingRequest&& in, std::function<void(HttpServerResponse)> respond) override {
     const unsigned version = in.message.version();
-    const Micros timeout = config_.exec_timeout.count() > 0 ? config_.exec_timeout : std::chrono::hours(24);
-    upstream_->send(std::move(in.message), timeout, [version, respond = std::move(respond)](Result<HttpServerResponse> r) {
-      if (r) {
-        r->version(version);
-        return respond(std::move(*r));
-      }
-      const auto status = r.error_code() == Errc::kTimeout ? 504 : 502;
-      if (status == 502) spdlog::warn("{}", r.error());
-      auto res = json_error_response(status, r.error(), version);
-      respond(std::move(res));
-    });
+    const Micros timeout =
+        config_.exec_timeout.count() > 0 ? config_.exec_timeout : std::chrono::hours(24);
+    upstream_->send(std::move(in.message), timeout,
+                    [version, respond = std::move(respond)](Result<HttpServerResponse> r) {
+                      if (r) {
+                        r->version(version);
+                        return respond(std::move(*r));
+                      }
+                      const auto status = r.error_code() == Errc::kTimeout ? 504 : 502;
+                      if (status == 502) spdlog::warn("{}", r.error());
+                      auto res = json_error_response(status, r.error(), version);
+                      respond(std::move(res));
+                    });
   }
 
   void stop() override {
@@ -117,18 +120,18 @@ class HttpRunner : public Runner {
   void probe(std::shared_ptr<ReadyState> state) {
     if (!state->ready) return;
     state->socket = std::make_shared<tcp::socket>(process_->executor());
-    state->socket->async_connect(upstream_->endpoint(),
-                                 [this, state](boost::system::error_code ec) {
-                                   if (!state->ready) return;
-                                   if (!ec) {
-                                     boost::system::error_code ignored;
-                                     state->socket->close(ignored);
-                                     if (config_.ready_path.empty()) return become_ready(state);
-                                     return probe_ready_path(state);
-                                   }
-                                   state->timer.emplace(process_->executor(), kProbeInterval);
-                                   state->timer->async_wait([this, state](boost::system::error_code) { probe(state); });
-                                 });
+    state->socket->async_connect(
+        upstream_->endpoint(), [this, state](boost::system::error_code ec) {
+          if (!state->ready) return;
+          if (!ec) {
+            boost::system::error_code ignored;
+            state->socket->close(ignored);
+            if (config_.ready_path.empty()) return become_ready(state);
+            return probe_ready_path(state);
+          }
+          state->timer.emplace(process_->executor(), kProbeInterval);
+          state->timer->async_wait([this, state](boost::system::error_code) { probe(state); });
+        });
   }
 
   void become_ready(const std::shared_ptr<ReadyState>& state) {
@@ -141,12 +144,15 @@ class HttpRunner : public Runner {
   // of-watchdog's ready_path: the upstream accepts connections; now wait for a 2xx there.
   void probe_ready_path(std::shared_ptr<ReadyState> state) {
     HttpServerRequest req(http::verb::get, config_.ready_path, 11);
-    upstream_->send(std::move(req), std::chrono::seconds(1), [this, state](Result<HttpServerResponse> r) {
-      if (!state->ready) return;
-      if (r && r->result_int() >= 200 && r->result_int() < 300) return become_ready(state);
-      state->timer.emplace(process_->executor(), kProbeInterval);
-      state->timer->async_wait([this, state](boost::system::error_code) { probe_ready_path(state); });
-    });
+    upstream_->send(std::move(req), std::chrono::seconds(1),
+                    [this, state](Result<HttpServerResponse> r) {
+                      if (!state->ready) return;
+                      if (r && r->result_int() >= 200 && r->result_int() < 300)
+                        return become_ready(state);
+                      state->timer.emplace(process_->executor(), kProbeInterval);
+                      state->timer->async_wait(
+                          [this, state](boost::system::error_code) { probe_ready_path(state); });
+                    });
   }
 
   asio::io_context& ioc_;

@@ -5,4 +5,6 @@
 
 #include "runtime/watchdog_main.h"
 
-int main(int argc, char** argv) { return faaslab::runtime::watchdog_main(argc, argv); }
+int main(int argc, char** argv) {
+  return faaslab::runtime::watchdog_main(argc, argv);
+}

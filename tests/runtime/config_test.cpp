@@ -21,11 +21,16 @@ namespace fs = std::filesystem;
 using std::chrono::seconds;
 
 TEST(CommandLine, SplitsWithoutAShell) {
-  EXPECT_EQ(*split_command_line("faaslab-fn --stdin"), (std::vector<std::string>{"faaslab-fn", "--stdin"}));
-  EXPECT_EQ(*split_command_line("  python3   index.py "), (std::vector<std::string>{"python3", "index.py"}));
-  EXPECT_EQ(*split_command_line("sh -c 'echo a b | wc'"), (std::vector<std::string>{"sh", "-c", "echo a b | wc"}));
-  EXPECT_EQ(*split_command_line(R"(printf "%s \"q\"" x\ y)"), (std::vector<std::string>{"printf", "%s \"q\"", "x y"}));
-  EXPECT_EQ(*split_command_line("cat | wc"), (std::vector<std::string>{"cat", "|", "wc"}));  // no pipes
+  EXPECT_EQ(*split_command_line("faaslab-fn --stdin"),
+            (std::vector<std::string>{"faaslab-fn", "--stdin"}));
+  EXPECT_EQ(*split_command_line("  python3   index.py "),
+            (std::vector<std::string>{"python3", "index.py"}));
+  EXPECT_EQ(*split_command_line("sh -c 'echo a b | wc'"),
+            (std::vector<std::string>{"sh", "-c", "echo a b | wc"}));
+  EXPECT_EQ(*split_command_line(R"(printf "%s \"q\"" x\ y)"),
+            (std::vector<std::string>{"printf", "%s \"q\"", "x y"}));
+  EXPECT_EQ(*split_command_line("cat | wc"),
+            (std::vector<std::string>{"cat", "|", "wc"}));  // no pipes
   EXPECT_FALSE(split_command_line("echo 'unclosed").ok());
   EXPECT_FALSE(split_command_line("   ").ok());
 }
@@ -38,10 +43,11 @@ TEST(WatchdogConfig, DefaultsAndOpenFaaSVariables) {
   EXPECT_EQ(c->exec_timeout, seconds(10));
   EXPECT_EQ(c->healthcheck_interval, c->write_timeout);
   EXPECT_TRUE(c->combine_output);
-  auto h = parse_watchdog_config({"function_process=faaslab-fn", "mode=http", "upstream_url=http://127.0.0.1:8082",
-                                  "exec_timeout=1m30s", "read_timeout=5", "write_timeout=25s", "max_inflight=4",
-                                  "combine_output=false", "suppress_lock=true", "content_type=image/png",
-                                  "healthcheck_interval=0", "port=9000", "ready_path=/_/health"});
+  auto h = parse_watchdog_config(
+      {"function_process=faaslab-fn", "mode=http", "upstream_url=http://127.0.0.1:8082",
+       "exec_timeout=1m30s", "read_timeout=5", "write_timeout=25s", "max_inflight=4",
+       "combine_output=false", "suppress_lock=true", "content_type=image/png",
+       "healthcheck_interval=0", "port=9000", "ready_path=/_/health"});
   ASSERT_TRUE(h.ok()) << h.error();
   EXPECT_EQ(h->mode, WatchdogMode::kHttp);
   EXPECT_EQ(h->upstream.port, 8082);
@@ -53,7 +59,8 @@ TEST(WatchdogConfig, DefaultsAndOpenFaaSVariables) {
   EXPECT_TRUE(h->suppress_lock);
   EXPECT_EQ(h->content_type, "image/png");
   EXPECT_EQ(h->ready_path, "/_/health");
-  EXPECT_EQ(parse_watchdog_config({"fprocess=cat", "mode=serializing"})->mode, WatchdogMode::kClassic);
+  EXPECT_EQ(parse_watchdog_config({"fprocess=cat", "mode=serializing"})->mode,
+            WatchdogMode::kClassic);
 }
 
 TEST(WatchdogConfig, ErrorsNameTheVariable) {
@@ -83,7 +90,8 @@ TEST(Stack, SubstitutesTheEnvironmentLikeEnvsubst) {
 }
 
 TEST(Stack, ParsesAnOpenFaaSStackFile) {
-  const fs::path dir = fs::temp_directory_path() / ("faaslab-stack-test-" + std::to_string(::getpid()));
+  const fs::path dir =
+      fs::temp_directory_path() / ("faaslab-stack-test-" + std::to_string(::getpid()));
   fs::create_directories(dir);
   std::ofstream(dir / "env.yml") << "environment:\n  from_file: yes\n  response_format: json\n";
   const std::string text = R"(version: 1.0
@@ -163,7 +171,8 @@ TEST(FunctionApi, DeploymentRoundTripsAndRejectsBadJson) {
   auto again = parse_function_deployment(to_function_deployment(*f).dump());
   ASSERT_TRUE(again.ok());
   EXPECT_EQ(again->environment, f->environment);
-  for (const char* bad : {"{", "[]", "{}", R"({"service":"Bad Name"})", R"({"service":"a","envVars":[1]})"}) {
+  for (const char* bad :
+       {"{", "[]", "{}", R"({"service":"Bad Name"})", R"({"service":"a","envVars":[1]})"}) {
     EXPECT_FALSE(parse_function_deployment(bad).ok()) << bad;
   }
   FunctionStatusView v{&*f, 2, 1, 7, 1700000000};
@@ -190,22 +199,29 @@ TEST(Scaling, LabelsWithOpenFaaSDefaults) {
   EXPECT_EQ(p->min, 1);
   EXPECT_EQ(p->max, 20);
   EXPECT_EQ(p->type, ScalingPolicy::Type::kNone);
-  auto q = scaling_policy_from_labels({{"com.openfaas.scale.min", "0"}, {"com.openfaas.scale.type", "capacity"},
-                                       {"com.openfaas.scale.target", "4"}, {"com.faaslab.routing", "least-inflight"},
+  auto q = scaling_policy_from_labels({{"com.openfaas.scale.min", "0"},
+                                       {"com.openfaas.scale.type", "capacity"},
+                                       {"com.openfaas.scale.target", "4"},
+                                       {"com.faaslab.routing", "least-inflight"},
                                        {"com.openfaas.scale.zero-duration", "2m"}});
   ASSERT_TRUE(q.ok()) << q.error();
   EXPECT_TRUE(q->zero);
   EXPECT_EQ(q->type, ScalingPolicy::Type::kCapacity);
   EXPECT_EQ(q->routing, Routing::kLeastInflight);
   EXPECT_EQ(q->zero_duration, std::chrono::minutes(2));
-  for (const auto& [k, v] : std::vector<std::pair<std::string, std::string>>{
-           {"com.openfaas.scale.min", "x"}, {"com.openfaas.scale.type", "cpu"}, {"com.faaslab.routing", "magic"},
-           {"com.openfaas.scale.max", "0"}, {"com.openfaas.scale.target", "-1"}}) {
+  for (const auto& [k, v] :
+       std::vector<std::pair<std::string, std::string>>{{"com.openfaas.scale.min", "x"},
+                                                        {"com.openfaas.scale.type", "cpu"},
+                                                        {"com.faaslab.routing", "magic"},
+                                                        {"com.openfaas.scale.max", "0"},
+                                                        {"com.openfaas.scale.target", "-1"}}) {
     auto r = scaling_policy_from_labels({{k, v}});
     ASSERT_FALSE(r.ok()) << k;
     EXPECT_NE(r.error().find(k), std::string::npos);
   }
-  EXPECT_FALSE(scaling_policy_from_labels({{"com.openfaas.scale.min", "5"}, {"com.openfaas.scale.max", "2"}}).ok());
+  EXPECT_FALSE(
+      scaling_policy_from_labels({{"com.openfaas.scale.min", "5"}, {"com.openfaas.scale.max", "2"}})
+          .ok());
 }
 
 TEST(Scaling, TheOpenFaaSProFormula) {
@@ -237,19 +253,22 @@ TEST(Routing, NamesRoundTrip) {
 }
 
 TEST(BasicAuth, GeneratesOnceThenReadsAndChecks) {
-  const fs::path dir = fs::temp_directory_path() / ("faaslab-auth-test-" + std::to_string(::getpid()));
+  const fs::path dir =
+      fs::temp_directory_path() / ("faaslab-auth-test-" + std::to_string(::getpid()));
   fs::remove_all(dir);
   auto first = load_or_create_credentials(dir.string(), Env({}));
   ASSERT_TRUE(first.ok()) << first.error();
   EXPECT_TRUE(first->generated);
   EXPECT_EQ(first->user, "admin");
   EXPECT_GE(first->password.size(), 20u);
-  EXPECT_EQ(fs::status(dir / "basic-auth-password").permissions() & fs::perms::all, fs::perms::owner_read | fs::perms::owner_write);
+  EXPECT_EQ(fs::status(dir / "basic-auth-password").permissions() & fs::perms::all,
+            fs::perms::owner_read | fs::perms::owner_write);
   auto second = load_or_create_credentials(dir.string(), Env({}));
   ASSERT_TRUE(second.ok());
   EXPECT_FALSE(second->generated);
   EXPECT_EQ(second->password, first->password);
-  auto env = load_or_create_credentials(dir.string(), Env({"basic_auth_user=u", "basic_auth_password=p"}));
+  auto env =
+      load_or_create_credentials(dir.string(), Env({"basic_auth_user=u", "basic_auth_password=p"}));
   EXPECT_EQ(env->user, "u");
   fs::remove_all(dir);
   Credentials c;

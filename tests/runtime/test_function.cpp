@@ -9,6 +9,7 @@
 //   flood=BYTES     write that many bytes to stdout
 //   stderr=TEXT     write TEXT to stderr too
 //   status=/proc    print /proc/self/status and /proc/self/limits (resource limit checks)
+//   env=NAME        print NAME=<value of the variable NAME>
 // --http: an HTTP server on $port (or the socket on fd 3 with LISTEN_FDS=1); the same query
 // parameters per request, plus status=CODE; crash exits the process at once. Environment:
 // startup_delay=DUR (before listening), exit_at_start=N (exit before listening).
@@ -49,7 +50,8 @@ void maybe_sleep(const std::string& query) {
 }
 
 std::string proc_status() {
-  std::ifstream status("/proc/self/status"), limits("/proc/self/limits"), cgroup("/proc/self/cgroup");
+  std::ifstream status("/proc/self/status"), limits("/proc/self/limits"),
+      cgroup("/proc/self/cgroup");
   std::stringstream out;
   out << status.rdbuf() << limits.rdbuf() << cgroup.rdbuf();
   return out.str();
@@ -71,6 +73,10 @@ int stdin_mode() {
     for (long left = std::atol(f.c_str()); left > 0; left -= static_cast<long>(block.size())) {
       std::cout.write(block.data(), std::min<long>(left, static_cast<long>(block.size())));
     }
+    return 0;
+  }
+  if (auto name = param(query, "env"); !name.empty()) {
+    std::cout << name << "=" << env.get_or(name, "<unset>");
     return 0;
   }
   if (param(query, "status") == "/proc") {
@@ -104,7 +110,8 @@ int http_mode() {
     }
     if (!param(query, "crash").empty()) ::_exit(3);
     maybe_sleep(query);
-    if (auto s = param(query, "status"); !s.empty() && s != "/proc") res.result(static_cast<unsigned>(std::atoi(s.c_str())));
+    if (auto s = param(query, "status"); !s.empty() && s != "/proc")
+      res.result(static_cast<unsigned>(std::atoi(s.c_str())));
     if (auto f = param(query, "flood"); !f.empty()) {
       res.body().assign(static_cast<std::size_t>(std::atol(f.c_str())), 'x');
     } else {

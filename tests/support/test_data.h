@@ -28,10 +28,9 @@ inline std::string binary(const std::string& relative) {
   return std::string(FAASLAB_BINARY_DIR) + "/" + relative;
 }
 
-// The port in a "ready on 127.0.0.1:<port>" log line (faaslab-fn and the runtime log one when
-// started with port=0); 0 if there is none.
-inline std::uint16_t ready_port(const std::string& log) {
-  const std::string marker = "ready on 127.0.0.1:";
+// The port after `marker` in a log ("... ready on 127.0.0.1:<port>"); 0 if there is none.
+inline std::uint16_t ready_port(const std::string& log,
+                                const std::string& marker = "ready on 127.0.0.1:") {
   const auto at = log.find(marker);
   if (at == std::string::npos) return 0;
   int port = 0;

@@ -1,0 +1,218 @@
+// The watchdog as a process, in both modes, with the real faaslab-fn and with faaslab-test-fn
+// misbehaving on request.
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <opencv2/imgcodecs.hpp>
+#include <thread>
+
+#include "common/base64.h"
+#include "runtime_test_support.h"
+
+namespace faaslab::runtime {
+namespace {
+
+using namespace testing_support;
+
+std::string astronaut_jpeg() {
+  std::vector<std::uint8_t> out;
+  cv::imencode(".jpg", cv::imread(faaslab::testing::astronaut_path().string()), out);
+  return {out.begin(), out.end()};
+}
+
+TEST(ClassicWatchdog, RunsTheFunctionOncePerRequest) {
+  WatchdogProcess w({"fprocess=" + fn() + " --stdin"});
+  ASSERT_TRUE(w.wait_ready()) << w.process().err();
+  for (int i = 0; i < 2; ++i) {
+    auto r = call(w.port(), "POST", "/", astronaut_jpeg());
+    ASSERT_TRUE(r.ok()) << r.error();
+    EXPECT_EQ(r->status, 200) << r->body.substr(0, 300);
+    EXPECT_EQ(r->header("Content-Type"), "image/jpeg");  // recognised from the output
+    EXPECT_FALSE(r->header("X-Duration-Seconds").empty());
+  }
+  // The query reaches the function (Http_Query): the seed format.
+  const std::string jpeg = astronaut_jpeg();
+  auto seed =
+      call(w.port(), "POST", "/?format=seed",
+           base64_encode({reinterpret_cast<const std::uint8_t*>(jpeg.data()), jpeg.size()}));
+  ASSERT_TRUE(seed.ok());
+  EXPECT_EQ(seed->body.rfind("detection : Elapsed ML time: ", 0), 0u);
+}
+
+TEST(ClassicWatchdog, EchoesAndPassesHeadersAsCgiVariables) {
+  WatchdogProcess w({"fprocess=" + test_fn(), "exec_timeout=5s"});
+  ASSERT_TRUE(w.wait_ready());
+  auto echo = call(w.port(), "POST", "/", "hello watchdog");
+  ASSERT_TRUE(echo.ok());
+  EXPECT_EQ(echo->status, 200);
+  EXPECT_EQ(echo->body, "hello watchdog");
+  EXPECT_EQ(echo->header("Content-Type"), "text/plain; charset=utf-8");
+  auto header =
+      call(w.port(), "POST", "/some/path?env=Http_X_Call_Id", "", {{"X-Call-Id", "abc-123"}});
+  EXPECT_EQ(header->body, "Http_X_Call_Id=abc-123");
+  auto path = call(w.port(), "POST", "/some/path?env=Http_Path", "");
+  EXPECT_EQ(path->body, "Http_Path=/some/path");
+  auto method = call(w.port(), "PUT", "/?env=Http_Method", "x");
+  EXPECT_EQ(method->body, "Http_Method=PUT");
+}
+
+TEST(ClassicWatchdog, ExecTimeoutKillsTheProcessWith408) {
+  WatchdogProcess w({"fprocess=" + test_fn(), "exec_timeout=300ms"});
+  ASSERT_TRUE(w.wait_ready());
+  const auto start = std::chrono::steady_clock::now();
+  auto r = call(w.port(), "POST", "/?sleep=5s", "x");
+  ASSERT_TRUE(r.ok()) << r.error();
+  EXPECT_EQ(r->status, 408);
+  EXPECT_EQ(r->body, "Killed process.\n");
+  EXPECT_LT(std::chrono::steady_clock::now() - start, 3s);
+}
+
+TEST(ClassicWatchdog, FailuresAre500WithTheOutput) {
+  WatchdogProcess w({"fprocess=" + test_fn(), "max_output_size=1MiB"});
+  ASSERT_TRUE(w.wait_ready());
+  auto failed = call(w.port(), "POST", "/?exit=3&stderr=oops", "x");
+  ASSERT_TRUE(failed.ok());
+  EXPECT_EQ(failed->status, 500);
+  EXPECT_NE(failed->body.find("failing with 3"), std::string::npos);
+  EXPECT_NE(failed->body.find("oops"), std::string::npos);  // combine_output
+  auto crashed = call(w.port(), "POST", "/?crash", "x");
+  ASSERT_TRUE(crashed.ok());
+  EXPECT_EQ(crashed->status, 500);
+  EXPECT_NE(crashed->body.find("SIGABRT"), std::string::npos) << crashed->body;
+  auto flood = call(w.port(), "POST", "/?flood=50000000", "x");
+  ASSERT_TRUE(flood.ok());
+  EXPECT_EQ(flood->status, 500);
+  EXPECT_NE(flood->body.find("max_output_size"), std::string::npos);
+  auto missing =
+      std::make_unique<WatchdogProcess>(std::vector<std::string>{"fprocess=/nonexistent/fn"});
+  ASSERT_TRUE(missing->wait_ready());
+  auto r = call(missing->port(), "POST", "/", "x");
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->status, 500);
+  EXPECT_NE(r->body.find("/nonexistent/fn"), std::string::npos);
+}
+
+TEST(ClassicWatchdog, MaxInflightAnswers429AndReadyReportsSaturation) {
+  WatchdogProcess w({"fprocess=" + test_fn(), "max_inflight=1"});
+  ASSERT_TRUE(w.wait_ready());
+  std::atomic<int> slow_status{0};
+  std::thread slow([&] {
+    auto r = call(w.port(), "POST", "/?sleep=1500ms", "x");
+    slow_status = r.ok() ? r->status : -1;
+  });
+  std::this_thread::sleep_for(400ms);
+  auto over = call(w.port(), "POST", "/", "y");
+  ASSERT_TRUE(over.ok());
+  EXPECT_EQ(over->status, 429);
+  EXPECT_FALSE(over->header("X-OpenFaaS-Internal").empty());
+  auto ready = call(w.port(), "GET", "/_/ready");
+  EXPECT_EQ(ready->status, 429);
+  slow.join();
+  EXPECT_EQ(slow_status, 200);
+  EXPECT_EQ(call(w.port(), "GET", "/_/ready")->status, 200);
+}
+
+TEST(HttpWatchdog, ProxiesToAWarmFunction) {
+  faaslab::testing::Listener upstream_port;  // a free port for the function
+  const auto port = upstream_port.port();
+  upstream_port.close();
+  WatchdogProcess w({"mode=http", "fprocess=" + fn(),
+                     "upstream_url=http://127.0.0.1:" + std::to_string(port),
+                     "ready_path=/_/health"});
+  ASSERT_TRUE(w.wait_ready()) << w.process().err();
+  EXPECT_TRUE(std::filesystem::exists(w.tmpdir() / ".lock"));
+  auto r = call(w.port(), "POST", "/", astronaut_jpeg());
+  ASSERT_TRUE(r.ok()) << r.error();
+  EXPECT_EQ(r->status, 200);
+  EXPECT_EQ(r->header("X-Faces"), "1");  // the function's own headers pass through
+  EXPECT_FALSE(r->header("X-Duration-Seconds").empty());
+  EXPECT_EQ(call(w.port(), "GET", "/_/ready")->status, 200);
+}
+
+TEST(HttpWatchdog, TheFirstRequestWaitsForASlowStartInsteadOfBeingRefused) {
+  faaslab::testing::Listener upstream_port;
+  const auto port = upstream_port.port();
+  upstream_port.close();
+  WatchdogProcess w({"mode=http", "fprocess=" + test_fn() + " --http",
+                     "upstream_url=http://127.0.0.1:" + std::to_string(port),
+                     "startup_delay=700ms"});
+  // Health says 503 while the function starts...
+  std::this_thread::sleep_for(200ms);
+  auto early = call(w.port(), "GET", "/_/health");
+  ASSERT_TRUE(early.ok()) << early.error();
+  EXPECT_EQ(early->status, 503);
+  // ...and a request sent now is held until it is up, then answered.
+  auto r = call(w.port(), "POST", "/", "first");
+  ASSERT_TRUE(r.ok()) << r.error();
+  EXPECT_EQ(r->status, 200);
+  EXPECT_EQ(r->body, "first");
+}
+
+TEST(HttpWatchdog, TimeoutsAre504AndAFunctionCrashEndsTheWatchdog) {
+  faaslab::testing::Listener upstream_port;
+  const auto port = upstream_port.port();
+  upstream_port.close();
+  WatchdogProcess w({"mode=http", "fprocess=" + test_fn() + " --http",
+                     "upstream_url=http://127.0.0.1:" + std::to_string(port),
+                     "exec_timeout=300ms"});
+  ASSERT_TRUE(w.wait_ready());
+  auto slow = call(w.port(), "POST", "/?sleep=3s", "x");
+  ASSERT_TRUE(slow.ok());
+  EXPECT_EQ(slow->status, 504);
+  auto crash = call(w.port(), "POST", "/?crash", "x");
+  ASSERT_TRUE(crash.ok());
+  EXPECT_EQ(crash->status, 502);
+  // Like of-watchdog, the watchdog exits when its function does, for a supervisor to restart it.
+  EXPECT_EQ(w.process().wait(10s), 1);
+  EXPECT_NE(w.process().err().find("function process exited"), std::string::npos);
+}
+
+TEST(HttpWatchdog, AFunctionThatCannotStartIsReported) {
+  faaslab::testing::Listener upstream_port;
+  const auto port = upstream_port.port();
+  upstream_port.close();
+  WatchdogProcess w({"mode=http", "fprocess=" + test_fn() + " --http",
+                     "upstream_url=http://127.0.0.1:" + std::to_string(port), "exit_at_start=4"});
+  EXPECT_EQ(w.process().wait(10s), 1);
+  EXPECT_NE(w.process().err().find("exit status 4"), std::string::npos) << w.process().err();
+}
+
+TEST(Watchdog, SigtermRemovesTheLockFileAndDrainsInFlightRequests) {
+  WatchdogProcess w({"fprocess=" + test_fn(), "healthcheck_interval=200ms"});
+  ASSERT_TRUE(w.wait_ready());
+  EXPECT_TRUE(std::filesystem::exists(w.tmpdir() / ".lock"));
+  std::atomic<int> status{0};
+  std::thread slow([&] {
+    auto r = call(w.port(), "POST", "/?sleep=800ms", "drained");
+    status = r.ok() ? r->status : -1;
+  });
+  std::this_thread::sleep_for(200ms);
+  w.process().signal(SIGTERM);
+  std::this_thread::sleep_for(50ms);
+  EXPECT_FALSE(std::filesystem::exists(w.tmpdir() / ".lock"));
+  EXPECT_EQ(call(w.port(), "GET", "/_/health")->status,
+            503);  // still answering during healthcheck_interval
+  slow.join();
+  EXPECT_EQ(status, 200);
+  EXPECT_EQ(w.process().wait(10s), 0);
+}
+
+TEST(Watchdog, BadConfigurationExitsWithTheVariablesName) {
+  WatchdogProcess w({"fprocess=cat", "exec_timeout=soonish"});
+  EXPECT_EQ(w.process().wait(10s), 2);
+  EXPECT_NE(w.process().err().find("exec_timeout"), std::string::npos);
+  WatchdogProcess no_fprocess({"fprocess="});
+  EXPECT_EQ(no_fprocess.process().wait(10s), 2);
+  EXPECT_NE(no_fprocess.process().err().find("fprocess"), std::string::npos);
+}
+
+TEST(Watchdog, CpuLimitPinsTheFunction) {
+  WatchdogProcess w({"fprocess=" + test_fn(), "faaslab_cpus=1", "faaslab_cpu_list=0"});
+  ASSERT_TRUE(w.wait_ready());
+  auto r = call(w.port(), "POST", "/?status=/proc", "");
+  ASSERT_TRUE(r.ok());
+  EXPECT_NE(r->body.find("Cpus_allowed_list:\t0\n"), std::string::npos) << r->body.substr(0, 2000);
+}
+
+}  // namespace
+}  // namespace faaslab::runtime

@@ -19,6 +19,7 @@ namespace fs = std::filesystem;
 struct UpArgs {
   std::string stack_file = "stack.yml";
   int port = 8080;
+  int threads = 0;
   std::string bind = "127.0.0.1";
   std::string routing = "random";
   std::string read_timeout, write_timeout, upstream_timeout;
@@ -74,6 +75,7 @@ int run_up(const UpArgs& a) {
   runtime::GatewayOptions o;
   o.bind = a.bind;
   o.port = static_cast<std::uint16_t>(a.port);
+  o.threads = a.threads;
   o.auth = !a.no_auth;
   o.secrets_dir = a.secrets_dir;
   o.events_path = a.events;
@@ -137,6 +139,8 @@ void add_up_command(CLI::App& app, CommandRunner& run) {
       ->check(CLI::Range(0, 65535))
       ->capture_default_str();
   cmd->add_option("--bind", args->bind, "Gateway address")->capture_default_str();
+  cmd->add_option("--threads", args->threads, "Gateway I/O threads (default: cores)")
+      ->check(CLI::Range(1, 256));
   cmd->add_option("--filter", args->only, "Only these functions (repeatable)");
   cmd->add_option("--routing", args->routing, "Default routing to replicas")
       ->check(CLI::IsMember({"random", "round-robin", "least-inflight", "fifo"}))

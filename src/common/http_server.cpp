@@ -95,7 +95,7 @@ class Session : public std::enable_shared_from_this<Session> {
 
   // Called on this session's strand (Responder dispatches here).
   void write_response(HttpServerResponse res, bool counted) {
-    if (server_->options.decorate) server_->options.decorate(res, request_);
+    if (server_->options.decorate) server_->options.decorate(res, received_);
     res.keep_alive(keep_alive_ && res.keep_alive() && !server_->draining);
     res.prepare_payload();
     auto owned = std::make_shared<HttpServerResponse>(std::move(res));
@@ -128,7 +128,7 @@ class Session : public std::enable_shared_from_this<Session> {
         ec == asio::error::eof) {
       return close();
     }
-    request_.received = SteadyClock::now();
+    received_ = SteadyClock::now();
     if (ec == http::error::header_limit) return reply_error(431, "request header too large");
     // Beast checks Content-Length against the body limit while parsing the header.
     if (ec == http::error::body_limit) {
@@ -166,22 +166,18 @@ class Session : public std::enable_shared_from_this<Session> {
     if (ec == http::error::body_limit)
       return reply_error(413, body_too_large(server_->options.max_body_bytes + 1));
     if (ec) return close();  // timeout, reset, truncated body: nobody to answer
-    request_.message = parser_->release();
-    keep_alive_ = request_.message.keep_alive();
+    IncomingRequest request{parser_->release(), received_};
+    keep_alive_ = request.message.keep_alive();
     if (server_->draining) {
       // Marked as the server's own refusal (OpenFaaS's header for that): no handler saw the
       // request, so a gateway may send it elsewhere.
-      auto res = json_error_response(503, "shutting down", request_.message.version());
+      auto res = json_error_response(503, "shutting down", request.message.version());
       res.set("X-OpenFaaS-Internal", "faaslab");
       return write_response(std::move(res), false);
     }
     server_->begin_request();
     auto state = std::make_shared<Responder::State>();
     state->session = shared_from_this();
-    IncomingRequest request = std::move(request_);
-    request_.received = request.received;
-    // Keep a copy of what decorate() may want to see (method, target, headers), not the body.
-    request_.message = HttpServerRequest(request.message.base());
     try {
       server_->handler(std::move(request), Responder(state));
     } catch (const std::exception& e) {
@@ -205,7 +201,7 @@ class Session : public std::enable_shared_from_this<Session> {
   beast::tcp_stream stream_;
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
-  IncomingRequest request_;  // the current request's header, for decorate()
+  SteadyClock::time_point received_ = SteadyClock::now();  // the current request's header arrived
   HttpServer::Impl* server_;
   bool keep_alive_ = true;
 };

@@ -61,9 +61,9 @@ struct HttpServerOptions {
   std::uint64_t max_body_bytes = 32ull << 20;
   Micros read_timeout = std::chrono::seconds(10);   // to receive a whole request; idle keep-alive
   Micros write_timeout = std::chrono::seconds(10);  // to send a response
-  // Applied to every response just before it is written. `request` holds the request's header
-  // and arrival time (no body); for an unreadable request, only the arrival time.
-  std::function<void(HttpServerResponse& response, const IncomingRequest& request)> decorate;
+  // Applied to every response just before it is written, with the time its request's header
+  // arrived.
+  std::function<void(HttpServerResponse& response, SteadyClock::time_point received)> decorate;
 };
 
 // A response with a JSON error body, {"error": message}.

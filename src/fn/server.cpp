@@ -89,13 +89,13 @@ FunctionServer::FunctionServer(ServerOptions options)
   o.max_body_bytes = impl_->options.max_body_bytes;
   o.read_timeout = impl_->options.read_timeout;
   o.write_timeout = impl_->options.write_timeout;
-  o.decorate = [](HttpServerResponse& res, const IncomingRequest& req) {
+  o.decorate = [](HttpServerResponse& res, SteadyClock::time_point received) {
     // The timing headers are on every response; zero where no frame was processed.
     for (const char* name : {"X-Faces", "X-ML-Seconds", "X-Handler-Seconds"}) {
       if (res.find(name) == res.end()) res.set(name, "0");
     }
     res.set("X-Duration-Seconds",
-            seconds_text(std::chrono::duration<double>(SteadyClock::now() - req.received).count()));
+            seconds_text(std::chrono::duration<double>(SteadyClock::now() - received).count()));
   };
   impl_->http = std::make_unique<HttpServer>(
       std::move(o), [impl = impl_.get()](IncomingRequest&& r, Responder respond) {

@@ -75,15 +75,22 @@ Result<std::uint16_t> free_port() {
   return l->second;
 }
 
+// A random version-4 UUID, as OpenFaaS's gateway puts in X-Call-Id.
 std::string call_id() {
   thread_local std::mt19937_64 rng{std::random_device{}()};
-  char buf[40];
-  const auto a = rng(), b = rng();
-  std::snprintf(buf, sizeof buf, "%08x-%04x-4%03x-%04x-%012llx", static_cast<unsigned>(a >> 32),
-                static_cast<unsigned>(a & 0xFFFF), static_cast<unsigned>((a >> 16) & 0xFFF),
-                static_cast<unsigned>(0x8000 | (b & 0x3FFF)),
-                static_cast<unsigned long long>(b >> 16) & 0xFFFFFFFFFFFFull);
-  return buf;
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::uint64_t a = rng(), b = rng();
+  a = (a & ~0xF000ull) | 0x4000ull;                          // version 4
+  b = (b & ~0xC000000000000000ull) | 0x8000000000000000ull;  // variant 10
+  std::string out(36, '-');
+  int bit = 60;
+  for (int i = 0; i < 36; ++i) {
+    if (i == 8 || i == 13 || i == 18 || i == 23) continue;
+    const std::uint64_t word = i < 18 ? a : b;
+    out[static_cast<std::size_t>(i)] = kHex[(word >> bit) & 0xF];
+    bit = i == 17 ? 60 : bit - 4;
+  }
+  return out;
 }
 
 // Splits a stream of replica output into log lines, remembering the last one.
@@ -146,7 +153,12 @@ struct Pending {
 struct FunctionPool::Impl {
   Impl(asio::io_context& io, FunctionSpec s, ScalingPolicy p, const PoolSettings& st, EventLog& ev,
        GatewayMetrics& m)
-      : ioc(io), spec(std::move(s)), policy(std::move(p)), settings(st), events(ev), metrics(m) {}
+      : ioc(io),
+        spec(std::move(s)),
+        policy(std::move(p)),
+        settings(st),
+        events(ev),
+        metrics(m.function(spec.name)) {}
 
   asio::io_context& ioc;
   mutable std::mutex mu;
@@ -154,7 +166,7 @@ struct FunctionPool::Impl {
   ScalingPolicy policy;  // guarded by mu
   const PoolSettings& settings;
   EventLog& events;
-  GatewayMetrics& metrics;
+  FunctionMetrics& metrics;
   std::vector<std::shared_ptr<Replica>> replicas;  // guarded by mu
   std::deque<std::shared_ptr<Pending>> queue;      // guarded by mu
   int desired = 0;
@@ -197,9 +209,9 @@ struct FunctionPool::Impl {
                                              : stopping)++;
       inflight += r->inflight;
     }
-    metrics.replicas(spec.name, desired, starting, ready, stopping);
-    metrics.queue_length(spec.name, static_cast<int>(queue.size()));
-    metrics.inflight(spec.name, inflight);
+    metrics.replicas(desired, starting, ready, stopping);
+    metrics.queue_length(static_cast<int>(queue.size()));
+    metrics.inflight(inflight);
   }
 
   int count(Replica::State s) const {
@@ -559,7 +571,7 @@ void PoolOps::on_ready(std::shared_ptr<FunctionPool> self, std::shared_ptr<Repli
     d.event("ready", r->name, took);
     if (r->cold) {
       d.event("cold_start", r->name, took, "started for a waiting request");
-      d.metrics.cold_start(d.spec.name, took);
+      d.metrics.cold_start(took);
     }
     PoolOps(self, d).dispatch(after);
   }
@@ -677,7 +689,7 @@ void PoolOps::on_response(std::shared_ptr<FunctionPool> self, std::shared_ptr<Re
   const double waited = seconds_between(p->enqueued, sent);
   if (waited > 0.0005) res.set("X-Faaslab-Queue-Seconds", seconds_text(waited));
   if (p->cold) res.set("X-Faaslab-Cold-Start-Seconds", seconds_text(waited));
-  d.metrics.invocation_finished(function, res.result_int(),
+  d.metrics.invocation_finished(res.result_int(),
                                 seconds_between(p->request.received, SteadyClock::now()));
   p->respond(std::move(res));
 }
@@ -719,7 +731,7 @@ void FunctionPool::start() {
 void FunctionPool::invoke(IncomingRequest&& request, std::string path_and_query,
                           Responder respond) {
   auto& d = *impl_;
-  d.metrics.invocation_started(name_);
+  d.metrics.invocation_started();
   auto p =
       std::make_shared<Pending>(std::move(request), std::move(path_and_query), std::move(respond));
   Actions after;
@@ -737,6 +749,11 @@ void FunctionPool::invoke(IncomingRequest&& request, std::string path_and_query,
     } else if (auto r = d.routing() != Routing::kFifo && d.queue.empty() ? ops.pick() : nullptr) {
       r->inflight++;
       after.push_back([self = shared_from_this(), r, p] { PoolOps::forward(self, r, p); });
+    } else if (d.desired == 0 && !d.settings.scale_from_zero) {
+      after.push_back([p, version, name = d.spec.name] {
+        p->respond(error_reply(
+            503, "function " + name + " is scaled to zero (scale from zero is off)", version));
+      });
     } else if (static_cast<int>(d.queue.size()) >= d.policy.queue) {
       after.push_back([p, version, n = d.policy.queue] {
         auto res = error_reply(
@@ -748,7 +765,7 @@ void FunctionPool::invoke(IncomingRequest&& request, std::string path_and_query,
     } else {
       p->cold = d.count(Replica::State::kReady) == 0;
       d.queue.push_back(p);
-      if (d.desired == 0 && d.settings.scale_from_zero) {
+      if (d.desired == 0) {
         d.event("scale", "", -1, "scale from zero for a waiting request", 0, 1);
         d.desired = 1;
         ops.reconcile(after);

@@ -7,6 +7,8 @@
 #include <prometheus/registry.h>
 #include <prometheus/text_serializer.h>
 
+#include <map>
+
 namespace faaslab::runtime {
 
 namespace {
@@ -57,40 +59,77 @@ struct GatewayMetrics::Impl {
           .Name("faaslab_cold_start_seconds")
           .Help("Replica start to ready, for cold starts")
           .Register(*registry);
+  std::mutex mu;
+  std::map<std::string, std::unique_ptr<FunctionMetrics>> functions;  // guarded by mu
 };
 
 GatewayMetrics::GatewayMetrics() : impl_(std::make_unique<Impl>()) {}
 GatewayMetrics::~GatewayMetrics() = default;
 
-void GatewayMetrics::invocation_started(const std::string& f) {
-  impl_->started.Add({{"function_name", f}}).Increment();
+FunctionMetrics& GatewayMetrics::function(const std::string& name) {
+  std::lock_guard lock(impl_->mu);
+  auto& slot = impl_->functions[name];
+  if (!slot) {
+    slot = std::make_unique<FunctionMetrics>();
+    auto& m = *slot;
+    auto& i = *impl_;
+    const prometheus::Labels fn{{"function_name", name}};
+    m.owner_ = this;
+    m.name_ = name;
+    m.started_ = &i.started.Add(fn);
+    m.service_count_ = &i.service_count.Add(fn);
+    m.starting_ = &i.replicas.Add({{"function_name", name}, {"state", "starting"}});
+    m.ready_ = &i.replicas.Add({{"function_name", name}, {"state", "ready"}});
+    m.stopping_ = &i.replicas.Add({{"function_name", name}, {"state", "stopping"}});
+    m.queue_ = &i.queue.Add(fn);
+    m.inflight_ = &i.inflight.Add(fn);
+    m.cold_starts_ = &i.cold_starts.Add(fn);
+    m.cold_start_seconds_ = &i.cold_start_seconds.Add(fn, kSecondsBuckets);
+  }
+  return *slot;
 }
 
-void GatewayMetrics::invocation_finished(const std::string& f, int code, double seconds) {
-  const prometheus::Labels labels{{"function_name", f}, {"code", std::to_string(code)}};
-  impl_->invocations.Add(labels).Increment();
-  impl_->seconds.Add(labels, kSecondsBuckets).Observe(seconds);
+void FunctionMetrics::invocation_started() {
+  started_->Increment();
 }
 
-void GatewayMetrics::replicas(const std::string& f, int desired, int starting, int ready,
-                              int stopping) {
-  impl_->service_count.Add({{"function_name", f}}).Set(desired);
-  impl_->replicas.Add({{"function_name", f}, {"state", "starting"}}).Set(starting);
-  impl_->replicas.Add({{"function_name", f}, {"state", "ready"}}).Set(ready);
-  impl_->replicas.Add({{"function_name", f}, {"state", "stopping"}}).Set(stopping);
+void FunctionMetrics::invocation_finished(int code, double seconds) {
+  if (code < 0 || code >= static_cast<int>(codes_.size())) code = 0;
+  ByCode* c = codes_[static_cast<std::size_t>(code)].load(std::memory_order_acquire);
+  if (!c) {
+    std::lock_guard lock(codes_mu_);
+    c = codes_[static_cast<std::size_t>(code)].load(std::memory_order_relaxed);
+    if (!c) {
+      auto made = std::make_unique<ByCode>();
+      const prometheus::Labels labels{{"function_name", name_}, {"code", std::to_string(code)}};
+      made->invocations = &owner_->impl().invocations.Add(labels);
+      made->seconds = &owner_->impl().seconds.Add(labels, kSecondsBuckets);
+      c = made.get();
+      owned_.push_back(std::move(made));
+      codes_[static_cast<std::size_t>(code)].store(c, std::memory_order_release);
+    }
+  }
+  c->invocations->Increment();
+  c->seconds->Observe(seconds);
 }
 
-void GatewayMetrics::queue_length(const std::string& f, int length) {
-  impl_->queue.Add({{"function_name", f}}).Set(length);
+void FunctionMetrics::replicas(int desired, int starting, int ready, int stopping) {
+  service_count_->Set(desired);
+  starting_->Set(starting);
+  ready_->Set(ready);
+  stopping_->Set(stopping);
 }
 
-void GatewayMetrics::inflight(const std::string& f, int count) {
-  impl_->inflight.Add({{"function_name", f}}).Set(count);
+void FunctionMetrics::queue_length(int length) {
+  queue_->Set(length);
+}
+void FunctionMetrics::inflight(int count) {
+  inflight_->Set(count);
 }
 
-void GatewayMetrics::cold_start(const std::string& f, double seconds) {
-  impl_->cold_starts.Add({{"function_name", f}}).Increment();
-  impl_->cold_start_seconds.Add({{"function_name", f}}, kSecondsBuckets).Observe(seconds);
+void FunctionMetrics::cold_start(double seconds) {
+  cold_starts_->Increment();
+  cold_start_seconds_->Observe(seconds);
 }
 
 std::string GatewayMetrics::render() const {

@@ -147,9 +147,9 @@ Status Watchdog::start() {
   o.max_body_bytes = c.max_body_bytes;
   o.read_timeout = c.read_timeout;
   o.write_timeout = c.write_timeout;
-  o.decorate = [](HttpServerResponse& res, const IncomingRequest& req) {
+  o.decorate = [](HttpServerResponse& res, SteadyClock::time_point received) {
     res.set("X-Duration-Seconds",
-            seconds_text(std::chrono::duration<double>(SteadyClock::now() - req.received).count()));
+            seconds_text(std::chrono::duration<double>(SteadyClock::now() - received).count()));
   };
   impl_->http = std::make_unique<HttpServer>(
       std::move(o), [impl = impl_.get()](IncomingRequest&& r, Responder respond) {

@@ -63,6 +63,8 @@ class HttpRunner : public Runner {
     options.argv = config_.fprocess;
     options.argv[0] = resolve_executable(options.argv[0]);
     options.env = function_environment();
+    // Replace (not add: getenv() returns the first of duplicates) the watchdog's own port.
+    std::erase_if(options.env, [](const std::string& e) { return e.rfind("port=", 0) == 0; });
     options.env.push_back("port=" + std::to_string(config_.upstream.port));
     options.pipe_stdin = false;
     auto process = AsyncProcess::spawn(ioc_, options);

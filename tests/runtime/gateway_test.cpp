@@ -279,6 +279,17 @@ TEST(Gateway, ScalesUpDownToZeroAndColdStartsBack) {
             std::string::npos);  // also in the JSON-lines file
 }
 
+TEST(Gateway, WithoutScaleFromZeroAFunctionAtZeroAnswers503) {
+  GatewayProcess g(
+      stack(echo_function("idle", "    labels:\n      com.openfaas.scale.min: \"0\"\n")),
+      {"--no-scale-from-zero"});
+  ASSERT_NE(g.port(), 0);
+  auto r = call(g.port(), "POST", "/function/idle", "x");
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->status, 503);
+  EXPECT_NE(r->body.find("scaled to zero"), std::string::npos);
+}
+
 TEST(Gateway, ACrashedReplicaIsRestartedAndOnlyItsRequestsFail) {
   GatewayProcess g(stack(http_function("crashy")));
   ASSERT_NE(g.port(), 0);

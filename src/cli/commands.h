@@ -9,5 +9,8 @@ namespace faaslab::cli {
 using CommandRunner = std::function<int()>;
 
 void add_blur_video_command(CLI::App& app, CommandRunner& run);
+void add_load_command(CLI::App& app, CommandRunner& run);
+void add_client_command(CLI::App& app, CommandRunner& run);
+void add_merge_command(CLI::App& app, CommandRunner& run);
 
 }  // namespace faaslab::cli

@@ -428,7 +428,8 @@ void User::on_done(HttpConnection& c) {
     ++iteration_;
   }
   const auto& o = run_.options;
-  const TimePoint now = SteadyClock::now();
+  // Think from the instant the response was complete (the record's end), not from now.
+  const TimePoint now = run_.origin + Micros(record.end_us);
   if (o.think_at == ThinkAt::kAfter && o.think.count() > 0 &&
       !(o.iterations > 0 && iteration_ >= o.iterations)) {
     const TimePoint when = now + think_.next();

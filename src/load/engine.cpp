@@ -45,7 +45,10 @@ void on_sigint(int) {
 }
 
 constexpr std::size_t kRecordChunk = 256 * 1024;  // hand record lines to the files in chunks
-constexpr auto kTick = std::chrono::milliseconds(200);
+// The worker's housekeeping tick: request deadlines are enforced at this granularity (a timeout
+// fires up to one tick late); record buffers are handed to the files every kFlushTicks.
+constexpr auto kTick = std::chrono::milliseconds(20);
+constexpr int kFlushTicks = 10;
 
 // Everything the workers share: read-only during the run, except the atomics and the two
 // lock-protected sinks.
@@ -96,6 +99,9 @@ class ConnectionPool {
     all_.push_back(std::make_unique<HttpConnection>(ioc_, run_.endpoint, run_.limits, &run_now_us));
     return all_.back().get();
   }
+  void check_deadlines(std::int64_t now) {
+    for (auto& c : all_) c->check_deadline(now);
+  }
   // Hands `job` a connection now (via on_connection) or queues it until one is released.
   void acquire(PooledExchange& job) {
     if (!idle_.empty()) {
@@ -138,6 +144,9 @@ class User final : public PooledExchange {
   User(Worker& worker, std::uint64_t id);
   void begin();
   void stop() { timer_.cancel(); }
+  void check_deadline(std::int64_t now) {
+    if (own_) own_->check_deadline(now);
+  }
   void on_connection(HttpConnection& c) override;
   void on_done(HttpConnection& c) override;
 
@@ -242,7 +251,9 @@ class Worker {
 
   Run& run;
   unsigned index;
-  asio::io_context ioc{1};
+  // One thread runs it; everything else (construction, the run-time reads of atomics) happens
+  // before that thread starts or outside Asio, so Asio can skip its locks.
+  asio::io_context ioc{BOOST_ASIO_CONCURRENCY_HINT_UNSAFE};
   RunStats stats;
   ConnectionPool pool;
 
@@ -263,7 +274,10 @@ class Worker {
     tick_.expires_after(kTick);
     tick_.async_wait([this](const boost::system::error_code& ec) {
       if (ec || finished_) return;
-      flush();
+      const std::int64_t now = run_now_us();
+      pool.check_deadlines(now);
+      for (auto& u : users_) u->check_deadline(now);
+      if (++ticks_ % kFlushTicks == 0) flush();
       if (run.stop.load() && !stopping_) {
         stopping_ = true;
         for (auto& u : users_) u->stop();
@@ -357,6 +371,7 @@ class Worker {
   std::uint64_t active_users_ = 0, outstanding_ = 0, max_outstanding_;
   std::uint64_t own_connects = 0;
   bool dispatch_done_ = false, stopping_ = false, finished_ = false;
+  std::uint64_t ticks_ = 0;
   std::string records_buf_, jtl_buf_;
 };
 

@@ -6,7 +6,8 @@
 #include <boost/asio/connect.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/http/error.hpp>
-#include <boost/beast/http/read.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/beast/core/buffers_suffix.hpp>
 
 namespace faaslab::load {
 
@@ -54,7 +55,7 @@ void parse_timings_from_body(std::string_view body, double& ml_s, double& handle
 
 HttpConnection::HttpConnection(asio::io_context& ioc, const asio::ip::tcp::endpoint& endpoint,
                                const ConnectionLimits& limits, std::int64_t (*now_us)())
-    : socket_(ioc), timer_(ioc), endpoint_(endpoint), limits_(limits), now_us_(now_us) {}
+    : socket_(ioc.get_executor()), endpoint_(endpoint), limits_(limits), now_us_(now_us) {}
 
 void HttpConnection::close() {
   error_code ec;
@@ -69,23 +70,18 @@ void HttpConnection::start(Exchange& exchange) {
   exchange_ = &exchange;
   timed_out_ = false;
   retried_ = false;
-  const std::uint64_t generation = ++generation_;
-  timer_.expires_after(limits_.timeout);
-  timer_.async_wait([this, generation](const error_code& ec) { on_timer(ec, generation); });
-  if (socket_.is_open()) {
-    reused_ = true;
-    // Post, so on_done() is never called from inside start(); the write is as fast.
-    asio::post(socket_.get_executor(), [this] { write(); });
-  } else {
-    reused_ = false;
-    connect();
-  }
+  deadline_us_ = now_us_() + limits_.timeout.count();
+  // Asio never completes an operation inside its initiating call, so on_done() cannot run
+  // from inside start().
+  reused_ = socket_.is_open();
+  if (reused_) write();
+  else connect();
 }
 
-void HttpConnection::on_timer(const error_code& ec, std::uint64_t generation) {
-  if (ec || generation != generation_ || !exchange_) return;
+void HttpConnection::check_deadline(std::int64_t now_us) {
+  if (!exchange_ || timed_out_ || now_us < deadline_us_) return;
   timed_out_ = true;
-  error_code ignored;
+  boost::system::error_code ignored;
   socket_.close(ignored);  // the pending operation completes with operation_aborted
 }
 
@@ -103,42 +99,101 @@ void HttpConnection::connect() {
     exchange_->record.connect_us = now_us_() - connect_start_us_;
     error_code ignored;
     socket_.set_option(asio::ip::tcp::no_delay(true), ignored);
+    socket_.non_blocking(true, ignored);
     write();
   });
 }
 
 void HttpConnection::write() {
   const PreparedRequest& req = *exchange_->request;
-  std::array<asio::const_buffer, 2> buffers{asio::buffer(req.head), asio::buffer(*req.body)};
-  asio::async_write(socket_, buffers, [this](const error_code& ec, std::size_t n) {
-    exchange_->record.bytes_sent = n;
-    if (ec) return on_transport_error(ec, "sending request");
-    read_header();
+  const std::array<asio::const_buffer, 2> buffers{asio::buffer(req.head), asio::buffer(*req.body)};
+  const std::size_t total = req.head.size() + req.body->size();
+  // Most requests fit the socket's send buffer: send now, on the non-blocking socket, and save
+  // a trip through the scheduler; what does not fit goes out asynchronously.
+  error_code ec;
+  std::size_t sent = socket_.write_some(buffers, ec);
+  if (ec == asio::error::would_block || ec == asio::error::try_again) ec = {}, sent = 0;
+  exchange_->record.bytes_sent = sent;
+  if (ec) {
+    // Report from the scheduler, never from inside start() (on_done's contract).
+    return asio::post(socket_.get_executor(), [this, ec] { on_transport_error(ec, "sending request"); });
+  }
+  if (sent == total) return start_reading();
+  beast::buffers_suffix<std::array<asio::const_buffer, 2>> rest(buffers);
+  rest.consume(sent);
+  asio::async_write(socket_, rest, [this](const error_code& e, std::size_t n) {
+    exchange_->record.bytes_sent += n;
+    if (e) return on_transport_error(e, "sending request");
+    start_reading();
   });
 }
 
-void HttpConnection::read_header() {
-  parser_.emplace();
+void HttpConnection::start_reading() {
+  parser_.emplace(exchange_->keep_body);
+  parser_->eager(true);
   parser_->header_limit(kHeaderLimit);
   parser_->body_limit(limits_.max_response_bytes);
   if (buffer_.capacity() < kInitialBuffer) buffer_.reserve(kInitialBuffer);
-  http::async_read_header(socket_, buffer_, *parser_, [this](const error_code& ec, std::size_t n) {
-    exchange_->record.bytes_received = n;
+  // Wait for readability rather than trying a read that would almost always find nothing yet.
+  socket_.async_wait(asio::socket_base::wait_read, [this](const error_code& ec) {
     if (ec) return on_transport_error(ec, "reading response");
-    exchange_->record.first_byte_us = now_us_();
-    if (parser_->is_done()) return finish(Outcome::kOk, {});
-    if (const auto len = parser_->content_length(); len && *len > buffer_.capacity() - buffer_.size())
-      buffer_.reserve(std::min<std::size_t>(buffer_.size() + *len, kMaxBuffer));
-    read_body();
+    on_readable();
   });
 }
 
-void HttpConnection::read_body() {
-  http::async_read(socket_, buffer_, *parser_, [this](const error_code& ec, std::size_t n) {
-    exchange_->record.bytes_received += n;
+// Reads what the socket has (non-blocking) and feeds it to the parser, until the response is
+// complete, the socket has nothing more (wait again), or something fails.
+void HttpConnection::on_readable() {
+  for (;;) {
+    const std::size_t room = std::max<std::size_t>(buffer_.capacity() - buffer_.size(), 2048);
+    error_code ec;
+    const std::size_t n = socket_.read_some(buffer_.prepare(room), ec);
+    if (ec == asio::error::would_block || ec == asio::error::try_again) {
+      socket_.async_wait(asio::socket_base::wait_read, [this](const error_code& e) {
+        if (e) return on_transport_error(e, "reading response");
+        on_readable();
+      });
+      return;
+    }
+    if (ec == asio::error::eof) {
+      // A body delimited by the end of the connection is complete at EOF; anything else is not.
+      if (!parser_->got_some()) return on_transport_error(http::error::end_of_stream, "reading response");
+      error_code eof_ec;
+      parser_->put_eof(eof_ec);
+      if (!eof_ec && parser_->is_done()) return finish(Outcome::kOk, {});
+      return on_transport_error(http::error::partial_message, "reading response");
+    }
     if (ec) return on_transport_error(ec, "reading response");
-    finish(Outcome::kOk, {});
-  });
+    buffer_.commit(n);
+    if (parse_buffered()) return;
+  }
+}
+
+bool HttpConnection::parse_buffered() {
+  Record& r = exchange_->record;
+  while (buffer_.size() > 0) {
+    error_code ec;
+    const std::size_t used = parser_->put(buffer_.data(), ec);
+    buffer_.consume(used);
+    r.bytes_received += used;
+    if (ec == http::error::need_more) break;
+    if (ec) {
+      on_transport_error(ec, "reading response");
+      return true;
+    }
+    if (r.first_byte_us == 0 && parser_->is_header_done()) {
+      r.first_byte_us = now_us_();
+      // Room for the whole announced body, so it arrives in few reads.
+      if (const auto len = parser_->content_length(); len && *len > buffer_.capacity() - buffer_.size())
+        buffer_.reserve(std::min<std::size_t>(buffer_.size() + *len, kMaxBuffer));
+    }
+    if (parser_->is_done()) {
+      finish(Outcome::kOk, {});
+      return true;
+    }
+    if (used == 0) break;
+  }
+  return false;
 }
 
 void HttpConnection::on_transport_error(const error_code& ec, const char* stage) {
@@ -176,28 +231,23 @@ void HttpConnection::on_transport_error(const error_code& ec, const char* stage)
 
 void HttpConnection::fill_response_facts() {
   Record& r = exchange_->record;
-  auto& res = parser_->get();
-  r.status = static_cast<int>(res.result_int());
-  r.reason = std::string(res.reason());
-  auto header = [&](std::string_view name) -> std::string_view {
-    auto it = res.find(name);
-    return it == res.end() ? std::string_view{} : std::string_view(it->value());
-  };
-  const std::string_view type = header("Content-Type");
-  exchange_->content_type = std::string(type);
-  r.text_response = type.starts_with("text/") || type.find("json") != std::string_view::npos;
-  if (auto v = header("X-ML-Seconds"); !v.empty()) r.ml_s = parse_double(v);
-  if (auto v = header("X-Handler-Seconds"); !v.empty()) r.handler_s = parse_double(v);
-  if (auto v = header("X-Faaslab-Replica"); !v.empty()) r.replica = std::string(v);
-  if (auto v = header("X-Faaslab-Cold-Start-Seconds"); !v.empty()) r.cold_start_s = parse_double(v);
+  ResponseScanner& res = *parser_;
+  r.status = res.status;
+  r.reason = std::move(res.reason);
+  r.text_response = res.text();
+  exchange_->content_type = std::move(res.content_type);
+  r.ml_s = res.ml_s;
+  r.handler_s = res.handler_s;
+  r.replica = std::move(res.replica);
+  r.cold_start_s = res.cold_start_s;
   if ((std::isnan(r.ml_s) || std::isnan(r.handler_s)) && r.text_response)
-    parse_timings_from_body(res.body(), r.ml_s, r.handler_s);
+    parse_timings_from_body(res.body, r.ml_s, r.handler_s);
   if (r.status >= 400) {
     r.outcome = Outcome::kHttpError;
     r.error = "HTTP " + std::to_string(r.status);
     if (!r.reason.empty()) r.error += " " + r.reason;
     // The body of an error is usually one line ({"error": "..."}): keep its start.
-    std::string_view b = res.body();
+    std::string_view b = res.body;
     if (r.text_response && !b.empty()) {
       b = b.substr(0, std::min<std::size_t>(b.find('\n'), 200));
       r.error += ": " + std::string(b);
@@ -205,12 +255,10 @@ void HttpConnection::fill_response_facts() {
   } else {
     r.outcome = Outcome::kOk;
   }
-  if (exchange_->keep_body) exchange_->body = std::move(res.body());
+  if (exchange_->keep_body) exchange_->body = std::move(res.body);
 }
 
 void HttpConnection::finish(Outcome outcome, std::string error) {
-  ++generation_;
-  timer_.cancel();
   Exchange* ex = exchange_;
   Record& r = ex->record;
   bool keep_open = false;
@@ -221,8 +269,8 @@ void HttpConnection::finish(Outcome outcome, std::string error) {
     r.outcome = outcome;
     r.error = std::move(error);
     if (parser_ && parser_->is_header_done()) {
-      r.status = static_cast<int>(parser_->get().result_int());
-      r.reason = std::string(parser_->get().reason());
+      r.status = parser_->status;
+      r.reason = parser_->reason;
     }
   }
   r.end_us = now_us_();

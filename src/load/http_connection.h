@@ -15,13 +15,13 @@
 #include <string>
 
 #include <boost/asio/ip/tcp.hpp>
-#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/basic_stream_socket.hpp>
+#include <boost/asio/io_context.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
-#include <boost/beast/http/string_body.hpp>
-#include <boost/beast/http/parser.hpp>
 
 #include "common/units.h"
 #include "load/record.h"
+#include "load/response_scanner.h"
 
 namespace faaslab::load {
 
@@ -61,6 +61,10 @@ class HttpConnection {
 
   // Starts the exchange; its on_done() is called exactly once, later (never from inside start).
   void start(Exchange& exchange);
+  // Enforces the request deadline: closes the connection of a request past it (its pending
+  // operation then ends as a timeout). The worker calls this for every connection a few dozen
+  // times a second — cheaper than arming a timer per request, which costs timerfd syscalls.
+  void check_deadline(std::int64_t now_us);
   bool is_open() const { return socket_.is_open(); }
   bool busy() const { return exchange_ != nullptr; }
   void close();
@@ -69,23 +73,26 @@ class HttpConnection {
  private:
   void connect();
   void write();
-  void read_header();
-  void read_body();
+  void start_reading();
+  void on_readable();
+  bool parse_buffered();  // true when the exchange has ended
   void finish(Outcome outcome, std::string error);
   void on_transport_error(const boost::system::error_code& ec, const char* stage);
-  void on_timer(const boost::system::error_code& ec, std::uint64_t generation);
   void fill_response_facts();
 
-  boost::asio::ip::tcp::socket socket_;
-  boost::asio::steady_timer timer_;
+  // The io_context's own executor type, not the type-erased any_io_executor: measurably less
+  // work per operation on the hot path.
+  using Socket = boost::asio::basic_stream_socket<boost::asio::ip::tcp,
+                                                  boost::asio::io_context::executor_type>;
+  Socket socket_;
   boost::asio::ip::tcp::endpoint endpoint_;
   ConnectionLimits limits_;
   std::int64_t (*now_us_)();
   boost::beast::flat_buffer buffer_;
-  std::optional<boost::beast::http::response_parser<boost::beast::http::string_body>> parser_;
+  std::optional<ResponseScanner> parser_;
 
   Exchange* exchange_ = nullptr;
-  std::uint64_t generation_ = 0;  // bumps per exchange, so a stale timer is ignored
+  std::int64_t deadline_us_ = 0;
   bool timed_out_ = false;
   bool reused_ = false;   // this attempt runs on a kept-alive connection (may be retried once)
   bool retried_ = false;

@@ -36,7 +36,8 @@ std::size_t request_length(const std::string& buf) {
   std::size_t body = 0;
   for (const char* name : {"Content-Length:", "content-length:"}) {
     const auto at = buf.find(name);
-    if (at != std::string::npos && at < end) body = std::strtoul(buf.c_str() + at + 15, nullptr, 10);
+    if (at != std::string::npos && at < end)
+      body = std::strtoul(buf.c_str() + at + 15, nullptr, 10);
   }
   return buf.size() >= end + 4 + body ? end + 4 + body : 0;
 }

@@ -1,4 +1,5 @@
-// faaslab client VIDEO --sleep S [--url U]: the study's one-user video client (src/load/study_client.h).
+// faaslab client VIDEO --sleep S [--url U]: the study's one-user video client
+// (src/load/study_client.h).
 #include <iostream>
 #include <memory>
 
@@ -40,8 +41,9 @@ int run_client(const ClientArgs& a) {
 void add_client_command(CLI::App& app, CommandRunner& run) {
   auto a = std::make_shared<ClientArgs>();
   auto* cmd = app.add_subcommand(
-      "client", "The study's one-user video client: every frame as base64 PNG, sleeping before "
-                "each POST; prints per-frame round-trip, ML and total times. Exit 1 if a frame failed");
+      "client",
+      "The study's one-user video client: every frame as base64 PNG, sleeping before "
+      "each POST; prints per-frame round-trip, ML and total times. Exit 1 if a frame failed");
   cmd->add_option("video", a->video, "Video to send")->required();
   cmd->add_option("--sleep,-s", a->sleep, "Sleep before each POST (e.g. 1s, 500ms)")
       ->capture_default_str();

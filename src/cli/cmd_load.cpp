@@ -72,7 +72,8 @@ Result<std::pair<std::uint64_t, std::uint64_t>> parse_shard(const std::string& t
       std::size_t a = 0, b = 0;
       const auto i = std::stoull(text.substr(0, slash), &a);
       const auto n = std::stoull(text.substr(slash + 1), &b);
-      if (a == slash && b == text.size() - slash - 1 && n > 0 && i < n) return std::pair<std::uint64_t, std::uint64_t>{i, n};
+      if (a == slash && b == text.size() - slash - 1 && n > 0 && i < n)
+        return std::pair<std::uint64_t, std::uint64_t>{i, n};
     }
   } catch (const std::exception&) {
   }
@@ -114,7 +115,8 @@ int run_load_command(const LoadArgs& a) {
 
   // --- Workload.
   auto timeout = parse_duration(a.timeout);
-  if (!timeout || timeout->count() <= 0) return usage_error("--timeout: must be a positive duration");
+  if (!timeout || timeout->count() <= 0)
+    return usage_error("--timeout: must be a positive duration");
   o.timeout = *timeout;
   if (!a.duration.empty()) {
     auto d = parse_duration(a.duration);
@@ -125,8 +127,9 @@ int run_load_command(const LoadArgs& a) {
   if (open) {
     o.model = load::Model::kOpen;
     if (a.users || a.once || a.iterations || a.think != "0s" || a.ramp_up != "0s")
-      return usage_error("--users, --think, --ramp-up, --iterations and --once are for the closed "
-                         "model; --rate/--stages/--steps/--trace make an open one");
+      return usage_error(
+          "--users, --think, --ramp-up, --iterations and --once are for the closed "
+          "model; --rate/--stages/--steps/--trace make an open one");
     if (!a.trace.empty() + (a.rate >= 0 || !a.stages.empty() || !a.steps.empty()) > 1 ||
         (!a.stages.empty() && !a.steps.empty()))
       return usage_error("give one of: --rate [with --stages], --steps, --trace");
@@ -137,8 +140,11 @@ int run_load_command(const LoadArgs& a) {
     } else {
       o.rate.start_rps = std::max(0.0, a.rate);
       if (!a.stages.empty() || !a.steps.empty()) {
-        auto s = a.stages.empty() ? load::parse_step_stages(a.steps) : load::parse_ramp_stages(a.stages);
-        if (!s) return usage_error(std::string(a.stages.empty() ? "--steps: " : "--stages: ") + s.error());
+        auto s =
+            a.stages.empty() ? load::parse_step_stages(a.steps) : load::parse_ramp_stages(a.stages);
+        if (!s)
+          return usage_error(std::string(a.stages.empty() ? "--steps: " : "--stages: ") +
+                             s.error());
         o.rate.stages = std::move(*s);
       }
     }
@@ -165,7 +171,8 @@ int run_load_command(const LoadArgs& a) {
   o.connections = a.connections;
   o.new_connection_per_request = a.new_connection;
   auto max_size = parse_byte_size(a.max_response_size);
-  if (!max_size || *max_size == 0) return usage_error("--max-response-size: must be a size, e.g. 64MiB");
+  if (!max_size || *max_size == 0)
+    return usage_error("--max-response-size: must be a size, e.g. 64MiB");
   o.max_response_bytes = *max_size;
   o.label_per_payload = a.labels == "payload";
   o.threads = a.threads;
@@ -240,21 +247,30 @@ int run_load_command(const LoadArgs& a) {
 
 void add_load_command(CLI::App& app, CommandRunner& run) {
   auto a = std::make_shared<LoadArgs>();
-  auto* cmd = app.add_subcommand("load", "Load-test a function URL (closed or open model); "
-                                         "see docs/load.md");
+  auto* cmd = app.add_subcommand("load",
+                                 "Load-test a function URL (closed or open model); "
+                                 "see docs/load.md");
   auto* g = "Target";
-  cmd->add_option("--url", a->url, "Function URL, http://host[:port]/path[?query]")->required()->group(g);
+  cmd->add_option("--url", a->url, "Function URL, http://host[:port]/path[?query]")
+      ->required()
+      ->group(g);
   cmd->add_option("--method", a->method, "HTTP method")->capture_default_str()->group(g);
-  cmd->add_option("--header", a->headers, "Extra request header 'Name: value' (repeatable)")->group(g);
+  cmd->add_option("--header", a->headers, "Extra request header 'Name: value' (repeatable)")
+      ->group(g);
   cmd->add_option("--timeout", a->timeout, "Per-request timeout, connecting included")
-      ->capture_default_str()->group(g);
+      ->capture_default_str()
+      ->group(g);
   cmd->add_option("--connections", a->connections,
                   "Cap on connections, shared by users (default: one per user, closed; as "
-                  "needed, open)")->group(g);
+                  "needed, open)")
+      ->group(g);
   cmd->add_flag("--new-connection", a->new_connection,
-                "A new connection for every request (Connection: close)")->group(g);
+                "A new connection for every request (Connection: close)")
+      ->group(g);
   cmd->add_option("--max-response-size", a->max_response_size,
-                  "Larger response bodies are failures")->capture_default_str()->group(g);
+                  "Larger response bodies are failures")
+      ->capture_default_str()
+      ->group(g);
 
   g = "Payload (exactly one)";
   cmd->add_option("--video", a->video, "Send the frames of this video, in order")->group(g);
@@ -264,42 +280,58 @@ void add_load_command(CLI::App& app, CommandRunner& run) {
   cmd->add_option("--format", a->format,
                   "Wire format: png (video default; as cv2.imwrite), jpeg, base64 (of the PNG, "
                   "no Content-Type: the study's), as-is (images default)")
-      ->check(CLI::IsMember({"png", "jpeg", "base64", "as-is"}))->group(g);
+      ->check(CLI::IsMember({"png", "jpeg", "base64", "as-is"}))
+      ->group(g);
   cmd->add_option("--frames", a->frames, "Use only the first N frames or files")->group(g);
   cmd->add_option("--content-type", a->content_type,
-                  "Content-Type for --body (default application/octet-stream)")->group(g);
+                  "Content-Type for --body (default application/octet-stream)")
+      ->group(g);
 
   g = "Closed model";
   cmd->add_option("--users,-u", a->users, "Concurrent users (default 1)")->group(g);
   cmd->add_option("--ramp-up", a->ramp_up, "Start the users evenly over this time")->group(g);
   cmd->add_option("--think", a->think, "Mean think time between a user's requests")->group(g);
   cmd->add_option("--think-dist", a->think_dist, "Think-time distribution")
-      ->check(CLI::IsMember({"constant", "exponential", "uniform"}))->capture_default_str()->group(g);
+      ->check(CLI::IsMember({"constant", "exponential", "uniform"}))
+      ->capture_default_str()
+      ->group(g);
   cmd->add_option("--think-at", a->think_at, "Think before each request (the study) or after")
-      ->check(CLI::IsMember({"before", "after"}))->capture_default_str()->group(g);
+      ->check(CLI::IsMember({"before", "after"}))
+      ->capture_default_str()
+      ->group(g);
   cmd->add_option("--iterations", a->iterations, "Passes over the payloads per user")->group(g);
   cmd->add_flag("--once", a->once, "One pass per user (the default without --duration)")->group(g);
 
   g = "Open model";
   cmd->add_option("--rate", a->rate, "Requests per second (start rate with --stages)")->group(g);
   cmd->add_option("--arrival", a->arrival, "Arrival process")
-      ->check(CLI::IsMember({"constant", "poisson"}))->capture_default_str()->group(g);
-  cmd->add_option("--stages", a->stages, "Ramped rate: DURATION:RATE,... e.g. 30s:100,1m:100")->group(g);
-  cmd->add_option("--steps", a->steps, "Stepped rate: DURATION:RATE,... e.g. 30s:50,30s:100")->group(g);
-  cmd->add_option("--trace", a->trace, "File of send times (seconds from start, one per line)")->group(g);
+      ->check(CLI::IsMember({"constant", "poisson"}))
+      ->capture_default_str()
+      ->group(g);
+  cmd->add_option("--stages", a->stages, "Ramped rate: DURATION:RATE,... e.g. 30s:100,1m:100")
+      ->group(g);
+  cmd->add_option("--steps", a->steps, "Stepped rate: DURATION:RATE,... e.g. 30s:50,30s:100")
+      ->group(g);
+  cmd->add_option("--trace", a->trace, "File of send times (seconds from start, one per line)")
+      ->group(g);
   cmd->add_option("--max-outstanding", a->max_outstanding,
                   "Cap on requests in flight; arrivals over it are dropped")
-      ->capture_default_str()->group(g);
+      ->capture_default_str()
+      ->group(g);
 
   g = "Run";
   cmd->add_option("--duration,-d", a->duration, "Stop issuing requests after this")->group(g);
   cmd->add_option("--threads,-t", a->threads, "Worker threads (default: one per core)")
-      ->check(CLI::Range(1, 256))->group(g);
+      ->check(CLI::Range(1, 256))
+      ->group(g);
   cmd->add_option("--seed", a->seed, "Seed for random think times and arrivals")
-      ->capture_default_str()->group(g);
-  cmd->add_option("--shard", a->shard, "Run shard i of n: every n-th user, or 1/n of the arrivals")->group(g);
+      ->capture_default_str()
+      ->group(g);
+  cmd->add_option("--shard", a->shard, "Run shard i of n: every n-th user, or 1/n of the arrivals")
+      ->group(g);
   cmd->add_option("--start-at", a->start_at,
-                  "Shared start: epoch seconds or 2025-03-01T12:00:00Z (for shards)")->group(g);
+                  "Shared start: epoch seconds or 2025-03-01T12:00:00Z (for shards)")
+      ->group(g);
   cmd->add_flag("--quiet,-q", a->quiet, "No progress line")->group(g);
 
   g = "Outputs";
@@ -308,12 +340,16 @@ void add_load_command(CLI::App& app, CommandRunner& run) {
   cmd->add_option("--summary", a->summary, "Summary JSON (ARCHITECTURE.md schema)")->group(g);
   cmd->add_option("--histogram", a->histogram, "Histograms for `faaslab merge`")->group(g);
   cmd->add_option("--labels", a->labels, "Per-payload labels, or one label for all")
-      ->check(CLI::IsMember({"payload", "single"}))->capture_default_str()->group(g);
+      ->check(CLI::IsMember({"payload", "single"}))
+      ->capture_default_str()
+      ->group(g);
   cmd->add_option("--save-responses", a->save_responses, "Save every response body here")->group(g);
   cmd->add_option("--output-video", a->output_video,
-                  "Rebuild the blurred video from the first user's responses (.avi/.mp4/.mkv)")->group(g);
+                  "Rebuild the blurred video from the first user's responses (.avi/.mp4/.mkv)")
+      ->group(g);
   cmd->add_option("--emit-jmx", a->emit_jmx,
-                  "Write a JMeter plan for this workload instead of running it")->group(g);
+                  "Write a JMeter plan for this workload instead of running it")
+      ->group(g);
   cmd->callback([a, &run] { run = [a] { return run_load_command(*a); }; });
 }
 

@@ -11,7 +11,7 @@ namespace faaslab {
 namespace {
 
 constexpr std::uint64_t kSubBuckets = 1u << Histogram::kSubBucketBits;  // 256
-constexpr std::uint64_t kHalf = kSubBuckets / 2;                         // 128
+constexpr std::uint64_t kHalf = kSubBuckets / 2;                        // 128
 
 __extension__ using U128 = unsigned __int128;
 
@@ -114,8 +114,12 @@ nlohmann::json Histogram::to_json() const {
   nlohmann::json buckets = nlohmann::json::array();
   for (std::size_t i = 0; i < counts_.size(); ++i)
     if (counts_[i]) buckets.push_back({i, counts_[i]});
-  return {{"count", count_}, {"min", min()},          {"max", max()},
-          {"sum", sum_},     {"sum_sq", u128_to_string(sum_sq_)}, {"buckets", std::move(buckets)}};
+  return {{"count", count_},
+          {"min", min()},
+          {"max", max()},
+          {"sum", sum_},
+          {"sum_sq", u128_to_string(sum_sq_)},
+          {"buckets", std::move(buckets)}};
 }
 
 Result<Histogram> Histogram::from_json(const nlohmann::json& j) {

@@ -213,8 +213,10 @@ class Worker {
     auto& live = run.live;
     live.done.fetch_add(1, std::memory_order_relaxed);
     if (!r.ok()) live.failed.fetch_add(1, std::memory_order_relaxed);
-    if (!r.sent()) live.dropped.fetch_add(1, std::memory_order_relaxed);
-    else live.record_latency(r.latency_us());
+    if (!r.sent())
+      live.dropped.fetch_add(1, std::memory_order_relaxed);
+    else
+      live.record_latency(r.latency_us());
     if (run.files) {
       RecordContext ctx{run.wall_anchor_us, &run.labels[label], &run.url_text,
                         run.live.active.load(std::memory_order_relaxed)};
@@ -302,7 +304,8 @@ class Worker {
       // Everything due by now goes out in this turn (in order), so a late wake-up does not
       // thin the schedule; its lateness shows in the response times.
       const std::int64_t now = run_now_us();
-      for (int batch = 0; next_arrival_ && next_arrival_->at.count() <= now && batch < 4096; ++batch) {
+      for (int batch = 0; next_arrival_ && next_arrival_->at.count() <= now && batch < 4096;
+           ++batch) {
         dispatch(*next_arrival_);
         next_arrival_ = stream_->next();
       }
@@ -312,8 +315,7 @@ class Worker {
   }
 
   void dispatch(const ArrivalStream::Arrival& a) {
-    const auto payload =
-        static_cast<std::uint32_t>(a.index % run.payloads.items.size());
+    const auto payload = static_cast<std::uint32_t>(a.index % run.payloads.items.size());
     if (outstanding_ >= max_outstanding_) {
       OpenRequest dropped(*this);
       Record& r = dropped.record;
@@ -426,7 +428,8 @@ void User::send(TimePoint intended) {
   request = &run_.requests[payload_];
   keep_body = w_.wants_body(record);
   if (run_.options.connections > 0) return w_.pool.acquire(*this);
-  if (!own_) own_ = std::make_unique<HttpConnection>(w_.ioc, run_.endpoint, run_.limits, &run_now_us);
+  if (!own_)
+    own_ = std::make_unique<HttpConnection>(w_.ioc, run_.endpoint, run_.limits, &run_now_us);
   on_connection(*own_);
 }
 
@@ -506,12 +509,13 @@ std::uint64_t share(std::uint64_t total, std::uint64_t parts, std::uint64_t i) {
 }
 
 nlohmann::json run_info(const LoadOptions& o, const PayloadSet& p, unsigned workers) {
-  nlohmann::json j = {{"url", o.url.to_string()},
-                      {"payloads", p.description},
-                      {"shard", std::to_string(o.shard_index) + "/" + std::to_string(o.shard_count)},
-                      {"threads", workers},
-                      {"timeout_s", to_seconds(o.timeout)},
-                      {"duration_s", to_seconds(o.duration)}};
+  nlohmann::json j = {
+      {"url", o.url.to_string()},
+      {"payloads", p.description},
+      {"shard", std::to_string(o.shard_index) + "/" + std::to_string(o.shard_count)},
+      {"threads", workers},
+      {"timeout_s", to_seconds(o.timeout)},
+      {"duration_s", to_seconds(o.duration)}};
   if (o.model == Model::kClosed) {
     j["model"] = "closed";
     j["users"] = o.users;
@@ -557,7 +561,8 @@ std::uint64_t raise_open_file_limit() {
     raised.rlim_cur = lim.rlim_max;
     if (::setrlimit(RLIMIT_NOFILE, &raised) == 0) lim = raised;
   }
-  return lim.rlim_cur == RLIM_INFINITY ? ~std::uint64_t{0} : static_cast<std::uint64_t>(lim.rlim_cur);
+  return lim.rlim_cur == RLIM_INFINITY ? ~std::uint64_t{0}
+                                       : static_cast<std::uint64_t>(lim.rlim_cur);
 }
 
 Status validate(const LoadOptions& o, const PayloadSet& p) {
@@ -572,9 +577,9 @@ Status validate(const LoadOptions& o, const PayloadSet& p) {
     if (o.shard_index >= o.users) return make_error("--shard: this shard has no users");
   } else {
     if (o.trace.empty()) {
-      const bool any_rate = o.rate.start_rps > 0 ||
-                            std::any_of(o.rate.stages.begin(), o.rate.stages.end(),
-                                        [](const RateStage& s) { return s.target_rps > 0; });
+      const bool any_rate =
+          o.rate.start_rps > 0 || std::any_of(o.rate.stages.begin(), o.rate.stages.end(),
+                                              [](const RateStage& s) { return s.target_rps > 0; });
       if (!any_rate) return make_error("open model: the rate is 0 throughout");
       if (o.duration.count() == 0 && o.rate.stages.empty())
         return make_error("open model: give --duration (or --stages/--steps, or --trace)");
@@ -604,7 +609,8 @@ Result<LoadResult> run_load(const LoadOptions& o, const PayloadSet& payloads) {
   std::vector<std::uint64_t> my_users;
   if (o.model == Model::kClosed)
     for (std::uint64_t u = o.shard_index; u < o.users; u += o.shard_count) my_users.push_back(u);
-  const std::uint64_t cores = static_cast<std::uint64_t>(o.threads > 0 ? o.threads : available_cores());
+  const std::uint64_t cores =
+      static_cast<std::uint64_t>(o.threads > 0 ? o.threads : available_cores());
   std::uint64_t workers = std::max<std::uint64_t>(1, cores);
   if (o.model == Model::kClosed) workers = std::min<std::uint64_t>(workers, my_users.size());
   if (o.connections > 0) workers = std::min(workers, o.connections);
@@ -645,14 +651,16 @@ Result<LoadResult> run_load(const LoadOptions& o, const PayloadSet& payloads) {
   } else {
     run.origin = steady_now + std::chrono::milliseconds(20);
   }
-  run.wall_anchor_us = wall_now + std::chrono::duration_cast<Micros>(run.origin - steady_now).count();
+  run.wall_anchor_us =
+      wall_now + std::chrono::duration_cast<Micros>(run.origin - steady_now).count();
   g_origin_mono_us.store(std::chrono::duration_cast<Micros>(run.origin.time_since_epoch()).count());
 
   std::vector<std::unique_ptr<Worker>> pool;
   for (std::uint64_t w = 0; w < workers; ++w) {
     const std::uint64_t conns = o.connections ? share(o.connections, workers, w) : 0;
-    pool.push_back(std::make_unique<Worker>(run, static_cast<unsigned>(w), conns,
-                                            std::max<std::uint64_t>(1, share(o.max_outstanding, workers, w))));
+    pool.push_back(
+        std::make_unique<Worker>(run, static_cast<unsigned>(w), conns,
+                                 std::max<std::uint64_t>(1, share(o.max_outstanding, workers, w))));
   }
   std::uint64_t expected = 0;
   if (o.model == Model::kClosed) {
@@ -678,7 +686,8 @@ Result<LoadResult> run_load(const LoadOptions& o, const PayloadSet& payloads) {
   nlohmann::json info = run_info(o, payloads, static_cast<unsigned>(workers));
 
   g_interrupted = 0;
-  struct sigaction action {}, previous {};
+  struct sigaction action {
+  }, previous{};
   action.sa_handler = on_sigint;
   sigemptyset(&action.sa_mask);
   ::sigaction(SIGINT, &action, &previous);

@@ -4,10 +4,10 @@
 #include <charconv>
 
 #include <boost/asio/connect.hpp>
-#include <boost/asio/write.hpp>
-#include <boost/beast/http/error.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/asio/write.hpp>
 #include <boost/beast/core/buffers_suffix.hpp>
+#include <boost/beast/http/error.hpp>
 
 namespace faaslab::load {
 
@@ -74,8 +74,10 @@ void HttpConnection::start(Exchange& exchange) {
   // Asio never completes an operation inside its initiating call, so on_done() cannot run
   // from inside start().
   reused_ = socket_.is_open();
-  if (reused_) write();
-  else connect();
+  if (reused_)
+    write();
+  else
+    connect();
 }
 
 void HttpConnection::check_deadline(std::int64_t now_us) {
@@ -116,7 +118,8 @@ void HttpConnection::write() {
   exchange_->record.bytes_sent = sent;
   if (ec) {
     // Report from the scheduler, never from inside start() (on_done's contract).
-    return asio::post(socket_.get_executor(), [this, ec] { on_transport_error(ec, "sending request"); });
+    return asio::post(socket_.get_executor(),
+                      [this, ec] { on_transport_error(ec, "sending request"); });
   }
   if (sent == total) return start_reading();
   beast::buffers_suffix<std::array<asio::const_buffer, 2>> rest(buffers);
@@ -157,7 +160,8 @@ void HttpConnection::on_readable() {
     }
     if (ec == asio::error::eof) {
       // A body delimited by the end of the connection is complete at EOF; anything else is not.
-      if (!parser_->got_some()) return on_transport_error(http::error::end_of_stream, "reading response");
+      if (!parser_->got_some())
+        return on_transport_error(http::error::end_of_stream, "reading response");
       error_code eof_ec;
       parser_->put_eof(eof_ec);
       if (!eof_ec && parser_->is_done()) return finish(Outcome::kOk, {});
@@ -184,7 +188,8 @@ bool HttpConnection::parse_buffered() {
     if (r.first_byte_us == 0 && parser_->is_header_done()) {
       r.first_byte_us = now_us_();
       // Room for the whole announced body, so it arrives in few reads.
-      if (const auto len = parser_->content_length(); len && *len > buffer_.capacity() - buffer_.size())
+      if (const auto len = parser_->content_length();
+          len && *len > buffer_.capacity() - buffer_.size())
         buffer_.reserve(std::min<std::size_t>(buffer_.size() + *len, kMaxBuffer));
     }
     if (parser_->is_done()) {
@@ -214,15 +219,15 @@ void HttpConnection::on_transport_error(const error_code& ec, const char* stage)
     return connect();
   }
   if (ec == http::error::body_limit)
-    return finish(Outcome::kTooLarge, "response body over " +
-                                          std::to_string(limits_.max_response_bytes) + " bytes");
+    return finish(Outcome::kTooLarge,
+                  "response body over " + std::to_string(limits_.max_response_bytes) + " bytes");
   if (ec == http::error::header_limit)
     return finish(Outcome::kTooLarge, "response header over 64 KiB");
   if (peer_closed) {
     std::string what = ec == asio::error::connection_reset ? "connection reset by server"
                                                            : "connection closed by server";
-    return finish(Outcome::kClosed, what + (nothing_received ? " before the response"
-                                                             : " during the response"));
+    return finish(Outcome::kClosed,
+                  what + (nothing_received ? " before the response" : " during the response"));
   }
   if (ec.category() == http::make_error_code(http::error::bad_version).category())
     return finish(Outcome::kMalformed, "malformed response: " + ec.message());

@@ -14,9 +14,9 @@
 #include <optional>
 #include <string>
 
-#include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/basic_stream_socket.hpp>
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 
 #include "common/units.h"
@@ -32,7 +32,7 @@ struct PreparedRequest {
 };
 
 struct ConnectionLimits {
-  Micros timeout{25'000'000};                      // per request, connecting included
+  Micros timeout{25'000'000};                     // per request, connecting included
   std::uint64_t max_response_bytes = 256u << 20;  // body; over it = Outcome::kTooLarge
 };
 
@@ -48,9 +48,9 @@ class Exchange {
 
   const PreparedRequest* request = nullptr;
   Record record;
-  bool keep_body = false;     // keep the response body in `body` (saving responses, the client)
-  std::string body;           // the response body when keep_body
-  std::string content_type;   // of the response
+  bool keep_body = false;    // keep the response body in `body` (saving responses, the client)
+  std::string body;          // the response body when keep_body
+  std::string content_type;  // of the response
 };
 
 class HttpConnection {
@@ -94,7 +94,7 @@ class HttpConnection {
   Exchange* exchange_ = nullptr;
   std::int64_t deadline_us_ = 0;
   bool timed_out_ = false;
-  bool reused_ = false;   // this attempt runs on a kept-alive connection (may be retried once)
+  bool reused_ = false;  // this attempt runs on a kept-alive connection (may be retried once)
   bool retried_ = false;
   std::int64_t connect_start_us_ = 0;
   std::uint64_t connects_ = 0;

@@ -14,12 +14,23 @@ std::string xml_escape(std::string_view s) {
   std::string out;
   for (char c : s) {
     switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      case '\'': out += "&apos;"; break;
-      default: out += c;
+      case '&':
+        out += "&amp;";
+        break;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '"':
+        out += "&quot;";
+        break;
+      case '\'':
+        out += "&apos;";
+        break;
+      default:
+        out += c;
     }
   }
   return out;
@@ -41,7 +52,8 @@ std::string ms(Micros d) {
 
 std::string think_timer(const LoadOptions& o) {
   if (o.think_distribution == ThinkDistribution::kUniform) {
-    return "<UniformRandomTimer guiclass=\"UniformRandomTimerGui\" testclass=\"UniformRandomTimer\" "
+    return "<UniformRandomTimer guiclass=\"UniformRandomTimerGui\" "
+           "testclass=\"UniformRandomTimer\" "
            "testname=\"think (uniform)\" enabled=\"true\">\n" +
            str("ConstantTimer.delay", "0") + str("RandomTimer.range", ms(o.think * 2)) +
            "</UniformRandomTimer>\n<hashTree/>\n";
@@ -52,13 +64,15 @@ std::string think_timer(const LoadOptions& o) {
 }
 
 std::string sampler(const LoadOptions& o, const Payload& p, const std::string& body_path) {
-  std::string s = "<HTTPSamplerProxy guiclass=\"HttpTestSampleGui\" testclass=\"HTTPSamplerProxy\" "
-                  "testname=\"" + xml_escape(p.label) + "\" enabled=\"true\">\n";
+  std::string s =
+      "<HTTPSamplerProxy guiclass=\"HttpTestSampleGui\" testclass=\"HTTPSamplerProxy\" "
+      "testname=\"" +
+      xml_escape(p.label) + "\" enabled=\"true\">\n";
   s += "<elementProp name=\"HTTPsampler.Files\" elementType=\"HTTPFileArgs\">\n"
        "<collectionProp name=\"HTTPFileArgs.files\">\n"
-       "<elementProp name=\"" + xml_escape(body_path) + "\" elementType=\"HTTPFileArg\">\n" +
-       str("File.path", body_path) + str("File.paramname", "") +
-       str("File.mimetype", p.content_type) +
+       "<elementProp name=\"" +
+       xml_escape(body_path) + "\" elementType=\"HTTPFileArg\">\n" + str("File.path", body_path) +
+       str("File.paramname", "") + str("File.mimetype", p.content_type) +
        "</elementProp>\n</collectionProp>\n</elementProp>\n";
   s += "<elementProp name=\"HTTPsampler.Arguments\" elementType=\"Arguments\" "
        "guiclass=\"HTTPArgumentsPanel\" testclass=\"Arguments\" enabled=\"true\">\n"
@@ -79,7 +93,8 @@ std::string sampler(const LoadOptions& o, const Payload& p, const std::string& b
 
 std::string extension_for(const Payload& p) {
   const auto* b = reinterpret_cast<const std::uint8_t*>(p.body->data());
-  if (auto c = blur::sniff_codec({b, p.body->size()})) return *c == blur::Codec::kPng ? ".png" : ".jpg";
+  if (auto c = blur::sniff_codec({b, p.body->size()}))
+    return *c == blur::Codec::kPng ? ".png" : ".jpg";
   return p.content_type.empty() ? ".b64" : ".bin";
 }
 
@@ -88,18 +103,21 @@ std::string extension_for(const Payload& p) {
 Result<std::string> jmx_text(const LoadOptions& o, const PayloadSet& payloads,
                              const std::vector<std::string>& body_paths) {
   if (o.model != Model::kClosed)
-    return make_error("--emit-jmx: only the closed model (users, ramp-up, think time) has a "
-                      "JMeter 2.13 equivalent");
+    return make_error(
+        "--emit-jmx: only the closed model (users, ramp-up, think time) has a "
+        "JMeter 2.13 equivalent");
   if (o.think.count() > 0 && o.think_distribution == ThinkDistribution::kExponential)
     return make_error("--emit-jmx: JMeter has no exponential timer; use constant or uniform");
   if (o.shard_count != 1) return make_error("--emit-jmx: give the whole workload, not a shard");
   const bool forever = o.duration.count() > 0 && o.iterations == 0;
-  std::string x = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
-                  "<jmeterTestPlan version=\"1.2\" properties=\"2.8\" jmeter=\"2.13\">\n<hashTree>\n";
+  std::string x =
+      "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+      "<jmeterTestPlan version=\"1.2\" properties=\"2.8\" jmeter=\"2.13\">\n<hashTree>\n";
   x += "<TestPlan guiclass=\"TestPlanGui\" testclass=\"TestPlan\" testname=\"faaslab load\" "
        "enabled=\"true\">\n" +
        str("TestPlan.comments", "Written by faaslab load --emit-jmx: " + payloads.description) +
-       boolean("TestPlan.functional_mode", false) + boolean("TestPlan.serialize_threadgroups", false) +
+       boolean("TestPlan.functional_mode", false) +
+       boolean("TestPlan.serialize_threadgroups", false) +
        "<elementProp name=\"TestPlan.user_defined_variables\" elementType=\"Arguments\" "
        "guiclass=\"ArgumentsPanel\" testclass=\"Arguments\" testname=\"User Defined Variables\" "
        "enabled=\"true\">\n<collectionProp name=\"Arguments.arguments\"/>\n</elementProp>\n" +
@@ -115,14 +133,17 @@ Result<std::string> jmx_text(const LoadOptions& o, const PayloadSet& payloads,
                 : str("LoopController.loops", std::to_string(o.iterations))) +
        "</elementProp>\n" + str("ThreadGroup.num_threads", std::to_string(o.users)) +
        str("ThreadGroup.ramp_time", std::to_string((o.ramp_up.count() + 500'000) / 1'000'000)) +
-       prop("longProp", "ThreadGroup.start_time", "0") + prop("longProp", "ThreadGroup.end_time", "0") +
+       prop("longProp", "ThreadGroup.start_time", "0") +
+       prop("longProp", "ThreadGroup.end_time", "0") +
        boolean("ThreadGroup.scheduler", o.duration.count() > 0) +
-       str("ThreadGroup.duration",
-           o.duration.count() > 0 ? std::to_string((o.duration.count() + 999'999) / 1'000'000) : "") +
+       str("ThreadGroup.duration", o.duration.count() > 0
+                                       ? std::to_string((o.duration.count() + 999'999) / 1'000'000)
+                                       : "") +
        str("ThreadGroup.delay", "") + "</ThreadGroup>\n<hashTree>\n";
   if (!o.headers.empty()) {
-    x += "<HeaderManager guiclass=\"HeaderPanel\" testclass=\"HeaderManager\" "
-         "testname=\"headers\" enabled=\"true\">\n<collectionProp name=\"HeaderManager.headers\">\n";
+    x +=
+        "<HeaderManager guiclass=\"HeaderPanel\" testclass=\"HeaderManager\" "
+        "testname=\"headers\" enabled=\"true\">\n<collectionProp name=\"HeaderManager.headers\">\n";
     for (const auto& [k, v] : o.headers)
       x += "<elementProp name=\"\" elementType=\"Header\">\n" + str("Header.name", k) +
            str("Header.value", v) + "</elementProp>\n";
@@ -139,7 +160,8 @@ Result<std::string> jmx_text(const LoadOptions& o, const PayloadSet& payloads,
     if (think && o.think_at == ThinkAt::kAfter) {
       // JMeter runs timers before samplers; a pause after a request is a Test Action (pause)
       // that carries the timer.
-      x += "<TestAction guiclass=\"TestActionGui\" testclass=\"TestAction\" testname=\"think after\" "
+      x += "<TestAction guiclass=\"TestActionGui\" testclass=\"TestAction\" testname=\"think "
+           "after\" "
            "enabled=\"true\">\n" +
            prop("intProp", "ActionProcessor.action", "1") +
            prop("intProp", "ActionProcessor.target", "0") + str("ActionProcessor.duration", "0") +
@@ -155,14 +177,16 @@ Status write_jmx(const std::string& path, const LoadOptions& o, const PayloadSet
   const fs::path dir = plan.string() + ".bodies";
   std::error_code ec;
   fs::create_directories(dir, ec);
-  if (ec) return make_error("--emit-jmx: cannot create '" + dir.string() + "': " + ec.message(),
-                            Errc::kUnavailable);
+  if (ec)
+    return make_error("--emit-jmx: cannot create '" + dir.string() + "': " + ec.message(),
+                      Errc::kUnavailable);
   std::vector<std::string> paths;
   for (const auto& p : payloads.items) {
     const fs::path f = dir / (fs::path(p.label).stem().string() + extension_for(p));
     std::ofstream out(f, std::ios::binary);
     out.write(p.body->data(), static_cast<std::streamsize>(p.body->size()));
-    if (!out) return make_error("--emit-jmx: cannot write '" + f.string() + "'", Errc::kUnavailable);
+    if (!out)
+      return make_error("--emit-jmx: cannot write '" + f.string() + "'", Errc::kUnavailable);
     paths.push_back(f.string());
   }
   auto text = jmx_text(o, payloads, paths);
@@ -170,7 +194,8 @@ Status write_jmx(const std::string& path, const LoadOptions& o, const PayloadSet
   std::ofstream out(plan, std::ios::trunc);
   out << *text;
   out.close();
-  if (!out) return make_error("--emit-jmx: cannot write '" + plan.string() + "'", Errc::kUnavailable);
+  if (!out)
+    return make_error("--emit-jmx: cannot write '" + plan.string() + "'", Errc::kUnavailable);
   return Ok{};
 }
 

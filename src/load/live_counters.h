@@ -17,13 +17,15 @@ class LiveCounters {
   std::atomic<std::uint64_t> done{0}, failed{0}, dropped{0}, active{0};
 
   void record_latency(std::int64_t us) {
-    hist_[index(us < 0 ? 0 : static_cast<std::uint64_t>(us))].fetch_add(1, std::memory_order_relaxed);
+    hist_[index(us < 0 ? 0 : static_cast<std::uint64_t>(us))].fetch_add(1,
+                                                                        std::memory_order_relaxed);
   }
   // Approximate percentile (lower edge of the bucket), q in [0, 1]; 0 if nothing recorded.
   std::int64_t percentile(double q) const {
     std::array<std::uint64_t, kBuckets> snap{};
     std::uint64_t total = 0;
-    for (std::size_t i = 0; i < kBuckets; ++i) total += snap[i] = hist_[i].load(std::memory_order_relaxed);
+    for (std::size_t i = 0; i < kBuckets; ++i)
+      total += snap[i] = hist_[i].load(std::memory_order_relaxed);
     if (total == 0) return 0;
     const auto rank = static_cast<std::uint64_t>(q * static_cast<double>(total - 1)) + 1;
     std::uint64_t seen = 0;

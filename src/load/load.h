@@ -45,20 +45,20 @@ struct LoadOptions {
   // --- Closed model.
   Model model = Model::kClosed;
   std::uint64_t users = 1;
-  Micros ramp_up{0};      // user i (global number) starts at i · ramp_up / users
-  Micros think{0};        // mean think time
+  Micros ramp_up{0};  // user i (global number) starts at i · ramp_up / users
+  Micros think{0};    // mean think time
   ThinkDistribution think_distribution = ThinkDistribution::kConstant;
   ThinkAt think_at = ThinkAt::kBefore;  // the study slept before each request
-  std::uint64_t iterations = 1;  // passes over the payloads per user; 0 = until `duration`
+  std::uint64_t iterations = 1;         // passes over the payloads per user; 0 = until `duration`
 
   // --- Open model.
   RateProfile rate;  // start rate and stages
   ArrivalProcess arrival = ArrivalProcess::kConstant;
-  std::vector<Micros> trace;  // when non-empty: send at these offsets instead of a rate
+  std::vector<Micros> trace;              // when non-empty: send at these offsets instead of a rate
   std::uint64_t max_outstanding = 10000;  // in flight or waiting for a connection
 
   // --- Both.
-  Micros duration{0};  // stop issuing requests after this (0 = when the workload is done)
+  Micros duration{0};          // stop issuing requests after this (0 = when the workload is done)
   Micros timeout{25'000'000};  // per request, connecting included
   std::uint64_t connections = 0;  // 0: one kept-alive connection per user (closed) / as many
                                   // as needed (open); N: at most N, shared
@@ -69,7 +69,7 @@ struct LoadOptions {
   // --- Distribution over processes.
   std::uint64_t shard_index = 0, shard_count = 1;  // --shard i/n: users u with u % n == i,
                                                    // or arrivals k with k % n == i
-  std::optional<std::int64_t> start_at_wall_us;     // a shared start instant (wall clock)
+  std::optional<std::int64_t> start_at_wall_us;    // a shared start instant (wall clock)
 
   // --- Engine.
   int threads = 0;  // worker threads; 0 = one per core

@@ -56,10 +56,14 @@ Result<std::string> encode_frame(const cv::Mat& frame, WireFormat format) {
 
 std::string content_type_for(WireFormat format, std::optional<blur::Codec> codec) {
   switch (format) {
-    case WireFormat::kBase64: return "";  // the study's client sent none
-    case WireFormat::kJpeg: return "image/jpeg";
-    case WireFormat::kPng: return "image/png";
-    case WireFormat::kAsIs: break;
+    case WireFormat::kBase64:
+      return "";  // the study's client sent none
+    case WireFormat::kJpeg:
+      return "image/jpeg";
+    case WireFormat::kPng:
+      return "image/png";
+    case WireFormat::kAsIs:
+      break;
   }
   return codec ? std::string(blur::codec_mime_type(*codec)) : "application/octet-stream";
 }
@@ -75,10 +79,14 @@ std::string human_bytes(std::uint64_t n) {
 
 std::string_view format_name(WireFormat f) {
   switch (f) {
-    case WireFormat::kAsIs: return "as-is";
-    case WireFormat::kPng: return "png";
-    case WireFormat::kJpeg: return "jpeg";
-    case WireFormat::kBase64: return "base64";
+    case WireFormat::kAsIs:
+      return "as-is";
+    case WireFormat::kPng:
+      return "png";
+    case WireFormat::kJpeg:
+      return "jpeg";
+    case WireFormat::kBase64:
+      return "base64";
   }
   return "?";
 }
@@ -104,8 +112,8 @@ Result<PayloadSet> load_video(const PayloadSource& src) {
   const WireFormat format = src.format == WireFormat::kAsIs ? WireFormat::kPng : src.format;
 
   // Encode in parallel: PNG at OpenCV's defaults costs tens of ms per 1308x888 frame.
-  const std::size_t threads = static_cast<std::size_t>(
-      std::max(1, src.threads > 0 ? src.threads : available_cores()));
+  const std::size_t threads =
+      static_cast<std::size_t>(std::max(1, src.threads > 0 ? src.threads : available_cores()));
   std::vector<Result<std::string>> encoded(frames.size(), make_error("not encoded"));
   std::vector<std::future<void>> jobs;
   for (std::size_t t = 0; t < threads; ++t) {
@@ -116,7 +124,8 @@ Result<PayloadSet> load_video(const PayloadSource& src) {
   }
   for (auto& j : jobs) j.get();
   for (std::size_t i = 0; i < frames.size(); ++i) {
-    if (!encoded[i]) return make_error("frame " + std::to_string(i + 1) + ": " + encoded[i].error());
+    if (!encoded[i])
+      return make_error("frame " + std::to_string(i + 1) + ": " + encoded[i].error());
     char label[32];
     std::snprintf(label, sizeof label, "frame-%04zu", i + 1);
     set.items.push_back({label, content_type_for(format, std::nullopt),
@@ -175,7 +184,8 @@ Result<PayloadSet> load_payloads(const PayloadSource& src) {
   if (src.kind == Kind::kBody) {
     auto data = read_whole_file(src.path);
     if (!data) return data.error_value();
-    const std::string type = src.content_type.empty() ? "application/octet-stream" : src.content_type;
+    const std::string type =
+        src.content_type.empty() ? "application/octet-stream" : src.content_type;
     set.items.push_back({fs::path(src.path).filename().string(), type,
                          std::make_shared<const std::string>(std::move(*data)),
                          fs::absolute(src.path).string()});
@@ -199,10 +209,9 @@ Result<PayloadSet> load_payloads(const PayloadSource& src) {
       set.items.push_back(std::move(*p));
     }
   }
-  set.description = std::to_string(set.items.size()) +
-                    (set.items.size() == 1 ? " body" : " bodies") + " from " +
-                    fs::path(src.path).filename().string() + " (" +
-                    human_bytes(set.total_bytes()) + ")";
+  set.description =
+      std::to_string(set.items.size()) + (set.items.size() == 1 ? " body" : " bodies") + " from " +
+      fs::path(src.path).filename().string() + " (" + human_bytes(set.total_bytes()) + ")";
   return set;
 }
 

@@ -26,7 +26,7 @@ struct Payload {
   std::string label;         // "frame-0001" (video), the file name (folder, file)
   std::string content_type;  // "" = send no Content-Type header
   std::shared_ptr<const std::string> body;
-  std::string source_path;   // for --emit-jmx: where the body can be read back ("" if in memory)
+  std::string source_path;  // for --emit-jmx: where the body can be read back ("" if in memory)
 };
 
 struct PayloadSet {

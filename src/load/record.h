@@ -14,15 +14,15 @@ namespace faaslab::load {
 
 // How a request ended. Everything but kOk is a failure; kDropped was never sent.
 enum class Outcome : std::uint8_t {
-  kOk,          // a response with status 100-399 (JMeter's notion of success)
-  kHttpError,   // a response with status >= 400
-  kTimeout,     // no complete response within the client timeout
-  kConnect,     // the connection could not be made (refused, unreachable)
-  kClosed,      // the server closed or reset the connection before a complete response
-  kMalformed,   // the response was not valid HTTP/1.1
-  kTooLarge,    // the response exceeded the size limit
-  kDropped,     // open model: not sent, the cap on outstanding requests was reached
-  kCancelled,   // the run was stopped (Ctrl-C) before the response
+  kOk,         // a response with status 100-399 (JMeter's notion of success)
+  kHttpError,  // a response with status >= 400
+  kTimeout,    // no complete response within the client timeout
+  kConnect,    // the connection could not be made (refused, unreachable)
+  kClosed,     // the server closed or reset the connection before a complete response
+  kMalformed,  // the response was not valid HTTP/1.1
+  kTooLarge,   // the response exceeded the size limit
+  kDropped,    // open model: not sent, the cap on outstanding requests was reached
+  kCancelled,  // the run was stopped (Ctrl-C) before the response
 };
 inline constexpr int kOutcomeCount = 9;
 
@@ -52,11 +52,11 @@ struct Record {
   // body); NaN when not reported.
   double ml_s = NAN;
   double handler_s = NAN;
-  std::string replica;         // X-Faaslab-Replica, "" if absent
-  double cold_start_s = NAN;   // X-Faaslab-Cold-Start-Seconds; present = this request waited
-                               // for a cold start
-  std::string reason;          // HTTP reason phrase
-  std::string error;           // failure description, "" on success
+  std::string replica;        // X-Faaslab-Replica, "" if absent
+  double cold_start_s = NAN;  // X-Faaslab-Cold-Start-Seconds; present = this request waited
+                              // for a cold start
+  std::string reason;         // HTTP reason phrase
+  std::string error;          // failure description, "" on success
 
   bool ok() const { return outcome == Outcome::kOk; }
   bool sent() const { return outcome != Outcome::kDropped; }

@@ -19,8 +19,7 @@ std::span<const std::uint8_t> bytes_of(std::string_view s) {
 }
 
 // Text between `open` and the next `close` after it.
-std::optional<std::string_view> between(std::string_view body, std::string_view open,
-                                        char close) {
+std::optional<std::string_view> between(std::string_view body, std::string_view open, char close) {
   const auto at = body.find(open);
   if (at == std::string_view::npos) return std::nullopt;
   const auto from = at + open.size();
@@ -80,8 +79,8 @@ bool ResponseOutputs::wants_body(const Record& r) const {
   return !save_dir_.empty() || (!video_path_.empty() && r.user == video_user_ && r.iteration == 0);
 }
 
-void ResponseOutputs::on_response(const Record& r, const std::string& label,
-                                  std::string_view body, std::string_view content_type) {
+void ResponseOutputs::on_response(const Record& r, const std::string& label, std::string_view body,
+                                  std::string_view content_type) {
   std::lock_guard lock(mu_);
   if (!save_dir_.empty() && r.status > 0) {
     const std::string name = "u" + std::to_string(r.user) + "-i" + std::to_string(r.iteration) +
@@ -89,8 +88,10 @@ void ResponseOutputs::on_response(const Record& r, const std::string& label,
                              extension_for(content_type, body);
     std::ofstream out(fs::path(save_dir_) / name, std::ios::binary);
     out.write(body.data(), static_cast<std::streamsize>(body.size()));
-    if (out) ++saved_;
-    else if (error_.empty()) error_ = "cannot write responses into '" + save_dir_ + "'";
+    if (out)
+      ++saved_;
+    else if (error_.empty())
+      error_ = "cannot write responses into '" + save_dir_ + "'";
   }
   if (!video_path_.empty() && r.user == video_user_ && r.iteration == 0 &&
       r.payload == next_frame_) {
@@ -117,16 +118,17 @@ void ResponseOutputs::add_video_frame(const Record& r, std::string_view body) {
     ++frames_substituted_;
   }
   if (!writer_) {
-    const cv::Size size = payloads_.width > 0 ? cv::Size(payloads_.width, payloads_.height)
-                                              : frame.size();
+    const cv::Size size =
+        payloads_.width > 0 ? cv::Size(payloads_.width, payloads_.height) : frame.size();
     const double fps = payloads_.fps > 0 ? payloads_.fps : 25;
     const auto ext = fs::path(video_path_).extension().string();
     const char* codecs[2] = {"MJPG", "XVID"};
     if (ext == ".mp4") codecs[0] = "avc1", codecs[1] = "mp4v";
     writer_ = std::make_unique<cv::VideoWriter>();
     for (const char* c : codecs) {
-      if (writer_->open(video_path_, cv::CAP_FFMPEG, cv::VideoWriter::fourcc(c[0], c[1], c[2], c[3]),
-                        fps, size) && writer_->isOpened())
+      if (writer_->open(video_path_, cv::CAP_FFMPEG,
+                        cv::VideoWriter::fourcc(c[0], c[1], c[2], c[3]), fps, size) &&
+          writer_->isOpened())
         break;
     }
     if (!writer_->isOpened()) {
@@ -134,8 +136,8 @@ void ResponseOutputs::add_video_frame(const Record& r, std::string_view body) {
       return;
     }
   }
-  const cv::Size want = payloads_.width > 0 ? cv::Size(payloads_.width, payloads_.height)
-                                            : frame.size();
+  const cv::Size want =
+      payloads_.width > 0 ? cv::Size(payloads_.width, payloads_.height) : frame.size();
   if (frame.size() != want && payloads_.width > 0) cv::resize(frame, frame, want);
   writer_->write(frame);
   ++frames_written_;

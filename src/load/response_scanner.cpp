@@ -34,9 +34,12 @@ void ResponseScanner::on_field_impl(http::field name, string_view name_string, s
     content_type.assign(value.data(), value.size());
   } else if (name == http::field::unknown && name_string.size() > 2 &&
              (name_string[0] == 'X' || name_string[0] == 'x')) {
-    if (iequals(name_string, "X-ML-Seconds")) ml_s = parse_seconds(value);
-    else if (iequals(name_string, "X-Handler-Seconds")) handler_s = parse_seconds(value);
-    else if (iequals(name_string, "X-Faaslab-Replica")) replica.assign(value.data(), value.size());
+    if (iequals(name_string, "X-ML-Seconds"))
+      ml_s = parse_seconds(value);
+    else if (iequals(name_string, "X-Handler-Seconds"))
+      handler_s = parse_seconds(value);
+    else if (iequals(name_string, "X-Faaslab-Replica"))
+      replica.assign(value.data(), value.size());
     else if (iequals(name_string, "X-Faaslab-Cold-Start-Seconds"))
       cold_start_s = parse_seconds(value);
   }

@@ -21,11 +21,14 @@ Micros ThinkTime::next() {
   if (mean_.count() <= 0) return Micros{0};
   const double m = static_cast<double>(mean_.count());
   switch (dist_) {
-    case ThinkDistribution::kConstant: return mean_;
+    case ThinkDistribution::kConstant:
+      return mean_;
     case ThinkDistribution::kExponential:
-      return Micros(static_cast<std::int64_t>(std::exponential_distribution<double>(1.0 / m)(rng_)));
+      return Micros(
+          static_cast<std::int64_t>(std::exponential_distribution<double>(1.0 / m)(rng_)));
     case ThinkDistribution::kUniform:
-      return Micros(static_cast<std::int64_t>(std::uniform_real_distribution<double>(0, 2 * m)(rng_)));
+      return Micros(
+          static_cast<std::int64_t>(std::uniform_real_distribution<double>(0, 2 * m)(rng_)));
   }
   return mean_;
 }

@@ -78,7 +78,7 @@ class ArrivalStream {
   std::optional<Arrival> next();
 
  private:
-  std::optional<Micros> raw_next();  // next arrival of the whole stream
+  std::optional<Micros> raw_next();   // next arrival of the whole stream
   Micros invert(double units) const;  // time at which the cumulative rate reaches `units`
 
   RateProfile profile_;

@@ -7,15 +7,24 @@ namespace faaslab::load {
 
 std::string_view outcome_name(Outcome outcome) {
   switch (outcome) {
-    case Outcome::kOk: return "ok";
-    case Outcome::kHttpError: return "http_error";
-    case Outcome::kTimeout: return "timeout";
-    case Outcome::kConnect: return "connect";
-    case Outcome::kClosed: return "closed";
-    case Outcome::kMalformed: return "malformed";
-    case Outcome::kTooLarge: return "too_large";
-    case Outcome::kDropped: return "dropped";
-    case Outcome::kCancelled: return "cancelled";
+    case Outcome::kOk:
+      return "ok";
+    case Outcome::kHttpError:
+      return "http_error";
+    case Outcome::kTimeout:
+      return "timeout";
+    case Outcome::kConnect:
+      return "connect";
+    case Outcome::kClosed:
+      return "closed";
+    case Outcome::kMalformed:
+      return "malformed";
+    case Outcome::kTooLarge:
+      return "too_large";
+    case Outcome::kDropped:
+      return "dropped";
+    case Outcome::kCancelled:
+      return "cancelled";
   }
   return "unknown";
 }
@@ -217,12 +226,12 @@ namespace {
 
 void print_time_row(std::FILE* out, const char* name, const Histogram& h) {
   auto ms = [](double us) { return us / 1000.0; };
-  std::fprintf(out, "%-16s %9.2f %9.2f %9.2f %9.2f %9.2f %9.2f %9.2f %9.2f %9llu\n", name,
-               ms(h.mean()), ms(h.stddev()), ms(static_cast<double>(h.min())),
-               ms(static_cast<double>(h.percentile(0.5))), ms(static_cast<double>(h.percentile(0.9))),
-               ms(static_cast<double>(h.percentile(0.99))),
-               ms(static_cast<double>(h.percentile(0.999))), ms(static_cast<double>(h.max())),
-               static_cast<unsigned long long>(h.count()));
+  std::fprintf(
+      out, "%-16s %9.2f %9.2f %9.2f %9.2f %9.2f %9.2f %9.2f %9.2f %9llu\n", name, ms(h.mean()),
+      ms(h.stddev()), ms(static_cast<double>(h.min())), ms(static_cast<double>(h.percentile(0.5))),
+      ms(static_cast<double>(h.percentile(0.9))), ms(static_cast<double>(h.percentile(0.99))),
+      ms(static_cast<double>(h.percentile(0.999))), ms(static_cast<double>(h.max())),
+      static_cast<unsigned long long>(h.count()));
 }
 
 }  // namespace
@@ -231,8 +240,9 @@ void print_summary_table(std::FILE* out, const RunStats& st, std::size_t max_lab
   const auto& o = st.overall;
   const double w = st.window_seconds();
   const std::uint64_t issued = o.issued(), sent = o.latency.count();
-  std::fprintf(out, "requests %llu  ok %llu (%.2f%%)  failed %llu  dropped %llu  in %.2f s  "
-                    "throughput %.2f req/s\n",
+  std::fprintf(out,
+               "requests %llu  ok %llu (%.2f%%)  failed %llu  dropped %llu  in %.2f s  "
+               "throughput %.2f req/s\n",
                static_cast<unsigned long long>(issued), static_cast<unsigned long long>(o.ok()),
                issued ? 100.0 * static_cast<double>(o.ok()) / static_cast<double>(issued) : 0.0,
                static_cast<unsigned long long>(sent - std::min(sent, o.ok())),
@@ -245,7 +255,8 @@ void print_summary_table(std::FILE* out, const RunStats& st, std::size_t max_lab
   std::string errors;
   for (int i = 1; i < kOutcomeCount; ++i) {
     const auto n = o.outcomes[static_cast<std::size_t>(i)];
-    if (n) errors += " " + std::string(outcome_name(static_cast<Outcome>(i))) + " " + std::to_string(n);
+    if (n)
+      errors += " " + std::string(outcome_name(static_cast<Outcome>(i))) + " " + std::to_string(n);
   }
   if (!errors.empty()) std::fprintf(out, "failures:%s\n", errors.c_str());
   if (st.labels.size() > 1 && st.labels.size() <= max_label_rows) {

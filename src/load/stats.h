@@ -45,7 +45,8 @@ struct RunStats {
   nlohmann::json run_info = nlohmann::json::object();  // options, for the summary's "run"
 
   explicit RunStats(std::vector<std::string> label_names = {});
-  void add(const Record& r, std::size_t label, std::int64_t start_wall_us, std::int64_t end_wall_us);
+  void add(const Record& r, std::size_t label, std::int64_t start_wall_us,
+           std::int64_t end_wall_us);
   // Labels are matched by name, so shards with the same payloads merge label by label.
   void merge(const RunStats& other);
   double window_seconds() const;

@@ -21,8 +21,10 @@ void print_list(std::FILE* out, const char* name, const std::vector<FrameResult>
   std::fprintf(out, "%s = [", name);
   for (std::size_t i = 0; i < frames.size(); ++i) {
     const double v = frames[i].*field;
-    if (std::isnan(v)) std::fprintf(out, "%sNone", i ? ", " : "");
-    else std::fprintf(out, "%s%.6f", i ? ", " : "", v);
+    if (std::isnan(v))
+      std::fprintf(out, "%sNone", i ? ", " : "");
+    else
+      std::fprintf(out, "%s%.6f", i ? ", " : "", v);
   }
   std::fprintf(out, "]\n");
 }
@@ -67,8 +69,8 @@ Result<std::uint64_t> run_study_client(const StudyClientOptions& c, std::FILE* o
       f.error = "response has no decodable 'img'";  // where the study's client crashed
     }
     if (f.error.empty()) {
-      std::fprintf(out, "frame %u/%zu: round trip %.6f s, ML %.6f s, total %.6f s\n",
-                   r.payload + 1, total, f.round_trip, f.ml, f.total);
+      std::fprintf(out, "frame %u/%zu: round trip %.6f s, ML %.6f s, total %.6f s\n", r.payload + 1,
+                   total, f.round_trip, f.ml, f.total);
     } else {
       std::fprintf(out, "frame %u/%zu: FAILED after %.6f s: %s\n", r.payload + 1, total,
                    f.round_trip, f.error.c_str());

@@ -91,7 +91,8 @@ TEST(Closed, OneUserSendsBodiesInOrderOnTheWire) {
   ASSERT_TRUE(run_load(o, bodies(4)).ok());
   const auto got = server.bodies();
   ASSERT_EQ(got.size(), 8u);
-  for (std::size_t i = 0; i < got.size(); ++i) EXPECT_EQ(got[i], "payload-" + std::to_string(i % 4));
+  for (std::size_t i = 0; i < got.size(); ++i)
+    EXPECT_EQ(got[i], "payload-" + std::to_string(i % 4));
 }
 
 TEST(Closed, RampUpSpreadsTheStarts) {
@@ -241,7 +242,8 @@ TEST(Open, TraceSendsAtTheGivenTimes) {
             [](auto& a, auto& b) { return a.sequence < b.sequence; });
   for (std::size_t i = 0; i < 4; ++i) {
     EXPECT_EQ(cap.records[i].intended_us, o.trace[i].count());
-    EXPECT_NEAR(static_cast<double>(cap.records[i].start_us), static_cast<double>(o.trace[i].count()), 30'000);
+    EXPECT_NEAR(static_cast<double>(cap.records[i].start_us),
+                static_cast<double>(o.trace[i].count()), 30'000);
   }
 }
 

@@ -25,7 +25,8 @@ TEST(Histogram, BucketsAreContiguousAndNarrow) {
     EXPECT_LE(Histogram::bucket_low(i), v);
     EXPECT_LT(v, Histogram::bucket_low(i) + Histogram::bucket_width(i));
     if (v >= 256) {
-      EXPECT_LE(static_cast<double>(Histogram::bucket_width(i)) / static_cast<double>(v), 1.0 / 128);
+      EXPECT_LE(static_cast<double>(Histogram::bucket_width(i)) / static_cast<double>(v),
+                1.0 / 128);
     }
     last = i;
   }
@@ -86,7 +87,8 @@ TEST(Histogram, MergeEqualsOneHistogramOfEverything) {
 
 TEST(Histogram, JsonRoundTripIsExact) {
   Histogram h;
-  for (std::int64_t v : std::vector<std::int64_t>{1, 5, 300, 70000, 25000000, 3600000000LL}) h.record(v);
+  for (std::int64_t v : std::vector<std::int64_t>{1, 5, 300, 70000, 25000000, 3600000000LL})
+    h.record(v);
   auto back = Histogram::from_json(nlohmann::json::parse(h.to_json().dump()));
   ASSERT_TRUE(back.ok()) << back.error();
   EXPECT_TRUE(*back == h);

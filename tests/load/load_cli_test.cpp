@@ -27,7 +27,8 @@ std::string faaslab_bin() {
 }
 
 fs::path temp_path(const std::string& name) {
-  return fs::temp_directory_path() / ("faaslab-load-cli-" + std::to_string(::getpid()) + "-" + name);
+  return fs::temp_directory_path() /
+         ("faaslab-load-cli-" + std::to_string(::getpid()) + "-" + name);
 }
 
 struct Run {
@@ -45,10 +46,11 @@ Run faaslab(std::vector<std::string> args, std::chrono::milliseconds timeout = 6
 TEST(LoadCli, HelpDocumentsTheFlags) {
   auto r = faaslab({"load", "--help"});
   EXPECT_EQ(r.code, 0);
-  for (const char* flag : {"--users", "--ramp-up", "--think", "--think-dist", "--rate", "--arrival",
-                           "--stages", "--steps", "--trace", "--jtl", "--records", "--summary",
-                           "--histogram", "--shard", "--start-at", "--emit-jmx", "--connections",
-                           "--timeout", "--save-responses", "--output-video"})
+  for (const char* flag :
+       {"--users",    "--ramp-up",     "--think",     "--think-dist",     "--rate",
+        "--arrival",  "--stages",      "--steps",     "--trace",          "--jtl",
+        "--records",  "--summary",     "--histogram", "--shard",          "--start-at",
+        "--emit-jmx", "--connections", "--timeout",   "--save-responses", "--output-video"})
     EXPECT_NE(r.out.find(flag), std::string::npos) << flag;
   EXPECT_EQ(faaslab({"client", "--help"}).code, 0);
   EXPECT_EQ(faaslab({"merge", "--help"}).code, 0);
@@ -79,7 +81,8 @@ TEST(LoadCli, BadInputIsAClearErrorAndNonZeroExit) {
       {{"load", url, "--body", garbage.string(), "--steps", "10s"}, "--steps"},
       {{"load", url, "--body", garbage.string(), "--trace", "/nonexistent"}, "--trace"},
       {{"load", url, "--body", garbage.string(), "--start-at", "yesterday"}, "--start-at"},
-      {{"load", url, "--body", garbage.string(), "--jtl", "/nonexistent/x.jtl"}, "/nonexistent/x.jtl"},
+      {{"load", url, "--body", garbage.string(), "--jtl", "/nonexistent/x.jtl"},
+       "/nonexistent/x.jtl"},
       {{"load", url, "--body", garbage.string(), "--emit-jmx", temp_path("x.jmx").string(),
         "--think", "1s", "--think-dist", "exponential"},
        "exponential"},
@@ -165,8 +168,9 @@ struct Function {
 
 Function start_function() {
   Function f;
-  f.process = std::make_unique<Subprocess>(std::vector<std::string>{testing::binary("src/fn/faaslab-fn")},
-                                           std::vector<std::string>{"port=0", "suppress_lock=true"});
+  f.process =
+      std::make_unique<Subprocess>(std::vector<std::string>{testing::binary("src/fn/faaslab-fn")},
+                                   std::vector<std::string>{"port=0", "suppress_lock=true"});
   const auto log = f.process->wait_for_stderr("ready on", 20s);
   if (log) f.port = testing::ready_port(*log);
   return f;
@@ -198,11 +202,11 @@ TEST(LoadCli, VideoThroughTheFunctionRebuildsTheBlurredVideo) {
   auto fn = start_function();
   ASSERT_NE(fn.port, 0);
   const fs::path video = temp_path("blurred.avi"), responses = temp_path("responses");
-  auto r = faaslab({"load", "--url", "http://127.0.0.1:" + std::to_string(fn.port) + "/",
-                    "--video", testing::video_path().string(), "--format", "jpeg", "--frames", "4",
-                    "--users", "2", "--output-video", video.string(), "--save-responses",
-                    responses.string(), "--quiet"},
-                   120s);
+  auto r =
+      faaslab({"load", "--url", "http://127.0.0.1:" + std::to_string(fn.port) + "/", "--video",
+               testing::video_path().string(), "--format", "jpeg", "--frames", "4", "--users", "2",
+               "--output-video", video.string(), "--save-responses", responses.string(), "--quiet"},
+              120s);
   ASSERT_EQ(r.code, 0) << r.err << r.out;
   EXPECT_NE(r.out.find("4 frames written"), std::string::npos) << r.out;
   EXPECT_GT(fs::file_size(video), 1000u);
@@ -221,17 +225,17 @@ TEST(JMeter, EmittedPlanRunsInJMeter213) {
   ASSERT_NE(fn.port, 0);
   const fs::path plan = temp_path("plan.jmx"), results = temp_path("jmeter.jtl"),
                  log = temp_path("jmeter.log");
-  auto emit = faaslab({"load", "--url", "http://127.0.0.1:" + std::to_string(fn.port) + "/",
-                       "--video", testing::video_path().string(), "--format", "jpeg", "--frames",
-                       "3", "--users", "2", "--ramp-up", "1s", "--think", "100ms", "--emit-jmx",
-                       plan.string()},
-                      120s);
+  auto emit =
+      faaslab({"load", "--url", "http://127.0.0.1:" + std::to_string(fn.port) + "/", "--video",
+               testing::video_path().string(), "--format", "jpeg", "--frames", "3", "--users", "2",
+               "--ramp-up", "1s", "--think", "100ms", "--emit-jmx", plan.string()},
+              120s);
   ASSERT_EQ(emit.code, 0) << emit.err;
-  Subprocess jmeter({std::string(FAASLAB_SOURCE_DIR) + "/scripts/jmeter", "-n", "-t", plan.string(),
-                     "-l", results.string(), "-j", log.string(),
-                     "-Jjmeter.save.saveservice.output_format=csv",
-                     "-Jjmeter.save.saveservice.print_field_names=true"},
-                    {"FAASLAB_JMETER_CLASSES=" + std::string(FAASLAB_BINARY_DIR) + "/jmeter-launcher"});
+  Subprocess jmeter(
+      {std::string(FAASLAB_SOURCE_DIR) + "/scripts/jmeter", "-n", "-t", plan.string(), "-l",
+       results.string(), "-j", log.string(), "-Jjmeter.save.saveservice.output_format=csv",
+       "-Jjmeter.save.saveservice.print_field_names=true"},
+      {"FAASLAB_JMETER_CLASSES=" + std::string(FAASLAB_BINARY_DIR) + "/jmeter-launcher"});
   ASSERT_EQ(jmeter.wait(180s), 0) << jmeter.out() << jmeter.err();
   std::ifstream in(results);
   std::string header, line;

@@ -16,9 +16,12 @@ std::vector<std::string> split_csv(const std::string& line) {
   for (std::size_t i = 0; i < line.size(); ++i) {
     const char c = line[i];
     if (quoted) {
-      if (c == '"' && i + 1 < line.size() && line[i + 1] == '"') out.back() += '"', ++i;
-      else if (c == '"') quoted = false;
-      else out.back() += c;
+      if (c == '"' && i + 1 < line.size() && line[i + 1] == '"')
+        out.back() += '"', ++i;
+      else if (c == '"')
+        quoted = false;
+      else
+        out.back() += c;
     } else if (c == '"') {
       quoted = true;
     } else if (c == ',') {
@@ -107,7 +110,8 @@ TEST(Records, CsvHasEveryFieldInMicroseconds) {
   const auto f = split_csv(line);
   ASSERT_EQ(f.size(), header.size());
   auto field = [&](const std::string& name) {
-    return f[static_cast<std::size_t>(std::find(header.begin(), header.end(), name) - header.begin())];
+    return f[static_cast<std::size_t>(std::find(header.begin(), header.end(), name) -
+                                      header.begin())];
   };
   EXPECT_EQ(field("latency_us"), "1010");
   EXPECT_EQ(field("service_us"), "1000");

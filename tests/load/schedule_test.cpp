@@ -24,7 +24,8 @@ std::vector<ArrivalStream::Arrival> drain(ArrivalStream s, std::size_t limit = 1
 TEST(Arrivals, ConstantRateIsEvenlySpaced) {
   auto a = drain(ArrivalStream(RateProfile{100, {}}, ArrivalProcess::kConstant, 2s, 1));
   ASSERT_EQ(a.size(), 200u);
-  for (std::size_t i = 0; i < a.size(); ++i) EXPECT_EQ(a[i].at, Micros(10'000 * static_cast<std::int64_t>(i)));
+  for (std::size_t i = 0; i < a.size(); ++i)
+    EXPECT_EQ(a[i].at, Micros(10'000 * static_cast<std::int64_t>(i)));
 }
 
 TEST(Arrivals, PoissonHasTheRateAndExponentialGaps) {

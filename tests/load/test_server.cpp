@@ -49,7 +49,8 @@ struct TestServer::Impl {
       const std::int64_t arrival = mono_us();
       ++owner.requests_;
       const auto now_in = ++owner.in_flight_;
-      for (auto m = owner.max_in_flight_.load(); now_in > m && !owner.max_in_flight_.compare_exchange_weak(m, now_in);) {
+      for (auto m = owner.max_in_flight_.load();
+           now_in > m && !owner.max_in_flight_.compare_exchange_weak(m, now_in);) {
       }
       {
         std::lock_guard lock(owner.mu_);
@@ -70,25 +71,33 @@ struct TestServer::Impl {
         socket.close();
         co_return;
       }
-      const std::int64_t due = std::max(arrival + owner.delay_us_.load(), owner.stall_until_us_.load());
+      const std::int64_t due =
+          std::max(arrival + owner.delay_us_.load(), owner.stall_until_us_.load());
       if (due > mono_us()) {
         timer.expires_after(std::chrono::microseconds(due - mono_us()));
         co_await timer.async_wait(use_awaitable);
       }
       if (mode == Mode::kMalformed) {
-        co_await asio::async_write(socket, asio::buffer(std::string("SMTP READY\r\nthis is not http\r\n\r\n")), use_awaitable);
+        co_await asio::async_write(
+            socket, asio::buffer(std::string("SMTP READY\r\nthis is not http\r\n\r\n")),
+            use_awaitable);
         co_return;
       }
       if (mode == Mode::kPartial) {
-        co_await asio::async_write(socket, asio::buffer(std::string(
-            "HTTP/1.1 200 OK\r\nContent-Length: 1000\r\n\r\n0123456789")), use_awaitable);
+        co_await asio::async_write(
+            socket,
+            asio::buffer(std::string("HTTP/1.1 200 OK\r\nContent-Length: 1000\r\n\r\n0123456789")),
+            use_awaitable);
         co_return;
       }
       if (mode == Mode::kHuge) {
-        co_await asio::async_write(socket, asio::buffer(std::string(
-            "HTTP/1.1 200 OK\r\nContent-Length: 1073741824\r\n\r\n")), use_awaitable);
+        co_await asio::async_write(
+            socket,
+            asio::buffer(std::string("HTTP/1.1 200 OK\r\nContent-Length: 1073741824\r\n\r\n")),
+            use_awaitable);
         const std::string chunk(64 * 1024, 'x');
-        for (int i = 0; i < 16384; ++i) co_await asio::async_write(socket, asio::buffer(chunk), use_awaitable);
+        for (int i = 0; i < 16384; ++i)
+          co_await asio::async_write(socket, asio::buffer(chunk), use_awaitable);
         co_return;
       }
       std::shared_ptr<const std::string> body;

@@ -1,17 +1,22 @@
 // The per-request output files: the raw record file (CSV, every field of a Record, µs) and the
 // JTL file (CSV in JMeter 5's default 17-column layout, ms, so `jmeter -g` can build its
 // dashboard from it). Both are streamed: workers format lines into their own buffers and hand
-// them over in chunks, so memory stays flat however long the run, and the files are flushed
-// at least once a second so a crash or Ctrl-C keeps what was recorded.
+// them over in chunks to one writer thread, so memory stays flat however long the run, a slow
+// disk (page-cache writeback throttling) never stalls an event loop, and the files are flushed
+// as chunks arrive (at least every 200 ms) so a crash or Ctrl-C keeps what was recorded.
 //
 // RecordFiles is thread-safe (append() takes a lock); format_* are pure functions.
 #pragma once
 
+#include <condition_variable>
 #include <cstdint>
 #include <cstdio>
+#include <deque>
 #include <memory>
 #include <mutex>
 #include <string>
+#include <thread>
+#include <vector>
 
 #include "common/result.h"
 #include "load/record.h"
@@ -53,18 +58,29 @@ class RecordFiles {
   bool wants_records() const { return records_ != nullptr; }
   bool wants_jtl() const { return jtl_ != nullptr; }
 
-  // Writes the chunks (either may be empty) and clears them; flushes the files to the kernel.
+  // Takes the chunks (either may be empty; they are left empty) for the writer thread, which
+  // writes and flushes them to the files. Workers never wait for the disk — only, should it
+  // fall more than kMaxQueued bytes behind, until it catches up.
   void append(std::string& records_chunk, std::string& jtl_chunk);
-  // Flushes and closes; returns the first write error seen.
+  // Writes what is queued, closes the files; returns the first write error seen.
   Status close();
+
+  static constexpr std::size_t kMaxQueued = 64u << 20;
 
  private:
   RecordFiles() = default;
+  void writer_loop();
+
   std::mutex mu_;
+  std::condition_variable wake_writer_, wake_workers_;
+  std::deque<std::pair<std::string, std::string>> queue_;  // (records, jtl) chunks
+  std::vector<std::string> spare_;  // written chunks, cleared, handed back to the workers
+  std::size_t queued_bytes_ = 0;
+  bool closing_ = false;
+  std::thread writer_;
   std::FILE* records_ = nullptr;
   std::FILE* jtl_ = nullptr;
-  std::string records_path_, jtl_path_;
-  bool failed_ = false;
+  bool failed_ = false;  // written by the writer thread; read after it is joined
 };
 
 }  // namespace faaslab::load

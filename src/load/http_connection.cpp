@@ -70,7 +70,7 @@ void HttpConnection::start(Exchange& exchange) {
   exchange_ = &exchange;
   timed_out_ = false;
   retried_ = false;
-  deadline_us_ = now_us_() + limits_.timeout.count();
+  deadline_us_ = exchange.record.start_us + limits_.timeout.count();  // set by the caller
   // Asio never completes an operation inside its initiating call, so on_done() cannot run
   // from inside start().
   reused_ = socket_.is_open();

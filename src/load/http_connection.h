@@ -60,6 +60,7 @@ class HttpConnection {
                  const ConnectionLimits& limits, std::int64_t (*now_us)());
 
   // Starts the exchange; its on_done() is called exactly once, later (never from inside start).
+  // The caller sets exchange.record.start_us (now) first; the deadline counts from it.
   void start(Exchange& exchange);
   // Enforces the request deadline: closes the connection of a request past it (its pending
   // operation then ends as a timeout). The worker calls this for every connection a few dozen

@@ -14,7 +14,7 @@ namespace faaslab::load {
 class LiveCounters {
  public:
   // active: closed model, users not finished; open model, requests outstanding.
-  std::atomic<std::uint64_t> done{0}, failed{0}, dropped{0}, active{0};
+  std::atomic<std::uint64_t> sent{0}, done{0}, failed{0}, dropped{0}, active{0};
 
   void record_latency(std::int64_t us) {
     hist_[index(us < 0 ? 0 : static_cast<std::uint64_t>(us))].fetch_add(1,

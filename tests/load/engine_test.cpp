@@ -211,6 +211,52 @@ TEST(Open, StallShowsInLatencyButNotInServiceTime) {
   EXPECT_LT(st.service.percentile(0.99), 100'000);
 }
 
+TEST(Open, PoissonRunSendsExactlyTheStreamsArrivals) {
+  TestServer server;
+  Captured cap;
+  auto o = options_for(server, cap);
+  o.model = Model::kOpen;
+  o.rate.start_rps = 150;
+  o.arrival = ArrivalProcess::kPoisson;
+  o.duration = 1s;
+  o.seed = 42;
+  auto r = run_load(o, bodies(3));
+  ASSERT_TRUE(r.ok()) << r.error();
+  ArrivalStream stream(o.rate, o.arrival, o.duration, o.seed);
+  std::vector<std::int64_t> expected;
+  while (auto a = stream.next()) expected.push_back(a->at.count());
+  std::vector<std::int64_t> got;
+  for (const auto& rec : cap.records) got.push_back(rec.intended_us);
+  std::sort(got.begin(), got.end());
+  EXPECT_EQ(got, expected);
+  EXPECT_NEAR(static_cast<double>(got.size()), 150, 45);
+}
+
+TEST(Open, SteppedProfileThroughTheEngine) {
+  TestServer server;
+  Captured cap;
+  auto o = options_for(server, cap);
+  o.model = Model::kOpen;
+  o.rate.stages = *parse_step_stages("500ms:20,500ms:60");
+  auto r = run_load(o, bodies(1));
+  ASSERT_TRUE(r.ok()) << r.error();
+  std::size_t first = 0;
+  for (const auto& rec : cap.records) first += rec.intended_us < 500'000;
+  EXPECT_EQ(first, 10u);
+  EXPECT_EQ(cap.records.size(), 40u);
+}
+
+TEST(Labels, SingleLabelForEveryRequest) {
+  TestServer server;
+  Captured cap;
+  auto o = options_for(server, cap);
+  o.label_per_payload = false;
+  auto r = run_load(o, bodies(3));
+  ASSERT_TRUE(r.ok());
+  ASSERT_EQ(r->stats.labels, std::vector<std::string>{"request"});
+  EXPECT_EQ(r->stats.per_label[0].latency.count(), 3u);
+}
+
 TEST(Open, ArrivalsOverTheCapAreDropped) {
   TestServer server(200ms);
   Captured cap;

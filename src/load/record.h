@@ -22,12 +22,10 @@ enum class Outcome : std::uint8_t {
   kMalformed,  // the response was not valid HTTP/1.1
   kTooLarge,   // the response exceeded the size limit
   kDropped,    // open model: not sent, the cap on outstanding requests was reached
-  kCancelled,  // the run was stopped (Ctrl-C) before the response
 };
-inline constexpr int kOutcomeCount = 9;
+inline constexpr int kOutcomeCount = 8;
 
-// "ok", "http_error", "timeout", "connect", "closed", "malformed", "too_large", "dropped",
-// "cancelled".
+// "ok", "http_error", "timeout", "connect", "closed", "malformed", "too_large", "dropped".
 std::string_view outcome_name(Outcome outcome);
 
 struct Record {

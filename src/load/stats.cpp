@@ -23,8 +23,6 @@ std::string_view outcome_name(Outcome outcome) {
       return "too_large";
     case Outcome::kDropped:
       return "dropped";
-    case Outcome::kCancelled:
-      return "cancelled";
   }
   return "unknown";
 }

@@ -87,6 +87,25 @@ awk -v d="$d_rps" -v w="$w_rps" -v g="$g_rps" -v c="$c_rps" 'BEGIN {
   printf "Against the OpenFaaS anchors (absolute): watchdog %.2fx of-watchdog (12,900/s), gateway+watchdog %.2fx of-watchdog, classic %.2fx classic-watchdog (1,700/s).\n", w/12900, g/12900, c/1700
   printf "Normalised by the direct echo (anchors: Go echo 76,000/s, of-watchdog 0.170 of it): watchdog %.2fx of-watchdog, gateway+watchdog %.2fx of-watchdog.\n", (w/d)/(12900/76000), (g/d)/(12900/76000) }'
 echo
+# What the gateway adds at half its saturation rate: an open-model load (constant arrivals, from
+# the intended send time) at 50% of the gateway's wrk rate, through the gateway and, in the same
+# run, straight to the watchdog.
+half=$(awk -v g="$g_rps" 'BEGIN { printf "%d", g / 2 }')
+printf 'x' > "$WORK/body"
+p99_of() {
+  "$BIN/faaslab" load --url "$1" --body "$WORK/body" --rate "$half" --duration "${SECONDS_PER_RUN}s" \
+    --summary "$WORK/s.json" --quiet > /dev/null 2>&1
+  python3 -c 'import json,sys; s=json.load(open(sys.argv[1]))["overall"]; print("%.3f %.3f %.4f" % (s["p50_s"]*1000, s["p99_s"]*1000, s["success_rate"]))' "$WORK/s.json" 2>/dev/null ||
+    sed -n 's/.*"p99_s": *\([0-9.e-]*\).*/\1/p' "$WORK/s.json" | head -1
+}
+read -r hw_p50 hw_p99 hw_ok < <(p99_of "http://127.0.0.1:$WD_PORT/")
+read -r hg_p50 hg_p99 hg_ok < <(p99_of "http://127.0.0.1:$GW_PORT/function/echo")
+echo "| at half saturation ($half/s, open model) | p50 ms | p99 ms | success |"
+echo "|---|---|---|---|"
+echo "| watchdog (http) -> echo | $hw_p50 | $hw_p99 | $hw_ok |"
+echo "| gateway -> watchdog -> echo | $hg_p50 | $hg_p99 | $hg_ok |"
+awk -v a="$hw_p99" -v b="$hg_p99" 'BEGIN { printf "The gateway adds %.3f ms at p99 at half saturation.\n\n", b - a }'
+
 # The classic mode with the real function: every request pays spawn + model load + one frame.
 ffmpeg -loglevel error -y -i "$ROOT/testdata/face-1308x888.mp4" -vf "select=eq(n\,18)" -frames:v 1 -q:v 3 "$WORK/frame.jpg"
 times=()

@@ -8,6 +8,7 @@
 #include <iterator>
 
 #include <opencv2/imgcodecs.hpp>
+#include <opencv2/imgproc.hpp>
 #include <opencv2/videoio.hpp>
 
 #include "blur/image_codec.h"
@@ -100,11 +101,22 @@ Result<PayloadSet> load_video(const PayloadSource& src) {
   set.fps = in.get(cv::CAP_PROP_FPS);
   if (!(set.fps > 0 && set.fps < 1000)) set.fps = 25;
   std::vector<cv::Mat> frames;
-  for (;;) {
+  std::vector<std::size_t> numbers;  // 1-based frame numbers in the video, for labels
+  const std::uint32_t step = std::max<std::uint32_t>(1, src.step);
+  for (std::size_t index = 0;; ++index) {
     if (src.max_items && frames.size() >= src.max_items) break;
     cv::Mat frame;
     if (!in.read(frame) || frame.empty()) break;
+    if (index % step != 0) continue;
+    if (src.resize_width > 0 && src.resize_height > 0 &&
+        (frame.cols != src.resize_width || frame.rows != src.resize_height)) {
+      cv::Mat resized;
+      cv::resize(frame, resized, cv::Size(src.resize_width, src.resize_height), 0, 0,
+                 src.resize_width < frame.cols ? cv::INTER_AREA : cv::INTER_LINEAR);
+      frame = resized;
+    }
     frames.push_back(std::move(frame));
+    numbers.push_back(index + 1);
   }
   if (frames.empty()) return make_error("'" + src.path + "' has no readable frames");
   set.width = frames[0].cols;
@@ -127,7 +139,7 @@ Result<PayloadSet> load_video(const PayloadSource& src) {
     if (!encoded[i])
       return make_error("frame " + std::to_string(i + 1) + ": " + encoded[i].error());
     char label[32];
-    std::snprintf(label, sizeof label, "frame-%04zu", i + 1);
+    std::snprintf(label, sizeof label, "frame-%04zu", numbers[i]);
     set.items.push_back({label, content_type_for(format, std::nullopt),
                          std::make_shared<const std::string>(std::move(*encoded[i])), ""});
   }

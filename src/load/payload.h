@@ -45,8 +45,11 @@ struct PayloadSource {
   std::string path;
   WireFormat format = WireFormat::kAsIs;
   std::uint32_t max_items = 0;  // 0 = all frames / files
-  std::string content_type;     // for kBody only; default application/octet-stream
-  int threads = 0;              // frames encoded in parallel; 0 = all cores
+  std::uint32_t step = 1;       // video: every step-th frame (labels keep the video's numbers)
+  int resize_width = 0;         // video: scale frames to this size first (0 = as they are)
+  int resize_height = 0;
+  std::string content_type;  // for kBody only; default application/octet-stream
+  int threads = 0;           // frames encoded in parallel; 0 = all cores
 };
 
 // Errors: missing or unreadable file, not a video, no frames, empty folder, a file in a folder

@@ -111,6 +111,8 @@ class ResultsDb {
   Result<std::vector<std::int64_t>> campaign_ids();
   Status set_campaign_status(std::int64_t campaign_id, const std::string& status);
   Result<nlohmann::json> campaign_spec(std::int64_t campaign_id);
+  // id, name, file, status, created_wall_us, spec, machine, versions.
+  Result<nlohmann::json> campaign_info(std::int64_t campaign_id);
 
   // --- runs
   Result<std::int64_t> begin_run(std::int64_t campaign_id, const RunColumns& run);

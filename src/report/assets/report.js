@@ -1,0 +1,216 @@
+// The report's charts: turns the report data (written by faaslab report, see report_data.cpp)
+// into ECharts options. Runs in the browser (the interactive report) and in Node.js (the PNG
+// and SVG figures), so it uses nothing but plain JavaScript.
+//
+// faaslabCharts(data) returns the static figures: [{id, section, title, option}]. The
+// interactive page also calls the per-selection builders: perFrameOption, timelineOption,
+// replicasOption.
+"use strict";
+
+var FAASLAB_PALETTE = ["#2f6fb2", "#d9622b", "#3a9b5b", "#8e5bb5", "#c23b4f", "#6b7a8f", "#b58a1b", "#2aa1a6"];
+
+function fmtSeconds(s) {
+  if (s === null || s === undefined || isNaN(s)) return "–";
+  if (s < 1) return (s * 1000).toFixed(s < 0.01 ? 2 : 1) + " ms";
+  return s.toFixed(s < 10 ? 3 : 1) + " s";
+}
+
+function baseOption(title, yName, xName) {
+  return {
+    animation: false,
+    color: FAASLAB_PALETTE,
+    title: {text: title, left: 10, top: 6, textStyle: {fontSize: 14, fontWeight: 600}},
+    tooltip: {trigger: "axis"},
+    legend: {top: 30, left: 10, right: 10, type: "scroll"},
+    grid: {left: 70, right: 30, top: 70, bottom: 55},
+    xAxis: {type: "value", name: xName, nameLocation: "middle", nameGap: 30},
+    yAxis: {type: "value", name: yName, nameLocation: "middle", nameGap: 50},
+    series: []
+  };
+}
+
+// Configurations grouped for the "over users" figures: mode (and replicas, routing, codec when
+// they vary) -> think time -> [configs ordered by users]. Open-model configurations are left out.
+function closedGroups(data) {
+  var groups = {};
+  data.configs.forEach(function (c) {
+    if (c.users === null || c.users === undefined) return;
+    var g = c.group;
+    var t = fmtSeconds(c.think_s);
+    groups[g] = groups[g] || {};
+    groups[g][t] = groups[g][t] || [];
+    groups[g][t].push(c);
+  });
+  Object.keys(groups).forEach(function (g) {
+    Object.keys(groups[g]).forEach(function (t) {
+      groups[g][t].sort(function (a, b) { return a.users - b.users; });
+    });
+  });
+  return groups;
+}
+
+function overUsers(data, id, section, title, yName, value, extra) {
+  var out = [];
+  var groups = closedGroups(data);
+  Object.keys(groups).sort().forEach(function (g, gi) {
+    var opt = baseOption(title + " — " + g, yName, "users");
+    opt.xAxis.minInterval = 1;
+    Object.keys(groups[g]).forEach(function (think) {
+      var cs = groups[g][think];
+      opt.series.push({name: "think " + think, type: "line", symbolSize: 7,
+                       data: cs.map(function (c) { return [c.users, value(c)]; })});
+      if (extra) extra(opt, cs, think);
+    });
+    out.push({id: id + "-" + gi, section: section, title: title + " — " + g, option: opt});
+  });
+  return out;
+}
+
+// The saturation knee N* = (D + Z) / Dmax (asymptotic bounds): D the response time of one
+// user alone, Dmax = 1 / the highest throughput measured.
+function knee(cs) {
+  var one = cs.filter(function (c) { return c.users === 1; })[0];
+  var xmax = Math.max.apply(null, cs.map(function (c) { return c.summary.throughput_rps; }));
+  if (!one || !(xmax > 0)) return null;
+  return (one.summary.mean_s + one.think_s) * xmax;
+}
+
+function faaslabCharts(data) {
+  var charts = [];
+  // The study's figures.
+  charts = charts.concat(overUsers(data, "success", "study", "Success rate", "success (%)", function (c) {
+    return +(c.summary.success_rate * 100).toFixed(2);
+  }, function (opt) { opt.yAxis.max = 100; opt.yAxis.min = 0; }));
+  charts = charts.concat(overUsers(data, "mean", "study", "Mean response time", "seconds", function (c) {
+    return c.summary.mean_s;
+  }));
+  charts = charts.concat(overUsers(data, "median", "study", "Median response time", "seconds", function (c) {
+    return c.summary.p50_s;
+  }));
+  // Throughput over users, with the knee of each think time.
+  charts = charts.concat(overUsers(data, "throughput", "more", "Throughput and the saturation knee", "requests / s",
+    function (c) { return c.summary.throughput_rps; },
+    function (opt, cs, think) {
+      var n = knee(cs);
+      var s = opt.series[opt.series.length - 1];
+      if (n !== null && isFinite(n)) {
+        s.markLine = {symbol: "none", label: {formatter: "N* " + n.toFixed(1)}, lineStyle: {type: "dashed"},
+                      data: [{xAxis: +n.toFixed(2)}]};
+      }
+    }));
+  // Percentiles per configuration.
+  var pct = baseOption("Response-time percentiles", "seconds", "");
+  pct.xAxis = {type: "category", data: data.configs.map(function (c) { return c.short; }),
+               axisLabel: {rotate: 35, fontSize: 10, interval: 0}};
+  pct.grid.bottom = 120;
+  pct.tooltip = {trigger: "axis", axisPointer: {type: "shadow"}};
+  ["p50_s", "p90_s", "p95_s", "p99_s"].forEach(function (k) {
+    pct.series.push({name: k.replace("_s", ""), type: "bar",
+                     data: data.configs.map(function (c) { return c.summary[k]; })});
+  });
+  charts.push({id: "percentiles", section: "more", title: "Response-time percentiles", option: pct});
+  // Cold starts: replica start -> ready, per run.
+  var cold = baseOption("Replica start to ready", "seconds", "");
+  var withStarts = data.runs.filter(function (r) { return r.ready_seconds.length > 0; });
+  cold.xAxis = {type: "category", data: withStarts.map(function (r) { return r.short; }),
+                axisLabel: {rotate: 35, fontSize: 10, interval: 0}};
+  cold.grid.bottom = 120;
+  cold.tooltip = {trigger: "item"};
+  cold.series.push({name: "replica ready", type: "scatter", symbolSize: 8,
+                    data: [].concat.apply([], withStarts.map(function (r, i) {
+                      return r.ready_seconds.map(function (s) { return [i, s]; });
+                    }))});
+  cold.series.push({name: "cold start (a request waited)", type: "scatter", symbol: "diamond", symbolSize: 11,
+                    data: [].concat.apply([], withStarts.map(function (r, i) {
+                      return r.cold_start_seconds.map(function (s) { return [i, s]; });
+                    }))});
+  charts.push({id: "coldstarts", section: "more", title: "Replica start to ready", option: cold});
+  // Model vs measurement, when a validation was given.
+  if (data.validation && data.validation.length) {
+    var v = baseOption("Predicted vs measured mean response time", "predicted (s)", "measured (s)");
+    v.tooltip = {trigger: "item", formatter: function (p) { return p.data[2]; }};
+    var top = 0;
+    var predicted = data.validation.filter(function (row) { return row.predicted && row.measured; });
+    v.series.push({name: "configurations", type: "scatter", symbolSize: 9,
+                   data: predicted.map(function (row) {
+                     top = Math.max(top, row.measured.mean_s, row.predicted.mean_s);
+                     return [row.measured.mean_s, row.predicted.mean_s, row.label || row.config_key];
+                   })});
+    v.series.push({name: "y = x", type: "line", symbol: "none", lineStyle: {type: "dashed", color: "#999"},
+                   data: [[0, 0], [top * 1.05, top * 1.05]]});
+    charts.push({id: "model-mean", section: "model", title: "Predicted vs measured mean", option: v});
+    var t = baseOption("Predicted vs measured throughput", "predicted (req/s)", "measured (req/s)");
+    t.tooltip = v.tooltip;
+    var topx = 0;
+    t.series.push({name: "configurations", type: "scatter", symbolSize: 9,
+                   data: predicted.map(function (row) {
+                     topx = Math.max(topx, row.measured.throughput_rps, row.predicted.throughput_rps);
+                     return [row.measured.throughput_rps, row.predicted.throughput_rps, row.label || row.config_key];
+                   })});
+    t.series.push({name: "y = x", type: "line", symbol: "none", lineStyle: {type: "dashed", color: "#999"},
+                   data: [[0, 0], [topx * 1.05, topx * 1.05]]});
+    charts.push({id: "model-throughput", section: "model", title: "Predicted vs measured throughput", option: t});
+  }
+  return charts;
+}
+
+// The study's per-frame figure for one run: one line per user; metric is "latency", "handler"
+// or "ml"; cold requests (the gateway held them for a replica to start) are marked.
+function perFrameOption(run, metric) {
+  var names = {latency: "Round trip", handler: "Handler time", ml: "ML time"};
+  var index = {latency: 1, handler: 2, ml: 3};
+  var opt = baseOption(names[metric] + " per frame — " + run.label, "seconds", "frame");
+  opt.xAxis.minInterval = 1;
+  run.per_frame.forEach(function (u) {
+    opt.series.push({name: "user " + (u.user + 1), type: "line", symbolSize: 5, connectNulls: false,
+                     data: u.points.map(function (p) { return [p[0], p[index[metric]]]; })});
+  });
+  var cold = [];
+  run.per_frame.forEach(function (u) {
+    u.points.forEach(function (p) { if (p[4]) cold.push([p[0], p[index[metric]]]); });
+  });
+  if (cold.length) {
+    opt.series.push({name: "cold start", type: "scatter", symbol: "diamond", symbolSize: 12, data: cold,
+                     itemStyle: {color: "#c23b4f"}});
+  }
+  return opt;
+}
+
+// JMeter-dashboard-style views of one run over time (per second from its start).
+function timelineOption(run, what) {
+  var tl = run.timeline;
+  var titles = {latency: "Response time over time", throughput: "Throughput over time",
+                active: "Active users over time", codes: "Responses by status over time"};
+  var opt = baseOption(titles[what] + " — " + run.label,
+                       {latency: "seconds", throughput: "requests / s", active: "users", codes: "responses / s"}[what],
+                       "seconds since the run's start");
+  if (what === "latency") {
+    opt.series.push({name: "mean", type: "line", showSymbol: false, data: tl.t.map(function (t, i) { return [t, tl.mean_s[i]]; })});
+    opt.series.push({name: "p90", type: "line", showSymbol: false, data: tl.t.map(function (t, i) { return [t, tl.p90_s[i]]; })});
+  } else if (what === "throughput") {
+    opt.series.push({name: "completed", type: "line", step: "end", showSymbol: false,
+                     data: tl.t.map(function (t, i) { return [t, tl.completed[i]]; })});
+  } else if (what === "active") {
+    opt.series.push({name: "active", type: "line", step: "end", showSymbol: false,
+                     data: tl.t.map(function (t, i) { return [t, tl.active[i]]; })});
+  } else {
+    Object.keys(tl.codes).sort().forEach(function (code) {
+      opt.series.push({name: code, type: "bar", stack: "codes",
+                       data: tl.t.map(function (t, i) { return [t, tl.codes[code][i]]; })});
+    });
+  }
+  return opt;
+}
+
+// Replicas over time for one run, from the runtime's events.
+function replicasOption(run) {
+  var opt = baseOption("Ready replicas over time — " + run.label, "replicas", "seconds since the run's start");
+  opt.series.push({name: "ready replicas", type: "line", step: "end", showSymbol: true,
+                   data: run.replicas.map(function (p) { return [p[0], p[1]]; })});
+  return opt;
+}
+
+if (typeof module !== "undefined") {
+  module.exports = {faaslabCharts: faaslabCharts, perFrameOption: perFrameOption, timelineOption: timelineOption,
+                    replicasOption: replicasOption};
+}

@@ -1,0 +1,321 @@
+#include "report/report.h"
+
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "common/subprocess.h"
+#include "experiment/results_db.h"
+
+#ifndef FAASLAB_ECHARTS_DIR
+#define FAASLAB_ECHARTS_DIR ""
+#endif
+
+namespace faaslab::report {
+
+namespace assets {
+extern const std::string_view report_js;
+extern const std::string_view report_ui_js;
+extern const std::string_view report_css;
+extern const std::string_view render_figures_mjs;
+}  // namespace assets
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+namespace {
+
+std::string escape_html(const std::string& s) {
+  std::string out;
+  for (char c : s) {
+    switch (c) {
+      case '&': out += "&amp;"; break;
+      case '<': out += "&lt;"; break;
+      case '>': out += "&gt;"; break;
+      case '"': out += "&quot;"; break;
+      default: out += c;
+    }
+  }
+  return out;
+}
+
+// JSON inside <script type="application/json">: "</" must not close the script element.
+std::string script_safe(std::string s) {
+  for (std::size_t at = 0; (at = s.find("</", at)) != std::string::npos; at += 3) s.replace(at, 2, "<\\/");
+  return s;
+}
+
+std::string fmt(double v, const char* f = "%.3f") {
+  char buf[64];
+  std::snprintf(buf, sizeof buf, f, v);
+  return buf;
+}
+
+std::string seconds(double s) {
+  if (s < 1) return fmt(s * 1000, s < 0.01 ? "%.2f ms" : "%.1f ms");
+  return fmt(s, s < 10 ? "%.3f s" : "%.1f s");
+}
+
+std::string read_file(const fs::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  std::stringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+std::string statistics_table(const json& data) {
+  std::ostringstream h;
+  h << "<div class=\"scroll\"><table><thead><tr><th>configuration</th><th>samples</th><th>errors</th><th>error %</th>"
+       "<th>mean</th><th>min</th><th>median</th><th>p90</th><th>p95</th><th>p99</th><th>max</th>"
+       "<th>throughput /s</th><th>received KB/s</th><th>sent KB/s</th></tr></thead><tbody>";
+  for (const auto& c : data["configs"]) {
+    const auto& s = c["statistics"];
+    const double err = s["error_pct"];
+    h << "<tr><td>" << escape_html(c["short"]) << "</td><td>" << s["samples"] << "</td><td>" << s["errors"] << "</td><td"
+      << (err > 0 ? " class=\"bad\"" : "") << ">" << fmt(err, "%.2f") << "</td><td>" << seconds(s["mean_s"]) << "</td><td>"
+      << seconds(s["min_s"]) << "</td><td>" << seconds(s["p50_s"]) << "</td><td>" << seconds(s["p90_s"]) << "</td><td>"
+      << seconds(s["p95_s"]) << "</td><td>" << seconds(s["p99_s"]) << "</td><td>" << seconds(s["max_s"]) << "</td><td>"
+      << fmt(s["throughput_rps"], "%.2f") << "</td><td>" << fmt(s["received_kbps"], "%.1f") << "</td><td>"
+      << fmt(s["sent_kbps"], "%.1f") << "</td></tr>";
+  }
+  h << "</tbody></table></div>";
+  return h.str();
+}
+
+std::string apdex_table(const json& data) {
+  std::ostringstream h;
+  const double t = data["apdex"]["satisfied_s"], f = data["apdex"]["tolerated_s"];
+  h << "<p class=\"note\">Application Performance Index: satisfied at or under " << seconds(t) << ", tolerating up to "
+    << seconds(f) << ", frustrated above (and every failed request). APDEX = (satisfied + tolerating / 2) / samples "
+    << "(set with <code>--apdex-satisfied</code> and <code>--apdex-tolerated</code>).</p>";
+  h << "<div class=\"scroll\"><table><thead><tr><th>configuration</th><th>APDEX</th><th>satisfied</th><th>tolerating</th>"
+       "<th>frustrated</th></tr></thead><tbody>";
+  for (const auto& c : data["configs"]) {
+    const auto& s = c["statistics"];
+    const double a = s["apdex"];
+    h << "<tr><td>" << escape_html(c["short"]) << "</td><td" << (a < 0.7 ? " class=\"bad\"" : "") << ">" << fmt(a, "%.3f")
+      << "</td><td>" << s["apdex_satisfied"] << "</td><td>" << s["apdex_tolerating"] << "</td><td>"
+      << s["apdex_frustrated"] << "</td></tr>";
+  }
+  h << "</tbody></table></div>";
+  return h.str();
+}
+
+std::string summary_table(const json& data) {
+  std::ostringstream h;
+  h << "<p class=\"note\">The summary schema shared with the model, per configuration: the mean over repetitions, ± the "
+       "half-width of the 95% confidence interval where there are several.</p>";
+  h << "<div class=\"scroll\"><table><thead><tr><th>configuration</th><th>runs</th><th>requests</th><th>success</th>"
+       "<th>throughput /s</th><th>mean</th><th>p50</th><th>p90</th><th>p95</th><th>p99</th><th>max</th></tr></thead><tbody>";
+  auto ci = [](const json& s, const char* k, double scale, const char* f) {
+    return s.contains(k) ? std::string(" ± ") + fmt(s[k].get<double>() * scale, f) : std::string();
+  };
+  for (const auto& c : data["configs"]) {
+    const auto& s = c["summary"];
+    if (s.empty()) continue;
+    h << "<tr><td>" << escape_html(c["short"]) << "</td><td>" << s["repetitions"] << "</td><td>" << s["count"] << "</td><td>"
+      << fmt(s["success_rate"].get<double>() * 100, "%.1f%%") << ci(s, "success_rate_ci95", 100, "%.1f") << "</td><td>"
+      << fmt(s["throughput_rps"], "%.3f") << ci(s, "throughput_rps_ci95", 1, "%.3f") << "</td><td>" << seconds(s["mean_s"])
+      << ci(s, "mean_s_ci95", 1, "%.3f") << "</td><td>" << seconds(s["p50_s"]) << "</td><td>" << seconds(s["p90_s"])
+      << "</td><td>" << seconds(s["p95_s"]) << ci(s, "p95_s_ci95", 1, "%.3f") << "</td><td>" << seconds(s["p99_s"])
+      << "</td><td>" << seconds(s["max_s"]) << "</td></tr>";
+  }
+  h << "</tbody></table></div>";
+  return h.str();
+}
+
+// Predicted vs measured per configuration, as `faaslab model validate --json` writes it: the
+// measured figures carry their run-to-run 95% half-width, the errors are judged against the
+// issue's targets unless the row was fitted (calibration data is not evidence).
+std::string validation_table(const json& data) {
+  if (!data.contains("validation") || data["validation"].empty()) return "";
+  std::ostringstream h;
+  h << "<div class=\"scroll\"><table><thead><tr><th>configuration</th><th>method</th>"
+       "<th>mean measured</th><th>predicted</th><th>error</th>"
+       "<th>p95 measured</th><th>predicted</th><th>error</th>"
+       "<th>throughput measured</th><th>predicted</th><th>error</th>"
+       "<th>success measured</th><th>predicted</th><th>verdict</th></tr></thead><tbody>";
+  auto num = [](const json& o, const char* k) { return o.contains(k) && o[k].is_number() ? o[k].get<double>() : 0.0; };
+  auto ci = [&](const json& o, const char* k) {
+    const std::string key = std::string(k) + "_ci95";
+    return o.contains(key) && o[key].is_number() && o[key].get<double>() > 0 ? " ± " + fmt(o[key].get<double>(), "%.3g") : std::string();
+  };
+  auto rel = [](double measured, double predicted) {
+    return measured != 0 ? fmt(100 * (predicted - measured) / measured, "%+.1f%%") : std::string("–");
+  };
+  for (const auto& row : data["validation"]) {
+    const std::string label = row.value("label", row.value("config_key", std::string()));
+    if (!row.contains("predicted") || !row.contains("measured")) {
+      h << "<tr><td>" << escape_html(label) << "</td><td colspan=\"13\">not predicted: "
+        << escape_html(row.value("error", std::string("no prediction"))) << "</td></tr>";
+      continue;
+    }
+    const auto& m = row["measured"];
+    const auto& p = row["predicted"];
+    std::string verdict = "–";
+    if (row.value("fitted", false)) verdict = "fitted";
+    else if (row.contains("pass") && row["pass"].contains("all")) {
+      verdict = row["pass"]["all"].get<bool>() ? "pass" : "miss:";
+      if (!row["pass"]["all"].get<bool>())
+        for (const char* k : {"mean", "p95", "throughput", "success"})
+          if (row["pass"].contains(k) && !row["pass"][k].get<bool>()) verdict += std::string(" ") + k;
+    }
+    h << "<tr><td>" << escape_html(label) << "</td><td>" << escape_html(row.value("method", std::string()))
+      << (row.value("at_or_above_knee", false) ? " (≥ knee)" : "") << "</td><td>" << seconds(num(m, "mean_s"))
+      << escape_html(ci(m, "mean_s")) << "</td><td>" << seconds(num(p, "mean_s")) << "</td><td>"
+      << rel(num(m, "mean_s"), num(p, "mean_s")) << "</td><td>" << seconds(num(m, "p95_s")) << escape_html(ci(m, "p95_s"))
+      << "</td><td>" << seconds(num(p, "p95_s")) << "</td><td>" << rel(num(m, "p95_s"), num(p, "p95_s")) << "</td><td>"
+      << fmt(num(m, "throughput_rps"), "%.3f") << escape_html(ci(m, "throughput_rps")) << "</td><td>"
+      << fmt(num(p, "throughput_rps"), "%.3f") << "</td><td>" << rel(num(m, "throughput_rps"), num(p, "throughput_rps"))
+      << "</td><td>" << fmt(num(m, "success_rate") * 100, "%.1f%%") << "</td><td>"
+      << fmt(num(p, "success_rate") * 100, "%.1f%%") << "</td><td>" << escape_html(verdict) << "</td></tr>";
+  }
+  h << "</tbody></table></div>";
+  return h.str();
+}
+
+std::string cards(const json& data) {
+  std::uint64_t requests = 0, errors = 0;
+  for (const auto& c : data["configs"]) {
+    requests += c["statistics"]["samples"].get<std::uint64_t>();
+    errors += c["statistics"]["errors"].get<std::uint64_t>();
+  }
+  std::ostringstream h;
+  auto card = [&](const std::string& v, const std::string& k) {
+    h << "<div class=\"card\"><div class=\"v\">" << escape_html(v) << "</div><div class=\"k\">" << escape_html(k) << "</div></div>";
+  };
+  h << "<div class=\"cards\">";
+  card(std::to_string(data["configs"].size()), "configurations");
+  card(std::to_string(data["runs"].size()), "complete runs");
+  card(std::to_string(requests), "requests measured");
+  card(fmt(requests ? 100.0 * static_cast<double>(errors) / static_cast<double>(requests) : 0, "%.2f%%"), "failed");
+  h << "</div>";
+  return h.str();
+}
+
+std::string html_page(const json& data, const std::string& echarts_js) {
+  const auto& c = data["campaign"];
+  const auto& m = c["machine"];
+  std::ostringstream h;
+  h << "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+    << "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
+    << "<title>faaslab report — " << escape_html(c["name"]) << "</title><style>" << assets::report_css << "</style></head><body>"
+    << "<header><h1>" << escape_html(c["name"]) << "</h1><div class=\"meta\">campaign " << c["id"] << " · "
+    << escape_html(c["status"]) << " · " << escape_html(m.value("cpu_model", std::string("?"))) << ", "
+    << m.value("cores", 0) << " cores, " << escape_html(m.value("kernel", std::string())) << " · faaslab "
+    << escape_html(c["versions"].value("faaslab", std::string("?"))) << "</div></header><main>";
+  h << "<section><h2>Overview</h2>" << cards(data) << "</section>";
+  h << "<section><h2>Per-frame times</h2><p class=\"note\">The study's figure: the time of every frame for each user of "
+       "a run (round trip from the intended send, the function's handler time, its ML time); diamonds mark requests "
+       "that waited for a replica to start.</p><div class=\"controls\"><label>run <select id=\"frame-run\"></select></label>"
+       "<label>time <select id=\"frame-metric\"><option value=\"latency\">round trip</option><option value=\"handler\">"
+       "handler</option><option value=\"ml\">ML</option></select></label></div><div id=\"charts-frames\"></div></section>";
+  h << "<section><h2>Success and response time over users</h2><p class=\"note\">The study's figures: success rate, mean "
+       "and median response time against the number of users, one line per think time.</p>"
+       "<div class=\"grid\" id=\"charts-study\"></div></section>";
+  h << "<section><h2>Throughput, percentiles, cold starts</h2><p class=\"note\">N* marks the saturation knee from the "
+       "asymptotic bounds, (D + Z)·X<sub>max</sub>: the number of users beyond which requests queue.</p>"
+       "<div class=\"grid\" id=\"charts-more\"></div></section>";
+  h << "<section><h2>Over time</h2><p class=\"note\">One run at a time, per second from its start, as JMeter's dashboard "
+       "shows it.</p><div class=\"controls\"><label>run <select id=\"time-run\"></select></label></div>"
+       "<div class=\"grid\" id=\"charts-time\"></div></section>";
+  if (!data["validation"].empty()) {
+    h << "<section><h2>Model vs measurement</h2>" << validation_table(data) << "<div class=\"grid\" id=\"charts-model\"></div></section>";
+  }
+  h << "<section><h2>Summary per configuration</h2>" << summary_table(data) << "</section>";
+  h << "<section><h2>Statistics</h2>" << statistics_table(data) << "</section>";
+  h << "<section><h2>APDEX</h2>" << apdex_table(data) << "</section>";
+  h << "</main><pre id=\"self-check\"></pre>";
+  h << "<script type=\"application/json\" id=\"faaslab-data\">" << script_safe(data.dump()) << "</script>";
+  h << "<script>" << echarts_js << "</script>";
+  h << "<script>" << assets::report_js << "</script>";
+  h << "<script>" << assets::report_ui_js << "</script></body></html>\n";
+  return h.str();
+}
+
+}  // namespace
+
+std::string find_echarts_dir() {
+  std::vector<fs::path> candidates;
+  if (const char* env = std::getenv("FAASLAB_ECHARTS_DIR"); env && *env) candidates.emplace_back(env);
+  if (*FAASLAB_ECHARTS_DIR) candidates.emplace_back(FAASLAB_ECHARTS_DIR);
+  std::error_code ec;
+  candidates.push_back(fs::read_symlink("/proc/self/exe", ec).parent_path() / ".." / "share" / "faaslab" / "echarts");
+  for (const auto& c : candidates) {
+    if (fs::exists(c / "dist" / "echarts.min.js", ec)) return c.string();
+  }
+  return "";
+}
+
+Result<ReportResult> write_report(const ReportOptions& o) {
+  if (!fs::exists(o.db_path)) return make_error("database " + o.db_path + " does not exist");
+  auto db = experiment::ResultsDb::open(o.db_path);
+  if (!db) return db.error_value();
+  auto data = build_report_data(**db, o.campaign_id, o.apdex);
+  if (!data) return data.error_value();
+  if (!o.validation_path.empty()) {
+    std::ifstream in(o.validation_path);
+    if (!in) return make_error("cannot read the validation file " + o.validation_path);
+    try {
+      json v = json::parse(in);
+      (*data)["validation"] = v.is_array() ? v : v.value("rows", json::array());
+    } catch (const json::exception& e) {
+      return make_error(o.validation_path + ": not JSON: " + e.what());
+    }
+  }
+  const std::string echarts_dir = o.echarts_dir.empty() ? find_echarts_dir() : o.echarts_dir;
+  if (echarts_dir.empty() || !fs::exists(fs::path(echarts_dir) / "dist" / "echarts.min.js")) {
+    return make_error("ECharts not found (run scripts/setup, or set FAASLAB_ECHARTS_DIR)", Errc::kUnavailable);
+  }
+  std::error_code ec;
+  fs::create_directories(o.out_dir, ec);
+  if (ec) return make_error("cannot create " + o.out_dir + ": " + ec.message(), Errc::kUnavailable);
+  ReportResult result;
+  result.html_path = (fs::path(o.out_dir) / "report.html").string();
+  {
+    std::ofstream out(result.html_path);
+    if (!out) return make_error("cannot write " + result.html_path, Errc::kUnavailable);
+    out << html_page(*data, read_file(fs::path(echarts_dir) / "dist" / "echarts.min.js"));
+    if (!out) return make_error("writing " + result.html_path + " failed (disk full?)", Errc::kUnavailable);
+  }
+  if (!o.figures) return result;
+
+  // Figures: the same chart code under Node.js with ECharts' SVG renderer, then rsvg-convert.
+  const fs::path figures = fs::path(o.out_dir) / "figures";
+  fs::create_directories(figures, ec);
+  const fs::path work = figures / ".render";
+  fs::create_directories(work, ec);
+  auto write = [](const fs::path& p, std::string_view text) {
+    std::ofstream out(p);
+    out << text;
+    return static_cast<bool>(out);
+  };
+  if (!write(work / "report.js", assets::report_js) || !write(work / "render.mjs", assets::render_figures_mjs) ||
+      !write(work / "figures.json", json{{"data", *data}}.dump())) {
+    return make_error("cannot write into " + work.string(), Errc::kUnavailable);
+  }
+  Subprocess node({"/usr/bin/env", "node", (work / "render.mjs").string(), echarts_dir, (work / "report.js").string(),
+                   (work / "figures.json").string(), figures.string()});
+  if (node.wait(std::chrono::minutes(5)) != 0) {
+    return make_error("rendering figures with Node.js failed (HTML written to " + result.html_path + "): " +
+                          node.err().substr(0, 600),
+                      Errc::kUnavailable);
+  }
+  std::istringstream names(node.out());
+  std::string name;
+  while (std::getline(names, name)) {
+    if (name.empty()) continue;
+    const auto svg = figures / (name + ".svg"), png = figures / (name + ".png");
+    Subprocess convert({"/usr/bin/env", "rsvg-convert", "-f", "png", "-o", png.string(), svg.string()});
+    if (convert.wait(std::chrono::minutes(1)) != 0) {
+      return make_error("rsvg-convert failed on " + svg.string() + ": " + convert.err().substr(0, 300), Errc::kUnavailable);
+    }
+    result.figures.push_back(png.string());
+  }
+  fs::remove_all(work, ec);
+  return result;
+}
+
+}  // namespace faaslab::report

@@ -1,0 +1,321 @@
+#include "report/report_data.h"
+
+#include <algorithm>
+#include <cmath>
+#include <map>
+#include <set>
+#include <sstream>
+
+#include "common/units.h"
+
+namespace faaslab::report {
+namespace {
+
+using experiment::EventRow;
+using experiment::RequestRow;
+using experiment::RunRow;
+using experiment::SummaryRow;
+using nlohmann::json;
+
+json summary_json(const SummaryRow& s) {
+  json j = {{"count", s.count},   {"success_rate", s.success_rate}, {"throughput_rps", s.throughput_rps},
+            {"mean_s", s.mean_s}, {"stddev_s", s.stddev_s},         {"min_s", s.min_s},
+            {"p50_s", s.p50_s},   {"p90_s", s.p90_s},               {"p95_s", s.p95_s},
+            {"p99_s", s.p99_s},   {"p999_s", s.p999_s},             {"max_s", s.max_s},
+            {"repetitions", s.repetitions}};
+  if (s.mean_s_ci95) j["mean_s_ci95"] = *s.mean_s_ci95;
+  if (s.throughput_rps_ci95) j["throughput_rps_ci95"] = *s.throughput_rps_ci95;
+  if (s.success_rate_ci95) j["success_rate_ci95"] = *s.success_rate_ci95;
+  if (s.p95_s_ci95) j["p95_s_ci95"] = *s.p95_s_ci95;
+  return j;
+}
+
+std::string seconds_label(double s) {
+  std::ostringstream o;
+  if (s == 0) return "0s";
+  if (s < 1) o << s * 1000 << "ms";
+  else o << s << "s";
+  return o.str();
+}
+
+double nearest_rank(std::vector<double> v, double p) {
+  if (v.empty()) return 0;
+  std::sort(v.begin(), v.end());
+  const auto rank = static_cast<std::size_t>(std::ceil(p * static_cast<double>(v.size())));
+  return v[std::clamp<std::size_t>(rank, 1, v.size()) - 1];
+}
+
+// The axes that differ between configurations, for labels that name only what varies.
+struct Varying {
+  bool replicas = false, routing = false, codec = false, frame = false, mode = false, max_inflight = false,
+       workers = false;
+};
+
+Varying find_varying(const std::vector<RunRow>& runs) {
+  std::set<std::string> replicas, routing, codec, frame, mode, inflight, workers;
+  for (const auto& r : runs) {
+    replicas.insert(std::to_string(r.columns.replicas));
+    routing.insert(r.columns.routing);
+    codec.insert(r.columns.codec);
+    frame.insert(std::to_string(r.columns.frame_width) + "x" + std::to_string(r.columns.frame_height));
+    mode.insert(r.columns.mode);
+    inflight.insert(std::to_string(r.columns.max_inflight));
+    workers.insert(std::to_string(r.columns.workers));
+  }
+  return {replicas.size() > 1, routing.size() > 1, codec.size() > 1, frame.size() > 1, mode.size() > 1,
+          inflight.size() > 1, workers.size() > 1};
+}
+
+// "classic, 2 replicas" — what the over-users figures are grouped by.
+std::string group_of(const experiment::RunColumns& c, const Varying& v) {
+  std::string g = c.mode;
+  if (v.replicas) g += ", " + std::to_string(c.replicas) + " replica" + (c.replicas == 1 ? "" : "s");
+  if (v.routing) g += ", " + c.routing;
+  if (v.max_inflight) g += ", max_inflight " + std::to_string(c.max_inflight);
+  if (v.workers) g += ", " + std::to_string(c.workers) + " workers";
+  if (v.codec) g += ", " + c.codec;
+  if (v.frame) g += ", " + std::to_string(c.frame_width) + "x" + std::to_string(c.frame_height);
+  return g;
+}
+
+std::string short_of(const experiment::RunColumns& c, const Varying& v) {
+  std::string s = group_of(c, v);
+  if (c.rate) {
+    std::ostringstream o;
+    o << ", " << *c.rate << " req/s";
+    s += o.str();
+  } else {
+    s += ", " + std::to_string(c.users.value_or(0)) + " user" + (c.users.value_or(0) == 1 ? "" : "s") + ", think " +
+         seconds_label(c.think_s.value_or(0));
+  }
+  return s;
+}
+
+json per_frame(const std::vector<RequestRow>& rows) {
+  std::map<std::uint64_t, std::vector<const RequestRow*>> by_user;
+  for (const auto& r : rows) by_user[r.user].push_back(&r);
+  json users = json::array();
+  for (auto& [user, list] : by_user) {
+    std::sort(list.begin(), list.end(), [](const auto* a, const auto* b) { return a->sequence < b->sequence; });
+    json points = json::array();
+    for (const auto* r : list) {
+      points.push_back({r->sequence + 1, r->latency_us ? json(static_cast<double>(*r->latency_us) / 1e6) : json(nullptr),
+                        r->handler_s ? json(*r->handler_s) : json(nullptr), r->ml_s ? json(*r->ml_s) : json(nullptr),
+                        r->cold_start ? 1 : 0});
+    }
+    users.push_back({{"user", user}, {"points", points}});
+  }
+  return users;
+}
+
+// Per second of the run: completed requests, their mean and p90 response time, active users
+// (closed: between a user's first intended start and last end; open: requests in flight), and
+// responses by status (or by outcome when there was no HTTP status).
+json timeline(const std::vector<RequestRow>& rows, bool closed, std::int64_t origin_us) {
+  if (rows.empty()) return {{"t", json::array()}};
+  std::int64_t last = origin_us;
+  for (const auto& r : rows) last = std::max(last, r.end_wall_us);
+  const auto seconds = static_cast<std::size_t>((last - origin_us) / 1'000'000 + 1);
+  std::vector<std::vector<double>> latencies(seconds);
+  std::vector<int> active(seconds, 0);
+  std::map<std::string, std::vector<int>> codes;
+  auto bucket = [&](std::int64_t wall) {
+    return static_cast<std::size_t>(std::clamp<std::int64_t>((wall - origin_us) / 1'000'000, 0, static_cast<std::int64_t>(seconds) - 1));
+  };
+  std::map<std::uint64_t, std::pair<std::int64_t, std::int64_t>> user_span;
+  for (const auto& r : rows) {
+    if (r.outcome == "dropped") continue;
+    const auto b = bucket(r.end_wall_us);
+    if (r.latency_us) latencies[b].push_back(static_cast<double>(*r.latency_us) / 1e6);
+    const std::string code = r.status > 0 ? std::to_string(r.status) : r.outcome;
+    auto& series = codes[code];
+    series.resize(seconds, 0);
+    series[b]++;
+    if (closed) {
+      auto [it, fresh] = user_span.try_emplace(r.user, r.intended_wall_us, r.end_wall_us);
+      if (!fresh) {
+        it->second.first = std::min(it->second.first, r.intended_wall_us);
+        it->second.second = std::max(it->second.second, r.end_wall_us);
+      }
+    } else {
+      for (auto s = bucket(r.start_wall_us); s <= b; ++s) active[s]++;
+    }
+  }
+  for (const auto& [user, span] : user_span) {
+    for (auto s = bucket(span.first); s <= bucket(span.second); ++s) active[s]++;
+  }
+  json t = json::array(), mean = json::array(), p90 = json::array(), completed = json::array();
+  for (std::size_t i = 0; i < seconds; ++i) {
+    t.push_back(i);
+    completed.push_back(latencies[i].size());
+    if (latencies[i].empty()) {
+      mean.push_back(nullptr);
+      p90.push_back(nullptr);
+    } else {
+      double sum = 0;
+      for (double v : latencies[i]) sum += v;
+      mean.push_back(sum / static_cast<double>(latencies[i].size()));
+      p90.push_back(nearest_rank(latencies[i], 0.9));
+    }
+  }
+  json code_json = json::object();
+  for (auto& [code, series] : codes) code_json[code] = series;
+  return {{"t", t}, {"mean_s", mean}, {"p90_s", p90}, {"completed", completed}, {"active", active}, {"codes", code_json}};
+}
+
+json replicas_over_time(const std::vector<EventRow>& events, std::int64_t origin_us) {
+  json points = json::array();
+  std::set<std::string> ready;
+  points.push_back({0, 0});
+  for (const auto& e : events) {
+    const double t = static_cast<double>(e.wall_us - origin_us) / 1e6;
+    if (e.kind == "ready") ready.insert(e.replica);
+    else if (e.kind == "stop" || e.kind == "exit" || e.kind == "crash") ready.erase(e.replica);
+    else continue;
+    points.push_back({std::round(t * 1000) / 1000, ready.size()});
+  }
+  return points;
+}
+
+// JMeter's statistics table row and APDEX for a set of requests.
+json statistics(const std::vector<const RequestRow*>& rows, const ApdexThresholds& apdex) {
+  std::vector<double> times;
+  std::uint64_t errors = 0, satisfied = 0, tolerating = 0, received = 0, sent = 0;
+  std::int64_t first = INT64_MAX, last = INT64_MIN;
+  for (const auto* r : rows) {
+    if (r->outcome != "ok") ++errors;
+    received += r->bytes_received;
+    sent += r->bytes_sent;
+    first = std::min(first, r->intended_wall_us);
+    last = std::max(last, r->end_wall_us);
+    if (!r->latency_us) continue;
+    const double s = static_cast<double>(*r->latency_us) / 1e6;
+    times.push_back(s);
+    if (r->outcome == "ok") {
+      if (s <= apdex.satisfied_s) ++satisfied;
+      else if (s <= apdex.tolerated_s) ++tolerating;
+    }
+  }
+  const double window = last > first ? static_cast<double>(last - first) / 1e6 : 0;
+  double mean = 0;
+  for (double t : times) mean += t;
+  if (!times.empty()) mean /= static_cast<double>(times.size());
+  const double n = static_cast<double>(rows.size());
+  return {{"samples", rows.size()},
+          {"errors", errors},
+          {"error_pct", rows.empty() ? 0.0 : 100.0 * static_cast<double>(errors) / n},
+          {"mean_s", mean},
+          {"min_s", times.empty() ? 0 : *std::min_element(times.begin(), times.end())},
+          {"max_s", times.empty() ? 0 : *std::max_element(times.begin(), times.end())},
+          {"p50_s", nearest_rank(times, 0.5)},
+          {"p90_s", nearest_rank(times, 0.9)},
+          {"p95_s", nearest_rank(times, 0.95)},
+          {"p99_s", nearest_rank(times, 0.99)},
+          {"throughput_rps", window > 0 ? static_cast<double>(times.size()) / window : 0},
+          {"received_kbps", window > 0 ? static_cast<double>(received) / 1024 / window : 0},
+          {"sent_kbps", window > 0 ? static_cast<double>(sent) / 1024 / window : 0},
+          {"apdex", rows.empty() ? 0.0 : (static_cast<double>(satisfied) + static_cast<double>(tolerating) / 2) / n},
+          {"apdex_satisfied", satisfied},
+          {"apdex_tolerating", tolerating},
+          {"apdex_frustrated", rows.size() - satisfied - tolerating}};
+}
+
+}  // namespace
+
+Result<json> build_report_data(experiment::ResultsDb& db, std::optional<std::int64_t> campaign_id,
+                               const ApdexThresholds& apdex) {
+  if (!campaign_id) {
+    auto ids = db.campaign_ids();
+    if (!ids) return ids.error_value();
+    if (ids->empty()) return make_error("the database holds no campaign");
+    campaign_id = ids->back();
+  }
+  auto info = db.campaign_info(*campaign_id);
+  if (!info) return info.error_value();
+  auto runs = db.runs(*campaign_id);
+  if (!runs) return runs.error_value();
+  std::vector<RunRow> complete;
+  for (const auto& r : *runs) {
+    if (r.status == "complete") complete.push_back(r);
+  }
+  if (complete.empty()) return make_error("campaign " + std::to_string(*campaign_id) + " has no complete run to report");
+  auto config_summaries = db.config_summaries(*campaign_id);
+  if (!config_summaries) return config_summaries.error_value();
+  std::map<std::string, SummaryRow> overall_by_key;
+  for (const auto& [key, s] : *config_summaries) {
+    if (s.label == "*") overall_by_key[key] = s;
+  }
+
+  const Varying varying = find_varying(complete);
+  json configs = json::array();
+  std::map<std::string, std::size_t> config_index;
+  std::map<std::string, std::vector<RequestRow>> config_requests;
+  json runs_json = json::array();
+  for (const auto& r : complete) {
+    auto requests = db.requests(r.id);
+    if (!requests) return requests.error_value();
+    auto events = db.events(r.id);
+    if (!events) return events.error_value();
+    std::vector<RequestRow> measured;
+    for (auto& q : *requests) {
+      if (!q.warmup) measured.push_back(q);
+    }
+    const auto& c = r.columns;
+    if (!config_index.count(c.config_key)) {
+      config_index[c.config_key] = configs.size();
+      json cj = {{"key", c.config_key},
+                 {"group", group_of(c, varying)},
+                 {"short", short_of(c, varying)},
+                 {"mode", c.mode},
+                 {"replicas", c.replicas},
+                 {"routing", c.routing},
+                 {"codec", c.codec},
+                 {"frame", std::to_string(c.frame_width) + "x" + std::to_string(c.frame_height)},
+                 {"users", c.users ? json(*c.users) : json(nullptr)},
+                 {"think_s", c.think_s ? json(*c.think_s) : json(nullptr)},
+                 {"rate", c.rate ? json(*c.rate) : json(nullptr)},
+                 {"runs", json::array()}};
+      const auto it = overall_by_key.find(c.config_key);
+      cj["summary"] = it != overall_by_key.end() ? summary_json(it->second) : json::object();
+      configs.push_back(cj);
+    }
+    configs[config_index[c.config_key]]["runs"].push_back(r.id);
+    auto& pool = config_requests[c.config_key];
+    pool.insert(pool.end(), measured.begin(), measured.end());
+
+    std::int64_t origin = INT64_MAX;
+    for (const auto& q : *requests) origin = std::min(origin, q.intended_wall_us);
+    if (origin == INT64_MAX) origin = r.started_wall_us;
+    json ready = json::array(), cold = json::array();
+    for (const auto& e : *events) {
+      if (e.kind == "ready" && e.seconds) ready.push_back(*e.seconds);
+      if (e.kind == "cold_start" && e.seconds) cold.push_back(*e.seconds);
+    }
+    std::string label = short_of(c, varying);
+    if (c.repetition > 0) label += ", repetition " + std::to_string(c.repetition + 1);
+    runs_json.push_back({{"id", r.id},
+                         {"config", config_index[c.config_key]},
+                         {"repetition", c.repetition},
+                         {"label", label},
+                         {"short", label},
+                         {"first_request_cold", r.first_request_cold},
+                         {"per_frame", per_frame(measured)},
+                         {"timeline", timeline(measured, c.users.has_value(), origin)},
+                         {"replicas", replicas_over_time(*events, origin)},
+                         {"ready_seconds", ready},
+                         {"cold_start_seconds", cold}});
+  }
+  for (auto& cj : configs) {
+    const auto& rows = config_requests[cj["key"].get<std::string>()];
+    std::vector<const RequestRow*> ptrs;
+    for (const auto& q : rows) ptrs.push_back(&q);
+    cj["statistics"] = statistics(ptrs, apdex);
+  }
+  return json{{"campaign", *info},
+              {"apdex", {{"satisfied_s", apdex.satisfied_s}, {"tolerated_s", apdex.tolerated_s}}},
+              {"configs", configs},
+              {"runs", runs_json},
+              {"validation", json::array()}};
+}
+
+}  // namespace faaslab::report

@@ -13,5 +13,6 @@ using CommandRunner = std::function<int()>;
 void add_blur_video_command(CLI::App& app, CommandRunner& run);
 void add_up_command(CLI::App& app, CommandRunner& run);
 void add_watchdog_command(CLI::App& app, CommandRunner& run);
+void add_model_command(CLI::App& app, CommandRunner& run);
 
 }  // namespace faaslab::cli

@@ -14,6 +14,7 @@ int main(int argc, char** argv) {
   faaslab::cli::add_blur_video_command(app, run);
   faaslab::cli::add_up_command(app, run);
   faaslab::cli::add_watchdog_command(app, run);
+  faaslab::cli::add_model_command(app, run);
   CLI11_PARSE(app, argc, argv);
   return run ? run() : 0;
 }

@@ -13,7 +13,7 @@ namespace faaslab::model {
 namespace {
 
 constexpr double kInf = std::numeric_limits<double>::infinity();
-constexpr int kGrid = 64;                 // quadrature points over the service distribution
+constexpr int kGrid = 64;                    // quadrature points over the service distribution
 constexpr std::uint64_t kLdMvaLimit = 2000;  // exact load-dependent MVA up to this many users
 
 // Regularised upper incomplete gamma Q(a, x) (Numerical Recipes §6.2: series below a + 1,
@@ -107,8 +107,8 @@ StationView station_view(const System& s) {
   if (cpu > 0 && cores > 0 && !unlimited_slots && s.overhead.mean() > 0) {
     why << "overhead work that holds no slot is merged into the slot-holding service; ";
   }
-  const bool single_equivalent = s.routing == Routing::kFifo || unlimited_slots || c == 1 ||
-                                 (cores > 0 && w >= cores);
+  const bool single_equivalent =
+      s.routing == Routing::kFifo || unlimited_slots || c == 1 || (cores > 0 && w >= cores);
   if (single_equivalent || s.routing == Routing::kLeastInflight) {
     if (!single_equivalent) why << "least-inflight routing taken as a central queue; ";
     v.single = true;
@@ -224,7 +224,8 @@ Result<Prediction> closed_predict(const Workload& w, const System& s, Method met
   if (r.arrival_distribution.empty()) {
     // Large populations without marginals: the queue an arrival finds is about the mean one.
     const double q = v.single ? r.station_queue[0] : r.station_queue[0];
-    tail.found.assign(static_cast<std::size_t>(std::max(0.0, std::round(q * (n - 1.0) / n))) + 1, 0.0);
+    tail.found.assign(static_cast<std::size_t>(std::max(0.0, std::round(q * (n - 1.0) / n))) + 1,
+                      0.0);
     tail.found.back() = 1.0;
     p.percentiles_approximate = true;
   } else {
@@ -236,8 +237,8 @@ Result<Prediction> closed_predict(const Workload& w, const System& s, Method met
   for (double qk : r.station_queue) queue += qk;
   const double busy = r.throughput * v.demand;  // servers (or cores) busy on average
   const int capacity = v.single ? v.servers : v.replicas * v.per_replica;
-  p.utilization = capacity > 0 ? std::min(1.0, busy / std::min(capacity, s.cores > 0 ? s.cores : capacity))
-                               : 0;
+  p.utilization =
+      capacity > 0 ? std::min(1.0, busy / std::min(capacity, s.cores > 0 ? s.cores : capacity)) : 0;
   p.mean_in_service = busy;
   p.mean_queue = std::max(0.0, queue - busy);
   p.exact = v.exact_means && p.method != "schweitzer" &&
@@ -333,7 +334,9 @@ Result<Prediction> open_predict(const Workload& w, const System& s, Method /*met
       }
       p.mean_queue = lam * mean_wait * c;
     }
-    p.utilization = std::min(1.0, served * v.demand / (v.single ? std::max(1, v.servers) : c * std::max(1, v.per_replica)));
+    p.utilization =
+        std::min(1.0, served * v.demand /
+                          (v.single ? std::max(1, v.servers) : c * std::max(1, v.per_replica)));
     if (!v.single && s.cores > 0 && s.cores < s.replicas * s.concurrency)
       p.utilization = std::min(1.0, served * v.demand / s.cores);
   }
@@ -346,21 +349,23 @@ Result<Prediction> open_predict(const Workload& w, const System& s, Method /*met
     double total = 0;
     for (double x : g) {
       const double r = t - delay - x;
-      if (r < 0) total += 1;
-      else if (pw > 0 && cond_wait > 0) total += pw * std::exp(-r / cond_wait);
+      if (r < 0)
+        total += 1;
+      else if (pw > 0 && cond_wait > 0)
+        total += pw * std::exp(-r / cond_wait);
     }
     return total / static_cast<double>(g.size());
   };
   // Means over every request: the unserved ones have no service time (and no wait if
   // rejected; their wait is in mean_wait when they abandoned).
-  fill_from_tail(p.summary, delay + mean_wait + (1 - unserved_share) * svc,
-                 delay + own.quantile(0), survival);
+  fill_from_tail(p.summary, delay + mean_wait + (1 - unserved_share) * svc, delay + own.quantile(0),
+                 survival);
   p.mean_in_service = served * svc;
   p.exact = exact && p.method != "allen-cunneen";
   // The M/M/c waiting time is exponential given a wait; with other service times it is not.
-  p.percentiles_approximate = !(p.method == "erlang-c" && s.service.is_exponential() &&
-                                s.overhead.is_constant()) &&
-                              p.method != "infinite-server";
+  p.percentiles_approximate =
+      !(p.method == "erlang-c" && s.service.is_exponential() && s.overhead.is_constant()) &&
+      p.method != "infinite-server";
   if (!v.exact_means) p.notes.push_back("approximate: " + v.approximation);
   return p;
 }
@@ -406,7 +411,8 @@ bool formulas_exact(const Workload& w, const System& s, std::string* why) {
   if (!v.single && s.queue_timeout_s > 0) return say("a queue timeout without a central queue");
   if (!s.overhead.is_constant()) return say("a variable overhead (percentiles)");
   const bool waits = !(v.single && v.servers == 0);
-  if (waits && !s.service.is_exponential()) return say("a non-exponential service time (percentiles)");
+  if (waits && !s.service.is_exponential())
+    return say("a non-exponential service time (percentiles)");
   if (waits && v.processor_sharing) return say("processor sharing (percentiles)");
   if (s.timeout_s > 0) {
     auto p = analytic_predict(w, s, Method::kAuto);

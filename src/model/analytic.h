@@ -13,17 +13,17 @@ namespace faaslab::model {
 
 // How the system looks to the formulas.
 struct StationView {
-  double demand = 0;     // seconds of work at full speed per request (handler + overhead CPU)
-  double delay = 0;      // seconds per request outside any queue (the overhead's delay part)
-  int servers = 0;       // one equivalent station: requests served at once (0 = unlimited)
-  int replicas = 1;      // > 1: per-replica stations (random routing), `per_replica` servers
+  double demand = 0;  // seconds of work at full speed per request (handler + overhead CPU)
+  double delay = 0;   // seconds per request outside any queue (the overhead's delay part)
+  int servers = 0;    // one equivalent station: requests served at once (0 = unlimited)
+  int replicas = 1;   // > 1: per-replica stations (random routing), `per_replica` servers
   int per_replica = 0;
-  double per_replica_demand = 0;  // per visit (demand scaled when cores bind)
-  bool single = true;    // one equivalent station (else per-replica stations)
-  bool exact_means = true;     // for exponential service or processor sharing
+  double per_replica_demand = 0;   // per visit (demand scaled when cores bind)
+  bool single = true;              // one equivalent station (else per-replica stations)
+  bool exact_means = true;         // for exponential service or processor sharing
   bool processor_sharing = false;  // nobody waits for a slot: insensitive to the distribution
-  std::string approximation;   // why the view is approximate ("" if exact)
-  double capacity_rps = 0;     // the most requests per second it can serve (inf if unlimited)
+  std::string approximation;       // why the view is approximate ("" if exact)
+  double capacity_rps = 0;         // the most requests per second it can serve (inf if unlimited)
 };
 StationView station_view(const System& s);
 

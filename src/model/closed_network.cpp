@@ -90,7 +90,8 @@ ClosedResult mva_load_dependent(std::uint64_t users, double think,
   // The arrival distribution, normalised against rounding.
   long double sum = 0;
   for (auto v : prev_arrival) sum += v;
-  for (auto v : prev_arrival) r.arrival_distribution.push_back(static_cast<double>(sum > 0 ? v / sum : v));
+  for (auto v : prev_arrival)
+    r.arrival_distribution.push_back(static_cast<double>(sum > 0 ? v / sum : v));
   return r;
 }
 
@@ -104,8 +105,8 @@ ClosedResult repairman(std::uint64_t users, double think, const Station& station
   if (think <= 0 || d <= 0) {
     // Degenerate chain: everyone at the station (Z = 0) or nobody waits (D = 0).
     if (d <= 0) {
-      r.throughput = think > 0 ? static_cast<double>(n) / think
-                               : std::numeric_limits<double>::infinity();
+      r.throughput =
+          think > 0 ? static_cast<double>(n) / think : std::numeric_limits<double>::infinity();
       r.arrival_distribution.assign(1, 1.0);
       return r;
     }

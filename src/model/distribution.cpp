@@ -137,11 +137,9 @@ double Distribution::cdf(double t) const {
   }
   if (scv_ <= 0 || mean_ <= 0) return t >= mean_ ? 1 : 0;
   if (scv_ < 1)
-    return p_ * erlang_cdf(erlang_k_ - 1, rate1_, t) +
-           (1 - p_) * erlang_cdf(erlang_k_, rate1_, t);
+    return p_ * erlang_cdf(erlang_k_ - 1, rate1_, t) + (1 - p_) * erlang_cdf(erlang_k_, rate1_, t);
   if (scv_ > 1)
-    return t <= 0 ? 0
-                  : p_ * (1 - std::exp(-rate1_ * t)) + (1 - p_) * (1 - std::exp(-rate2_ * t));
+    return t <= 0 ? 0 : p_ * (1 - std::exp(-rate1_ * t)) + (1 - p_) * (1 - std::exp(-rate2_ * t));
   return t <= 0 ? 0 : 1 - std::exp(-t / mean_);
 }
 

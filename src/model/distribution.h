@@ -58,8 +58,8 @@ class Distribution {
   double mean_ = 0, scv_ = 0;
   std::vector<double> quantiles_;
   // Two-moment fit parameters.
-  int erlang_k_ = 1;      // SCV < 1: phases (k-1 with probability p_, k otherwise)
-  double p_ = 0;          // mixing probability
+  int erlang_k_ = 1;  // SCV < 1: phases (k-1 with probability p_, k otherwise)
+  double p_ = 0;      // mixing probability
   double rate1_ = 0, rate2_ = 0;
 };
 

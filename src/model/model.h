@@ -50,7 +50,9 @@ struct Workload {
   std::uint64_t warmup_requests = 0;  // finite runs: leading requests left out of the summary
 
   bool closed() const { return users > 0; }
-  bool finite() const { return closed() ? requests_per_user > 0 : duration_s > 0 || !trace.empty(); }
+  bool finite() const {
+    return closed() ? requests_per_user > 0 : duration_s > 0 || !trace.empty();
+  }
 };
 
 struct Autoscaling {
@@ -81,8 +83,8 @@ struct System {
   // (0 = pure delay; above 1: work beyond the request's own path, e.g. the client's).
   Distribution overhead = Distribution::constant(0);
   double overhead_cpu = 0;
-  double client_s = 0;  // the client's own time between a response and its next think
-  double timeout_s = 0;  // the client's timeout per request; 0 = none
+  double client_s = 0;             // the client's own time between a response and its next think
+  double timeout_s = 0;            // the client's timeout per request; 0 = none
   bool cancel_on_timeout = false;  // a timed-out request stops using the server
   // Replica start (cold start) time, and how many replicas are ready at the start (-1 = all).
   Distribution cold_start = Distribution::constant(0);
@@ -97,7 +99,7 @@ Status check(const Workload& w, const System& s);
 struct PredictOptions {
   Method method = Method::kAuto;
   std::uint64_t seed = 1;
-  int replications = 5;  // simulator
+  int replications = 5;                     // simulator
   std::uint64_t measured_requests = 20000;  // simulator, steady state, per replication
 };
 
@@ -105,7 +107,7 @@ struct Prediction {
   // The summary schema (count … max_s; CIs over replications for the simulator).
   experiment::SummaryRow summary;
   double timeout_rate = 0, rejected_rate = 0;  // of requests issued: timeouts and 429s
-  double utilization = 0;  // busy share of the serving capacity (cores, or servers if fewer)
+  double utilization = 0;      // busy share of the serving capacity (cores, or servers if fewer)
   double mean_queue = 0;       // requests waiting for a server
   double mean_in_service = 0;  // requests being served
   bool stable = true;

@@ -78,8 +78,7 @@ FiniteResult mmck(double lambda, double service, int servers, int capacity) {
   return r;
 }
 
-AbandonResult mmc_deterministic_patience(double lambda, double service, int servers,
-                                         double tau) {
+AbandonResult mmc_deterministic_patience(double lambda, double service, int servers, double tau) {
   AbandonResult r;
   const double mu = 1.0 / service;
   const double a = lambda / mu;

@@ -16,7 +16,9 @@ Error bad(const std::string& field, const std::string& what) {
   return make_error(field + ": " + what);
 }
 
-bool finite_non_negative(double x) { return std::isfinite(x) && x >= 0; }
+bool finite_non_negative(double x) {
+  return std::isfinite(x) && x >= 0;
+}
 
 }  // namespace
 
@@ -42,14 +44,20 @@ Result<Method> parse_method(const std::string& t) {
   return make_error("unknown method '" + t + "' (auto, mva, erlang or des)");
 }
 
-std::string to_string(Mode m) { return m == Mode::kClassic ? "classic" : "http"; }
+std::string to_string(Mode m) {
+  return m == Mode::kClassic ? "classic" : "http";
+}
 
 std::string to_string(Routing r) {
   switch (r) {
-    case Routing::kRandom: return "random";
-    case Routing::kRoundRobin: return "round-robin";
-    case Routing::kLeastInflight: return "least-inflight";
-    case Routing::kFifo: return "fifo";
+    case Routing::kRandom:
+      return "random";
+    case Routing::kRoundRobin:
+      return "round-robin";
+    case Routing::kLeastInflight:
+      return "least-inflight";
+    case Routing::kFifo:
+      return "fifo";
   }
   return "random";
 }
@@ -62,7 +70,8 @@ Status check(const Workload& w, const System& s) {
       if (w.trace.empty()) return bad("trace", "no send times");
       for (std::size_t i = 0; i < w.trace.size(); ++i) {
         if (!finite_non_negative(w.trace[i])) return bad("trace", "send times must be >= 0");
-        if (i > 0 && w.trace[i] < w.trace[i - 1]) return bad("trace", "send times must not decrease");
+        if (i > 0 && w.trace[i] < w.trace[i - 1])
+          return bad("trace", "send times must not decrease");
       }
     } else {
       if (!std::isfinite(w.rate) || w.rate <= 0)
@@ -93,8 +102,7 @@ Status check(const Workload& w, const System& s) {
   if (!finite_non_negative(s.queue_timeout_s))
     return bad("queue-timeout", "must be >= 0 (0 = none)");
   if (!finite_non_negative(s.cold_start.mean())) return bad("cold-start", "must be >= 0");
-  if (s.initial_replicas > s.replicas)
-    return bad("initial-replicas", "more than the replicas");
+  if (s.initial_replicas > s.replicas) return bad("initial-replicas", "more than the replicas");
   const auto& a = s.autoscaling;
   if (a.enabled) {
     if (a.type != "rps" && a.type != "capacity")
@@ -111,7 +119,8 @@ Status check(const Workload& w, const System& s) {
 
 namespace {
 
-Result<Prediction> simulate_prediction(const Workload& w, const System& s, const PredictOptions& o) {
+Result<Prediction> simulate_prediction(const Workload& w, const System& s,
+                                       const PredictOptions& o) {
   Prediction p;
   p.method = "des";
   std::vector<experiment::SummaryRow> rows;
@@ -205,12 +214,17 @@ Result<Prediction> predict(const Workload& w, const System& s, const PredictOpti
 }
 
 nlohmann::json summary_to_json(const experiment::SummaryRow& s) {
-  nlohmann::json j = {{"count", s.count},       {"success_rate", s.success_rate},
+  nlohmann::json j = {{"count", s.count},
+                      {"success_rate", s.success_rate},
                       {"throughput_rps", s.throughput_rps},
-                      {"mean_s", s.mean_s},     {"stddev_s", s.stddev_s},
-                      {"min_s", s.min_s},       {"p50_s", s.p50_s},
-                      {"p90_s", s.p90_s},       {"p95_s", s.p95_s},
-                      {"p99_s", s.p99_s},       {"p999_s", s.p999_s},
+                      {"mean_s", s.mean_s},
+                      {"stddev_s", s.stddev_s},
+                      {"min_s", s.min_s},
+                      {"p50_s", s.p50_s},
+                      {"p90_s", s.p90_s},
+                      {"p95_s", s.p95_s},
+                      {"p99_s", s.p99_s},
+                      {"p999_s", s.p999_s},
                       {"max_s", s.max_s}};
   if (s.mean_s_ci95) j["mean_s_ci95"] = *s.mean_s_ci95;
   if (s.throughput_rps_ci95) j["throughput_rps_ci95"] = *s.throughput_rps_ci95;

@@ -12,8 +12,8 @@ namespace {
 
 constexpr double kInf = std::numeric_limits<double>::infinity();
 constexpr std::uint32_t kNone = std::numeric_limits<std::uint32_t>::max();
-constexpr double kTick = 0.05;        // the runtime's autoscaler period
-constexpr int kRateBuckets = 200;     // 10 s of ticks for the rps load
+constexpr double kTick = 0.05;     // the runtime's autoscaler period
+constexpr int kRateBuckets = 200;  // 10 s of ticks for the rps load
 
 enum class Ev : std::uint8_t {
   kThinkEnd,
@@ -24,7 +24,14 @@ enum class Ev : std::uint8_t {
   kReplicaReady,
   kTick
 };
-enum class Stage : std::uint8_t { kDelay, kGatewayQueue, kOverhead, kReplicaQueue, kHandler, kGone };
+enum class Stage : std::uint8_t {
+  kDelay,
+  kGatewayQueue,
+  kOverhead,
+  kReplicaQueue,
+  kHandler,
+  kGone
+};
 enum Outcome : std::uint8_t { kOk = 0, kTimedOut = 1, kRejected = 2 };
 
 struct Event {
@@ -80,8 +87,9 @@ class Simulation {
     steady_ = !w.finite();
     if (steady_) {
       const std::uint64_t per_user = w.closed() ? 5 * w.users : 0;
-      warmup_ = l.warmup_requests > 0 ? l.warmup_requests
-                                      : std::max<std::uint64_t>({l.measured_requests / 5, per_user, 100});
+      warmup_ = l.warmup_requests > 0
+                    ? l.warmup_requests
+                    : std::max<std::uint64_t>({l.measured_requests / 5, per_user, 100});
       to_issue_ = warmup_ + l.measured_requests;
     } else {
       warmup_ = 0;
@@ -161,7 +169,8 @@ class Simulation {
       vclock_ += dt * share();
       if (measuring_) {
         const double live = static_cast<double>(ps_live_);
-        busy_integral_ += dt * (cores_ > 0 ? std::min(live, cores_) : static_cast<double>(busy_total_));
+        busy_integral_ +=
+            dt * (cores_ > 0 ? std::min(live, cores_) : static_cast<double>(busy_total_));
         queue_integral_ += dt * static_cast<double>(queued_total_);
         service_integral_ += dt * static_cast<double>(in_service_);
         measured_time_ += dt;
@@ -213,7 +222,8 @@ class Simulation {
     r.user = user;
     r.replica = -1;
     const double handler = s_.service.sample(rng_);
-    const double overhead = s_.overhead.empirical() || s_.overhead.mean() > 0 ? s_.overhead.sample(rng_) : 0;
+    const double overhead =
+        s_.overhead.empirical() || s_.overhead.mean() > 0 ? s_.overhead.sample(rng_) : 0;
     const double cpu = std::min(1.0, overhead_cpu_);
     r.handler_work = handler;
     r.overhead_work = overhead * cpu;
@@ -222,7 +232,7 @@ class Simulation {
     const std::uint64_t seq = issued_++;
     if (!steady_ || (seq >= warmup_ && seq < to_issue_)) {
       r.record = records_.size();
-      records_.push_back(SimRecord{t, t, kOk});
+      records_.push_back(SimRecord{t, t, kOk, user == kNone ? 0 : user});
       ++records_open_;
       if (steady_ && !measuring_) measuring_ = true;
     } else {
@@ -345,8 +355,10 @@ class Simulation {
         int best = std::numeric_limits<int>::max(), ties = 0;
         for (int c : ready_) {
           const int n = replicas_[static_cast<std::size_t>(c)].inflight;
-          if (n < best) best = n, replica = c, ties = 1;
-          else if (n == best && rng_.below(static_cast<std::uint32_t>(++ties)) == 0) replica = c;
+          if (n < best)
+            best = n, replica = c, ties = 1;
+          else if (n == best && rng_.below(static_cast<std::uint32_t>(++ties)) == 0)
+            replica = c;
         }
         break;
       }
@@ -545,7 +557,8 @@ class Simulation {
   }
 
   void start_replicas() {
-    const int ready = s_.initial_replicas < 0 ? s_.replicas : std::min(s_.initial_replicas, s_.replicas);
+    const int ready =
+        s_.initial_replicas < 0 ? s_.replicas : std::min(s_.initial_replicas, s_.replicas);
     if (s_.initial_replicas == 0) return;  // scale from zero on the first request
     for (int i = 0; i < s_.replicas; ++i) {
       if (i < ready) {
@@ -573,7 +586,8 @@ class Simulation {
     r.state = ReplicaState::kStarting;
     ++r.gen;
     r.queue.clear();
-    const double cold = s_.cold_start.mean() > 0 || s_.cold_start.empirical() ? s_.cold_start.sample(rng_) : 0;
+    const double cold =
+        s_.cold_start.mean() > 0 || s_.cold_start.empirical() ? s_.cold_start.sample(rng_) : 0;
     push(now_ + cold, Ev::kReplicaReady, static_cast<std::uint32_t>(id), r.gen);
   }
 
@@ -592,7 +606,8 @@ class Simulation {
   }
 
   void scale_from_zero() {
-    const int n = s_.autoscaling.enabled ? std::max(1, s_.autoscaling.min_replicas) : std::max(1, s_.replicas);
+    const int n = s_.autoscaling.enabled ? std::max(1, s_.autoscaling.min_replicas)
+                                         : std::max(1, s_.replicas);
     for (int i = 0; i < n; ++i) start_one();
   }
 
@@ -690,8 +705,9 @@ class Simulation {
     SimulationResult out;
     if (!steady_ && w_.warmup_requests > 0 && records_.size() > w_.warmup_requests) {
       // The measurement leaves out the first requests by intended start.
-      std::stable_sort(records_.begin(), records_.end(),
-                       [](const SimRecord& a, const SimRecord& b) { return a.intended < b.intended; });
+      std::stable_sort(
+          records_.begin(), records_.end(),
+          [](const SimRecord& a, const SimRecord& b) { return a.intended < b.intended; });
       records_.erase(records_.begin(), records_.begin() + static_cast<long>(w_.warmup_requests));
     }
     out.summary = summarise_records(records_);
@@ -709,6 +725,7 @@ class Simulation {
     out.events = events_;
     out.simulated_s = now_;
     out.truncated = truncated_;
+    if (l_.keep_records) out.records = std::move(records_);
     return out;
   }
 
@@ -744,7 +761,7 @@ class Simulation {
   std::deque<QueueEntry> gateway_queue_;
   int gateway_queued_ = 0;
   std::int64_t queued_total_ = 0, in_service_ = 0, busy_total_ = 0;
-  std::uint64_t timeouts_ = 0, rejected_ = 0;
+  std::uint64_t rejected_ = 0;
 
   std::uint64_t arrivals_in_tick_ = 0, tick_index_ = 0;
   std::uint64_t rate_buckets_[kRateBuckets] = {};

@@ -26,6 +26,7 @@ namespace faaslab::model {
 struct SimRecord {
   double intended = 0, end = 0;  // seconds from the start
   std::uint8_t outcome = 0;      // 0 ok, 1 timeout, 2 rejected (429)
+  std::uint32_t user = 0;        // closed workloads: the user (open: 0)
 };
 
 struct SimulationResult {
@@ -34,7 +35,8 @@ struct SimulationResult {
   double utilization = 0, mean_queue = 0, mean_in_service = 0;
   std::uint64_t events = 0;
   double simulated_s = 0;
-  bool truncated = false;  // stopped by the event limit before the run was complete
+  bool truncated = false;          // stopped by the event limit before the run was complete
+  std::vector<SimRecord> records;  // with SimulationLimits::keep_records
 };
 
 struct SimulationLimits {
@@ -42,6 +44,7 @@ struct SimulationLimits {
   std::uint64_t measured_requests = 20000;
   std::uint64_t warmup_requests = 0;  // 0 = chosen from the workload
   std::uint64_t max_events = 400'000'000;
+  bool keep_records = false;  // return every measured request's record
 };
 
 // One replication. Inputs must have passed check().

@@ -179,8 +179,8 @@ TEST(Simulator, ScaleFromZeroPaysTheColdStart) {
   s.initial_replicas = 0;
   s.cold_start = Distribution::constant(2.0);
   const auto r = simulate(w, s, 1);
-  EXPECT_NEAR(r.summary.max_s, 2.1, 1e-9);   // the first request waits for the start
-  EXPECT_NEAR(r.summary.min_s, 0.1, 1e-9);   // the others find it warm
+  EXPECT_NEAR(r.summary.max_s, 2.1, 1e-9);  // the first request waits for the start
+  EXPECT_NEAR(r.summary.min_s, 0.1, 1e-9);  // the others find it warm
   // Scaled to zero after idling, the next request is cold again.
   s.autoscaling.zero_after_s = 0.5;
   const auto again = simulate(w, s, 1);

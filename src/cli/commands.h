@@ -11,6 +11,9 @@ namespace faaslab::cli {
 using CommandRunner = std::function<int()>;
 
 void add_blur_video_command(CLI::App& app, CommandRunner& run);
+void add_load_command(CLI::App& app, CommandRunner& run);
+void add_client_command(CLI::App& app, CommandRunner& run);
+void add_merge_command(CLI::App& app, CommandRunner& run);
 void add_up_command(CLI::App& app, CommandRunner& run);
 void add_watchdog_command(CLI::App& app, CommandRunner& run);
 void add_model_command(CLI::App& app, CommandRunner& run);

@@ -12,6 +12,9 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
   faaslab::cli::CommandRunner run;
   faaslab::cli::add_blur_video_command(app, run);
+  faaslab::cli::add_load_command(app, run);
+  faaslab::cli::add_client_command(app, run);
+  faaslab::cli::add_merge_command(app, run);
   faaslab::cli::add_up_command(app, run);
   faaslab::cli::add_watchdog_command(app, run);
   faaslab::cli::add_model_command(app, run);

@@ -18,5 +18,6 @@ void add_up_command(CLI::App& app, CommandRunner& run);
 void add_watchdog_command(CLI::App& app, CommandRunner& run);
 void add_sweep_command(CLI::App& app, CommandRunner& run);
 void add_report_command(CLI::App& app, CommandRunner& run);
+void add_model_command(CLI::App& app, CommandRunner& run);
 
 }  // namespace faaslab::cli

@@ -19,6 +19,7 @@ int main(int argc, char** argv) {
   faaslab::cli::add_watchdog_command(app, run);
   faaslab::cli::add_sweep_command(app, run);
   faaslab::cli::add_report_command(app, run);
+  faaslab::cli::add_model_command(app, run);
   CLI11_PARSE(app, argc, argv);
   return run ? run() : 0;
 }

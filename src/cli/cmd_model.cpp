@@ -1,0 +1,320 @@
+// faaslab model fit|predict|validate|plan: the performance model (src/model, docs/model.md).
+// Parses flags, calls the model library, prints. Exit codes: 0 done; 1 could not (unreadable
+// database, unstable system, no plan meets the objectives); 2 invalid flags or values.
+#include <cmath>
+#include <cstdio>
+#include <fstream>
+#include <iostream>
+#include <memory>
+#include <sstream>
+
+#include "cli/commands.h"
+#include "cli/model_options.h"
+#include "experiment/results_db.h"
+#include "model/calibration.h"
+#include "model/plan.h"
+#include "model/validate.h"
+
+namespace faaslab::cli {
+namespace {
+
+int fail(const std::string& cmd, const std::string& message, int code) {
+  std::cerr << "faaslab model " << cmd << ": " << message << "\n";
+  return code;
+}
+
+std::string fmt(double x, int digits = 3) {
+  if (!std::isfinite(x)) return "inf";
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%.*f", digits, x);
+  return buf;
+}
+
+std::string with_ci(double x, const std::optional<double>& ci, int digits = 3) {
+  return ci ? fmt(x, digits) + " ± " + fmt(*ci, digits) : fmt(x, digits);
+}
+
+void print_prediction(const model::Prediction& p, std::ostream& out) {
+  const auto& s = p.summary;
+  out << "method: " << p.method << (p.exact ? " (exact" : " (approximate")
+      << (p.percentiles_approximate ? "; percentiles approximate)" : ")") << "\n";
+  out << "throughput " << with_ci(s.throughput_rps, s.throughput_rps_ci95) << "/s, success "
+      << with_ci(
+             100 * s.success_rate,
+             s.success_rate_ci95 ? std::optional<double>(100 * *s.success_rate_ci95) : std::nullopt,
+             2)
+      << "% (timeouts " << fmt(100 * p.timeout_rate, 2) << "%, rejected "
+      << fmt(100 * p.rejected_rate, 2) << "%), utilization " << fmt(100 * p.utilization, 1)
+      << "%\n";
+  out << "response time s: mean " << with_ci(s.mean_s, s.mean_s_ci95) << ", p50 " << fmt(s.p50_s)
+      << ", p90 " << fmt(s.p90_s) << ", p95 " << with_ci(s.p95_s, s.p95_s_ci95) << ", p99 "
+      << fmt(s.p99_s) << ", p99.9 " << fmt(s.p999_s) << "\n";
+  out << "queue " << fmt(p.mean_queue, 2) << " waiting, " << fmt(p.mean_in_service, 2)
+      << " in service";
+  if (p.max_throughput > 0) out << "; max throughput " << fmt(p.max_throughput) << "/s";
+  if (p.knee_users && std::isfinite(*p.knee_users))
+    out << ", knee N* = " << fmt(*p.knee_users, 1) << " users";
+  out << "\n";
+  for (const auto& n : p.notes) out << "  note: " << n << "\n";
+}
+
+// ---------------------------------------------------------------- fit
+
+struct FitArgs {
+  std::string database, output;
+  std::int64_t campaign = 0;
+  std::vector<std::string> runs;
+  std::uint64_t seed = 1;
+};
+
+int run_fit(const FitArgs& a) {
+  model::FitOptions o;
+  if (a.campaign > 0) o.campaign_id = a.campaign;
+  o.seed = a.seed;
+  for (const auto& text : a.runs) {
+    auto s = model::RunSelector::parse(text);
+    if (!s) return fail("fit", "--runs: " + s.error(), 2);
+    o.runs.push_back(*s);
+  }
+  if (!std::ifstream(a.database)) return fail("fit", "cannot read " + a.database, 1);
+  auto db = experiment::ResultsDb::open(a.database);
+  if (!db) return fail("fit", db.error(), 1);
+  auto cal = model::fit(**db, a.database, o);
+  if (!cal) return fail("fit", cal.error(), 1);
+  if (auto st = cal->save(a.output); !st) return fail("fit", st.error(), 1);
+  for (const auto& g : cal->groups) {
+    std::cout << g.key() << ": handler mean " << fmt(g.handler.mean(), 4) << " s (scv "
+              << fmt(g.handler.scv(), 3) << "), overhead " << fmt(g.overhead.mean(), 4)
+              << " s, overhead_cpu " << fmt(g.overhead_cpu, 2)
+              << (g.overhead_cpu_fitted ? " (fitted)" : " (default)");
+    if (g.cold_start) std::cout << ", cold start " << fmt(g.cold_start->mean(), 3) << " s";
+    std::cout << "\n";
+  }
+  std::cout << cal->fitted_runs.size() << " runs fitted\n" << a.output << "\n";
+  return 0;
+}
+
+// ---------------------------------------------------------------- predict
+
+struct PredictArgs {
+  ModelOptions model;
+  bool json = false;
+};
+
+int run_predict(const PredictArgs& a) {
+  auto built = build(a.model);
+  if (!built) return fail("predict", built.error(), 2);
+  if (auto st = model::check(built->workload, built->system); !st)
+    return fail("predict", st.error(), 2);
+  auto p = model::predict(built->workload, built->system, built->predict);
+  if (!p) {
+    if (a.json) {
+      nlohmann::json j = {{"error", p.error()}, {"stable", p.error().rfind("unstable", 0) != 0}};
+      std::cout << j.dump(2) << "\n";
+    }
+    return fail("predict", p.error(), 1);
+  }
+  if (a.json) {
+    auto j = p->to_json();
+    if (built->group) j["calibration_group"] = built->group->key();
+    std::cout << j.dump(2) << "\n";
+  } else {
+    if (built->group) std::cout << "calibration: " << built->group->key() << "\n";
+    print_prediction(*p, std::cout);
+  }
+  return 0;
+}
+
+// ---------------------------------------------------------------- validate
+
+struct ValidateArgs {
+  std::string database, calibration, output;
+  std::vector<std::string> runs;
+  std::int64_t campaign = 0;
+  bool include_fitted = false, json = false;
+  int replications = 5;
+  std::uint64_t seed = 1;
+};
+
+int run_validate(const ValidateArgs& a) {
+  if (a.replications < 1) return fail("validate", "--replications: must be >= 1", 2);
+  if (!std::ifstream(a.database)) return fail("validate", "cannot read " + a.database, 1);
+  auto db = experiment::ResultsDb::open(a.database);
+  if (!db) return fail("validate", db.error(), 1);
+  model::Calibration cal;
+  if (!a.calibration.empty()) {
+    if (!a.runs.empty())
+      return fail("validate", "--runs fits a calibration: not with --calibration", 2);
+    auto loaded = model::Calibration::load(a.calibration);
+    if (!loaded) return fail("validate", loaded.error(), 2);
+    cal = std::move(*loaded);
+  } else {
+    model::FitOptions fo;
+    if (a.campaign > 0) fo.campaign_id = a.campaign;
+    for (const auto& text : a.runs) {
+      auto s = model::RunSelector::parse(text);
+      if (!s) return fail("validate", "--runs: " + s.error(), 2);
+      fo.runs.push_back(*s);
+    }
+    auto fitted = model::fit(**db, a.database, fo);
+    if (!fitted) return fail("validate", fitted.error(), 1);
+    cal = std::move(*fitted);
+  }
+  model::ValidateOptions o;
+  if (a.campaign > 0) o.campaign_id = a.campaign;
+  o.include_fitted = a.include_fitted;
+  o.replications = a.replications;
+  o.seed = a.seed;
+  auto report = model::validate_campaign(**db, cal, o);
+  if (!report) return fail("validate", report.error(), 1);
+  report->database = a.database;
+  if (!a.output.empty()) {
+    std::ofstream out(a.output);
+    out << report->to_json().dump(2) << "\n";
+    if (!out) return fail("validate", "cannot write " + a.output, 1);
+  }
+  if (a.json) {
+    std::cout << report->to_json().dump(2) << "\n";
+  } else {
+    std::cout << report->table();
+  }
+  return 0;
+}
+
+// ---------------------------------------------------------------- plan
+
+struct PlanArgs {
+  ModelOptions model;
+  std::vector<std::string> objectives;
+  std::string modes;
+  int max_replicas = 64;
+  bool json = false;
+};
+
+int run_plan(PlanArgs a) {
+  std::vector<model::Objective> objectives;
+  for (const auto& list : a.objectives) {
+    std::stringstream s(list);
+    std::string one;
+    while (std::getline(s, one, ',')) {
+      if (one.empty()) continue;
+      auto o = model::Objective::parse(one);
+      if (!o) return fail("plan", "--objective: " + o.error(), 2);
+      objectives.push_back(*o);
+    }
+  }
+  if (objectives.empty()) return fail("plan", "give --objective, e.g. 'p95<2s' 'success>=0.99'", 2);
+  model::PlanOptions po;
+  po.modes.clear();
+  std::stringstream ms(a.modes.empty() ? (a.model.mode.empty() ? "http" : a.model.mode) : a.modes);
+  std::string m;
+  while (std::getline(ms, m, ',')) {
+    auto mode = model::parse_mode(m);
+    if (!mode) return fail("plan", "--modes: " + mode.error(), 2);
+    po.modes.push_back(*mode);
+  }
+  if (a.max_replicas < 1) return fail("plan", "--max-replicas: must be >= 1", 2);
+  po.max_replicas = a.max_replicas;
+  if (a.model.mode.empty()) a.model.mode = model::to_string(po.modes.front());
+  auto built = build(a.model);
+  if (!built) return fail("plan", built.error(), 2);
+  po.predict = built->predict;
+  if (!a.model.app->count("--replications")) po.predict.replications = 3;
+  if (!a.model.app->count("--measured")) po.predict.measured_requests = 10000;
+  const auto& opts = a.model;
+  const BuiltModel& base = *built;
+  auto result = model::plan(
+      built->workload,
+      [&](model::Mode mode, int replicas) { return build_system(opts, base, mode, replicas); },
+      objectives, po);
+  if (!result) return fail("plan", result.error(), 2);
+  if (a.json) {
+    std::cout << result->to_json().dump(2) << "\n";
+  } else if (result->chosen) {
+    const auto& c = *result->chosen;
+    std::cout << "chosen: " << c.replicas << " replica" << (c.replicas > 1 ? "s" : "") << ", "
+              << model::to_string(c.mode) << " mode\n";
+    print_prediction(*c.prediction, std::cout);
+    if (result->smaller) {
+      const auto& s = *result->smaller;
+      std::cout << "\nnext smaller: " << s.replicas << " replica" << (s.replicas > 1 ? "s" : "")
+                << " misses";
+      for (const auto& x : s.missed) std::cout << " " << x << ";";
+      std::cout << "\n";
+      if (s.prediction) print_prediction(*s.prediction, std::cout);
+    }
+  }
+  if (!result->chosen) {
+    std::string last;
+    if (!result->tried.empty())
+      for (const auto& x : result->tried.back().missed) last += " " + x + ";";
+    return fail("plan",
+                "no configuration up to " + std::to_string(po.max_replicas) +
+                    " replicas meets the objectives (at the most:" + last + ")",
+                1);
+  }
+  return 0;
+}
+
+}  // namespace
+
+void add_model_command(CLI::App& app, CommandRunner& run) {
+  auto* model = app.add_subcommand(
+      "model", "performance model: calibrate, predict, validate, plan (docs/model.md)");
+  model->require_subcommand(1);
+
+  auto fit_args = std::make_shared<FitArgs>();
+  auto* fit = model->add_subcommand("fit", "calibrate the model on a campaign's measured runs");
+  fit->add_option("database", fit_args->database, "the campaign database (faaslab sweep)")
+      ->required();
+  fit->add_option("-o,--output", fit_args->output, "calibration file to write")->required();
+  fit->add_option("--campaign", fit_args->campaign, "campaign id (default: the latest)");
+  fit->add_option("--runs", fit_args->runs,
+                  "runs to fit on, e.g. users=1 or 'mode=http,users=1|30' or id=3|4 "
+                  "(repeatable; default: each group's lightest load)");
+  fit->add_option("--seed", fit_args->seed, "simulator seed for fitting loaded runs");
+  fit->callback([&run, fit_args] { run = [fit_args] { return run_fit(*fit_args); }; });
+
+  auto predict_args = std::make_shared<PredictArgs>();
+  auto* predict = model->add_subcommand("predict", "predict a workload on a deployment");
+  add_workload_flags(*predict, predict_args->model);
+  add_system_flags(*predict, predict_args->model);
+  add_method_flags(*predict, predict_args->model);
+  predict->add_flag("--json", predict_args->json, "the summary schema as JSON");
+  predict_args->model.app = predict;
+  predict->callback(
+      [&run, predict_args] { run = [predict_args] { return run_predict(*predict_args); }; });
+
+  auto validate_args = std::make_shared<ValidateArgs>();
+  auto* validate =
+      model->add_subcommand("validate", "predicted vs measured for every configuration");
+  validate->add_option("database", validate_args->database, "the campaign database")->required();
+  validate->add_option("--calibration", validate_args->calibration,
+                       "calibration file (default: fit now on --runs)");
+  validate->add_option("--runs", validate_args->runs, "without --calibration: runs to fit on");
+  validate->add_option("--campaign", validate_args->campaign, "campaign id");
+  validate->add_flag("--include-fitted", validate_args->include_fitted,
+                     "judge the configurations used for calibration too");
+  validate->add_option("--replications", validate_args->replications,
+                       "simulated replications per measured run");
+  validate->add_option("--seed", validate_args->seed, "simulator seed");
+  validate->add_option("-o,--output", validate_args->output, "also write the JSON report here");
+  validate->add_flag("--json", validate_args->json, "JSON instead of the table");
+  validate->callback(
+      [&run, validate_args] { run = [validate_args] { return run_validate(*validate_args); }; });
+
+  auto plan_args = std::make_shared<PlanArgs>();
+  auto* plan = model->add_subcommand("plan", "smallest deployment meeting objectives");
+  add_workload_flags(*plan, plan_args->model);
+  add_system_flags(*plan, plan_args->model);
+  add_method_flags(*plan, plan_args->model);
+  plan->add_option("--objective", plan_args->objectives,
+                   "e.g. 'p95<2s', 'success>=0.99' (repeatable or comma-separated)");
+  plan->add_option("--modes", plan_args->modes, "modes to consider, e.g. classic,http");
+  plan->add_option("--max-replicas", plan_args->max_replicas, "largest replica count to try");
+  plan->add_flag("--json", plan_args->json, "JSON output");
+  plan_args->model.app = plan;
+  plan->callback([&run, plan_args] { run = [plan_args] { return run_plan(*plan_args); }; });
+}
+
+}  // namespace faaslab::cli

@@ -1,0 +1,76 @@
+// Validation: the model's predictions beside a campaign's measurements, configuration by
+// configuration (`faaslab model validate`, and the report's model-vs-measured figures).
+//
+// Each measured configuration is predicted by simulating the runs it measured — the same
+// users, think time, ramp-up and requests per user, or the same send times — with the
+// calibration's parameters, over several replications; the summaries are compared field by
+// field against the issue's targets. Configurations whose runs were used for the calibration
+// are marked and left out of the verdicts. Row JSON: docs/model.md.
+//
+// validate_campaign() reads through the caller's ResultsDb (not thread-safe, as it is not).
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "experiment/results_db.h"
+#include "model/calibration.h"
+
+namespace faaslab::model {
+
+// The targets (issue 6): mean within 10% below the knee and 20% at or above it; throughput
+// within 5%; success rate within 5 percentage points; p95 within 20%.
+struct ValidationTargets {
+  double mean_below_knee = 0.10, mean_at_knee = 0.20;
+  double throughput = 0.05, success_pp = 0.05, p95 = 0.20;
+};
+
+struct ValidationRow {
+  std::string config_key;
+  nlohmann::json config;  // mode, users/think_s or rate, replicas, routing, workers, codec, ...
+  std::vector<std::int64_t> runs;
+  int repetitions = 0;
+  bool fitted = false;  // its runs calibrated the model
+  bool judged = true;   // counted in the verdicts: not fitted (or --include-fitted) and predicted
+  experiment::SummaryRow measured;   // means over repetitions, with 95% CIs
+  experiment::SummaryRow predicted;  // means over the simulator's replications, with CIs
+  std::string method;
+  double knee_users = 0;  // closed: N*; open: the capacity in requests/s
+  bool at_or_above_knee = false;
+  // predicted/measured - 1 (relative) and predicted - measured (success, fraction).
+  double mean_error = 0, p95_error = 0, throughput_error = 0, success_error = 0;
+  bool mean_ok = false, p95_ok = false, throughput_ok = false, success_ok = false;
+  std::string error;  // the configuration could not be predicted (e.g. no calibration group)
+
+  bool ok() const { return error.empty() && mean_ok && p95_ok && throughput_ok && success_ok; }
+  nlohmann::json to_json() const;
+};
+
+struct ValidationReport {
+  std::string database;
+  std::int64_t campaign_id = 0;
+  ValidationTargets targets;
+  std::vector<ValidationRow> rows;
+
+  int judged() const;  // rows neither fitted nor failed
+  int passed() const;
+  nlohmann::json to_json() const;
+  std::string table() const;  // for a terminal
+};
+
+struct ValidateOptions {
+  std::optional<std::int64_t> campaign_id;  // default: the calibration's, else the latest
+  bool include_fitted = false;              // judge fitted configurations too
+  int replications = 5;
+  std::uint64_t seed = 1;
+  ValidationTargets targets;
+};
+
+Result<ValidationReport> validate_campaign(experiment::ResultsDb& db, const Calibration& cal,
+                                           const ValidateOptions& options = {});
+
+}  // namespace faaslab::model

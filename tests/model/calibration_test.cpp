@@ -1,0 +1,189 @@
+// Calibration from a results database, its JSON, validation and planning, end to end on a
+// synthetic campaign whose true parameters are known.
+#include <gtest/gtest.h>
+
+#include <unistd.h>
+#include <fstream>
+
+#include "model/calibration.h"
+#include "model/plan.h"
+#include "model/validate.h"
+#include "synthetic_campaign.h"
+
+namespace faaslab::model {
+namespace {
+
+namespace fs = std::filesystem;
+
+fs::path temp(const std::string& name) {
+  return fs::temp_directory_path() /
+         ("faaslab-model-test-" + std::to_string(::getpid()) + "-" + name);
+}
+
+class CalibrationTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    campaign_ = new testing::SyntheticCampaign(testing::make_campaign(temp("campaign.db")));
+  }
+  static void TearDownTestSuite() {
+    fs::remove(campaign_->path);
+    delete campaign_;
+  }
+  std::unique_ptr<experiment::ResultsDb> open() {
+    auto db = experiment::ResultsDb::open(campaign_->path.string());
+    EXPECT_TRUE(db) << db.error();
+    return std::move(*db);
+  }
+  static testing::SyntheticCampaign* campaign_;
+};
+testing::SyntheticCampaign* CalibrationTest::campaign_ = nullptr;
+
+TEST_F(CalibrationTest, DefaultFitUsesTheLightestLoad) {
+  auto db = open();
+  auto cal = fit(*db, campaign_->path.string(), {});
+  ASSERT_TRUE(cal) << cal.error();
+  ASSERT_EQ(cal->groups.size(), 1u);
+  const auto& g = cal->groups[0];
+  EXPECT_EQ(g.key(), "classic/jpeg/640x480");
+  EXPECT_EQ(cal->cores, 2);
+  EXPECT_EQ(cal->fitted_runs, (std::vector<std::int64_t>{campaign_->runs[0], campaign_->runs[1]}));
+  EXPECT_NEAR(g.handler.mean(), 0.08, 0.006);
+  EXPECT_NEAR(g.handler.scv(), 0.2, 0.07);
+  EXPECT_NEAR(g.overhead.mean(), 0.03, 1e-5);
+  EXPECT_FALSE(g.overhead_cpu_fitted);
+  EXPECT_NEAR(g.client_s, 0, 1e-5);
+}
+
+TEST_F(CalibrationTest, LoadedRunsFitTheOverheadsCpuShare) {
+  auto db = open();
+  FitOptions o;
+  o.runs.push_back(*RunSelector::parse("users=1|8"));
+  auto cal = fit(*db, campaign_->path.string(), o);
+  ASSERT_TRUE(cal) << cal.error();
+  const auto& g = cal->groups[0];
+  EXPECT_TRUE(g.overhead_cpu_fitted);
+  EXPECT_NEAR(g.overhead_cpu, 1.0, 0.5);  // the truth, within the noise of two short runs
+  EXPECT_EQ(cal->fitted_runs.size(), 4u);
+  EXPECT_TRUE(g.provenance.contains("overhead_cpu_fits"));
+}
+
+TEST_F(CalibrationTest, JsonRoundTripAndMissingFields) {
+  auto db = open();
+  auto cal = fit(*db, campaign_->path.string(), {});
+  ASSERT_TRUE(cal);
+  const fs::path file = temp("model.json");
+  ASSERT_TRUE(cal->save(file.string()));
+  auto back = Calibration::load(file.string());
+  ASSERT_TRUE(back) << back.error();
+  EXPECT_EQ(back->fitted_runs, cal->fitted_runs);
+  EXPECT_NEAR(back->groups[0].handler.mean(), cal->groups[0].handler.mean(), 1e-3);
+  EXPECT_NE(back->find("classic"), nullptr);
+  EXPECT_EQ(back->find("http"), nullptr);
+  fs::remove(file);
+
+  auto j = cal->to_json();
+  j["groups"][0].erase("handler");
+  auto missing = Calibration::from_json(j);
+  ASSERT_FALSE(missing);
+  EXPECT_NE(missing.error().find("groups[0]: missing field handler"), std::string::npos);
+  j = cal->to_json();
+  j["groups"][0]["handler"].erase("quantiles");
+  j["groups"][0]["handler"].erase("mean_s");
+  EXPECT_NE(Calibration::from_json(j).error().find("mean_s"), std::string::npos);
+  j = cal->to_json();
+  j.erase("cores");
+  EXPECT_NE(Calibration::from_json(j).error().find("cores"), std::string::npos);
+  j = cal->to_json();
+  j["format"] = "something else";
+  EXPECT_FALSE(Calibration::from_json(j));
+  EXPECT_FALSE(Calibration::load("/nonexistent/model.json"));
+}
+
+TEST_F(CalibrationTest, ValidationJudgesOnlyWhatWasNotFitted) {
+  auto db = open();
+  FitOptions o;
+  o.runs.push_back(*RunSelector::parse("users=1|8"));
+  auto cal = fit(*db, campaign_->path.string(), o);
+  ASSERT_TRUE(cal) << cal.error();
+  ValidateOptions vo;
+  vo.replications = 4;
+  auto report = validate_campaign(*db, *cal, vo);
+  ASSERT_TRUE(report) << report.error();
+  ASSERT_EQ(report->rows.size(), 4u);
+  EXPECT_EQ(report->judged(), 2);  // users 4 and 16
+  for (const auto& r : report->rows) {
+    EXPECT_TRUE(r.error.empty()) << r.error;
+    EXPECT_EQ(r.repetitions, 2);
+    if (!r.judged) continue;
+    // The model family is the truth's: only noise separates them.
+    EXPECT_LT(std::abs(r.mean_error), 0.10) << r.config_key;
+    EXPECT_LT(std::abs(r.throughput_error), 0.05) << r.config_key;
+    EXPECT_LT(std::abs(r.p95_error), 0.20) << r.config_key;
+    EXPECT_TRUE(r.success_ok) << r.config_key;
+  }
+  const auto j = report->to_json();
+  EXPECT_EQ(j["rows"].size(), 4u);
+  for (const char* k : {"config_key", "config", "measured", "predicted", "errors", "pass", "fitted",
+                        "judged", "knee", "at_or_above_knee"})
+    EXPECT_TRUE(j["rows"][0].contains(k)) << k;
+  EXPECT_NE(report->table().find("fitted"), std::string::npos);
+}
+
+TEST_F(CalibrationTest, SelectorsAndErrors) {
+  EXPECT_FALSE(RunSelector::parse(""));
+  EXPECT_FALSE(RunSelector::parse("users"));
+  EXPECT_FALSE(RunSelector::parse("colour=blue"));
+  auto s = RunSelector::parse("mode=classic,users=4|16");
+  ASSERT_TRUE(s);
+  auto db = open();
+  auto runs = db->runs(campaign_->campaign);
+  int matched = 0;
+  for (const auto& r : *runs) matched += s->matches(r);
+  EXPECT_EQ(matched, 4);
+  FitOptions none;
+  none.runs.push_back(*RunSelector::parse("users=99"));
+  auto cal = fit(*db, campaign_->path.string(), none);
+  ASSERT_FALSE(cal);
+  EXPECT_NE(cal.error().find("users=99"), std::string::npos);
+}
+
+TEST_F(CalibrationTest, PlanFindsTheSmallestReplicaCount) {
+  Workload w;
+  w.rate = 30;  // 2 cores serve ~18/s of 110 ms requests: cores are the limit
+  auto make = [](Mode mode, int replicas) -> Result<System> {
+    System s;
+    s.mode = mode;
+    s.replicas = replicas;
+    s.concurrency = 1;
+    s.service = Distribution::exponential(0.1);
+    return s;
+  };
+  std::vector<Objective> obj = {*Objective::parse("p95<500ms"), *Objective::parse("success>=0.99")};
+  PlanOptions o;
+  o.predict.method = Method::kErlang;
+  auto p = plan(w, make, obj, o);
+  ASSERT_TRUE(p) << p.error();
+  ASSERT_TRUE(p->chosen);
+  ASSERT_TRUE(p->smaller);
+  EXPECT_EQ(p->smaller->replicas + 1, p->chosen->replicas);
+  EXPECT_FALSE(p->smaller->meets);
+  EXPECT_LT(p->chosen->prediction->summary.p95_s, 0.5);
+  // 3 replicas at 30/s of 0.1 s is unstable (ρ = 1): reported as such, not as numbers.
+  bool saw_unstable = false;
+  for (const auto& t : p->tried) saw_unstable = saw_unstable || !t.unstable.empty();
+  EXPECT_TRUE(saw_unstable);
+  // Unreachable objectives: no choice, not an error.
+  o.max_replicas = 3;
+  auto none = plan(w, make, obj, o);
+  ASSERT_TRUE(none);
+  EXPECT_FALSE(none->chosen);
+  EXPECT_FALSE(Objective::parse("p95"));
+  EXPECT_FALSE(Objective::parse("p97<2s"));
+  EXPECT_FALSE(Objective::parse("p95<fast"));
+  EXPECT_FALSE(Objective::parse("success>=most"));
+  EXPECT_NEAR(Objective::parse("success>=99%")->value, 0.99, 1e-12);
+  EXPECT_FALSE(plan(w, make, {}, o));
+}
+
+}  // namespace
+}  // namespace faaslab::model

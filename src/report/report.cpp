@@ -1,9 +1,13 @@
 #include "report/report.h"
 
+#include "model/calibration.h"
+#include "model/validate.h"
+
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <sstream>
 
 #include "common/subprocess.h"
@@ -31,11 +35,20 @@ std::string escape_html(const std::string& s) {
   std::string out;
   for (char c : s) {
     switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      default: out += c;
+      case '&':
+        out += "&amp;";
+        break;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '"':
+        out += "&quot;";
+        break;
+      default:
+        out += c;
     }
   }
   return out;
@@ -43,7 +56,8 @@ std::string escape_html(const std::string& s) {
 
 // JSON inside <script type="application/json">: "</" must not close the script element.
 std::string script_safe(std::string s) {
-  for (std::size_t at = 0; (at = s.find("</", at)) != std::string::npos; at += 3) s.replace(at, 2, "<\\/");
+  for (std::size_t at = 0; (at = s.find("</", at)) != std::string::npos; at += 3)
+    s.replace(at, 2, "<\\/");
   return s;
 }
 
@@ -67,18 +81,22 @@ std::string read_file(const fs::path& p) {
 
 std::string statistics_table(const json& data) {
   std::ostringstream h;
-  h << "<div class=\"scroll\"><table><thead><tr><th>configuration</th><th>samples</th><th>errors</th><th>error %</th>"
+  h << "<div "
+       "class=\"scroll\"><table><thead><tr><th>configuration</th><th>samples</th><th>errors</"
+       "th><th>error %</th>"
        "<th>mean</th><th>min</th><th>median</th><th>p90</th><th>p95</th><th>p99</th><th>max</th>"
        "<th>throughput /s</th><th>received KB/s</th><th>sent KB/s</th></tr></thead><tbody>";
   for (const auto& c : data["configs"]) {
     const auto& s = c["statistics"];
     const double err = s["error_pct"];
-    h << "<tr><td>" << escape_html(c["short"]) << "</td><td>" << s["samples"] << "</td><td>" << s["errors"] << "</td><td"
-      << (err > 0 ? " class=\"bad\"" : "") << ">" << fmt(err, "%.2f") << "</td><td>" << seconds(s["mean_s"]) << "</td><td>"
-      << seconds(s["min_s"]) << "</td><td>" << seconds(s["p50_s"]) << "</td><td>" << seconds(s["p90_s"]) << "</td><td>"
-      << seconds(s["p95_s"]) << "</td><td>" << seconds(s["p99_s"]) << "</td><td>" << seconds(s["max_s"]) << "</td><td>"
-      << fmt(s["throughput_rps"], "%.2f") << "</td><td>" << fmt(s["received_kbps"], "%.1f") << "</td><td>"
-      << fmt(s["sent_kbps"], "%.1f") << "</td></tr>";
+    h << "<tr><td>" << escape_html(c["short"]) << "</td><td>" << s["samples"] << "</td><td>"
+      << s["errors"] << "</td><td" << (err > 0 ? " class=\"bad\"" : "") << ">" << fmt(err, "%.2f")
+      << "</td><td>" << seconds(s["mean_s"]) << "</td><td>" << seconds(s["min_s"]) << "</td><td>"
+      << seconds(s["p50_s"]) << "</td><td>" << seconds(s["p90_s"]) << "</td><td>"
+      << seconds(s["p95_s"]) << "</td><td>" << seconds(s["p99_s"]) << "</td><td>"
+      << seconds(s["max_s"]) << "</td><td>" << fmt(s["throughput_rps"], "%.2f") << "</td><td>"
+      << fmt(s["received_kbps"], "%.1f") << "</td><td>" << fmt(s["sent_kbps"], "%.1f")
+      << "</td></tr>";
   }
   h << "</tbody></table></div>";
   return h.str();
@@ -87,17 +105,21 @@ std::string statistics_table(const json& data) {
 std::string apdex_table(const json& data) {
   std::ostringstream h;
   const double t = data["apdex"]["satisfied_s"], f = data["apdex"]["tolerated_s"];
-  h << "<p class=\"note\">Application Performance Index: satisfied at or under " << seconds(t) << ", tolerating up to "
-    << seconds(f) << ", frustrated above (and every failed request). APDEX = (satisfied + tolerating / 2) / samples "
+  h << "<p class=\"note\">Application Performance Index: satisfied at or under " << seconds(t)
+    << ", tolerating up to " << seconds(f)
+    << ", frustrated above (and every failed request). APDEX = (satisfied + tolerating / 2) / "
+       "samples "
     << "(set with <code>--apdex-satisfied</code> and <code>--apdex-tolerated</code>).</p>";
-  h << "<div class=\"scroll\"><table><thead><tr><th>configuration</th><th>APDEX</th><th>satisfied</th><th>tolerating</th>"
+  h << "<div "
+       "class=\"scroll\"><table><thead><tr><th>configuration</th><th>APDEX</th><th>satisfied</"
+       "th><th>tolerating</th>"
        "<th>frustrated</th></tr></thead><tbody>";
   for (const auto& c : data["configs"]) {
     const auto& s = c["statistics"];
     const double a = s["apdex"];
-    h << "<tr><td>" << escape_html(c["short"]) << "</td><td" << (a < 0.7 ? " class=\"bad\"" : "") << ">" << fmt(a, "%.3f")
-      << "</td><td>" << s["apdex_satisfied"] << "</td><td>" << s["apdex_tolerating"] << "</td><td>"
-      << s["apdex_frustrated"] << "</td></tr>";
+    h << "<tr><td>" << escape_html(c["short"]) << "</td><td" << (a < 0.7 ? " class=\"bad\"" : "")
+      << ">" << fmt(a, "%.3f") << "</td><td>" << s["apdex_satisfied"] << "</td><td>"
+      << s["apdex_tolerating"] << "</td><td>" << s["apdex_frustrated"] << "</td></tr>";
   }
   h << "</tbody></table></div>";
   return h.str();
@@ -105,22 +127,28 @@ std::string apdex_table(const json& data) {
 
 std::string summary_table(const json& data) {
   std::ostringstream h;
-  h << "<p class=\"note\">The summary schema shared with the model, per configuration: the mean over repetitions, ± the "
+  h << "<p class=\"note\">The summary schema shared with the model, per configuration: the mean "
+       "over repetitions, ± the "
        "half-width of the 95% confidence interval where there are several.</p>";
-  h << "<div class=\"scroll\"><table><thead><tr><th>configuration</th><th>runs</th><th>requests</th><th>success</th>"
-       "<th>throughput /s</th><th>mean</th><th>p50</th><th>p90</th><th>p95</th><th>p99</th><th>max</th></tr></thead><tbody>";
+  h << "<div "
+       "class=\"scroll\"><table><thead><tr><th>configuration</th><th>runs</th><th>requests</"
+       "th><th>success</th>"
+       "<th>throughput "
+       "/s</th><th>mean</th><th>p50</th><th>p90</th><th>p95</th><th>p99</th><th>max</th></tr></"
+       "thead><tbody>";
   auto ci = [](const json& s, const char* k, double scale, const char* f) {
     return s.contains(k) ? std::string(" ± ") + fmt(s[k].get<double>() * scale, f) : std::string();
   };
   for (const auto& c : data["configs"]) {
     const auto& s = c["summary"];
     if (s.empty()) continue;
-    h << "<tr><td>" << escape_html(c["short"]) << "</td><td>" << s["repetitions"] << "</td><td>" << s["count"] << "</td><td>"
-      << fmt(s["success_rate"].get<double>() * 100, "%.1f%%") << ci(s, "success_rate_ci95", 100, "%.1f") << "</td><td>"
-      << fmt(s["throughput_rps"], "%.3f") << ci(s, "throughput_rps_ci95", 1, "%.3f") << "</td><td>" << seconds(s["mean_s"])
-      << ci(s, "mean_s_ci95", 1, "%.3f") << "</td><td>" << seconds(s["p50_s"]) << "</td><td>" << seconds(s["p90_s"])
-      << "</td><td>" << seconds(s["p95_s"]) << ci(s, "p95_s_ci95", 1, "%.3f") << "</td><td>" << seconds(s["p99_s"])
-      << "</td><td>" << seconds(s["max_s"]) << "</td></tr>";
+    h << "<tr><td>" << escape_html(c["short"]) << "</td><td>" << s["repetitions"] << "</td><td>"
+      << s["count"] << "</td><td>" << fmt(s["success_rate"].get<double>() * 100, "%.1f%%")
+      << ci(s, "success_rate_ci95", 100, "%.1f") << "</td><td>" << fmt(s["throughput_rps"], "%.3f")
+      << ci(s, "throughput_rps_ci95", 1, "%.3f") << "</td><td>" << seconds(s["mean_s"])
+      << ci(s, "mean_s_ci95", 1, "%.3f") << "</td><td>" << seconds(s["p50_s"]) << "</td><td>"
+      << seconds(s["p90_s"]) << "</td><td>" << seconds(s["p95_s"]) << ci(s, "p95_s_ci95", 1, "%.3f")
+      << "</td><td>" << seconds(s["p99_s"]) << "</td><td>" << seconds(s["max_s"]) << "</td></tr>";
   }
   h << "</tbody></table></div>";
   return h.str();
@@ -137,16 +165,25 @@ std::string validation_table(const json& data) {
        "<th>p95 measured</th><th>predicted</th><th>error</th>"
        "<th>throughput measured</th><th>predicted</th><th>error</th>"
        "<th>success measured</th><th>predicted</th><th>verdict</th></tr></thead><tbody>";
-  auto num = [](const json& o, const char* k) { return o.contains(k) && o[k].is_number() ? o[k].get<double>() : 0.0; };
+  auto num = [](const json& o, const char* k) {
+    return o.contains(k) && o[k].is_number() ? o[k].get<double>() : 0.0;
+  };
   auto ci = [&](const json& o, const char* k) {
     const std::string key = std::string(k) + "_ci95";
-    return o.contains(key) && o[key].is_number() && o[key].get<double>() > 0 ? " ± " + fmt(o[key].get<double>(), "%.3g") : std::string();
+    return o.contains(key) && o[key].is_number() && o[key].get<double>() > 0
+               ? " ± " + fmt(o[key].get<double>(), "%.3g")
+               : std::string();
   };
   auto rel = [](double measured, double predicted) {
-    return measured != 0 ? fmt(100 * (predicted - measured) / measured, "%+.1f%%") : std::string("–");
+    return measured != 0 ? fmt(100 * (predicted - measured) / measured, "%+.1f%%")
+                         : std::string("–");
   };
+  std::map<std::string, std::string> short_names;
+  for (const auto& c : data["configs"])
+    short_names[c["key"].get<std::string>()] = c["short"].get<std::string>();
   for (const auto& row : data["validation"]) {
-    const std::string label = row.value("label", row.value("config_key", std::string()));
+    std::string label = row.value("label", row.value("config_key", std::string()));
+    if (const auto it = short_names.find(label); it != short_names.end()) label = it->second;
     if (!row.contains("predicted") || !row.contains("measured")) {
       h << "<tr><td>" << escape_html(label) << "</td><td colspan=\"13\">not predicted: "
         << escape_html(row.value("error", std::string("no prediction"))) << "</td></tr>";
@@ -155,22 +192,29 @@ std::string validation_table(const json& data) {
     const auto& m = row["measured"];
     const auto& p = row["predicted"];
     std::string verdict = "–";
-    if (row.value("fitted", false)) verdict = "fitted";
+    if (row.value("fitted", false))
+      verdict = "fitted";
     else if (row.contains("pass") && row["pass"].contains("all")) {
       verdict = row["pass"]["all"].get<bool>() ? "pass" : "miss:";
       if (!row["pass"]["all"].get<bool>())
         for (const char* k : {"mean", "p95", "throughput", "success"})
-          if (row["pass"].contains(k) && !row["pass"][k].get<bool>()) verdict += std::string(" ") + k;
+          if (row["pass"].contains(k) && !row["pass"][k].get<bool>())
+            verdict += std::string(" ") + k;
     }
-    h << "<tr><td>" << escape_html(label) << "</td><td>" << escape_html(row.value("method", std::string()))
-      << (row.value("at_or_above_knee", false) ? " (≥ knee)" : "") << "</td><td>" << seconds(num(m, "mean_s"))
-      << escape_html(ci(m, "mean_s")) << "</td><td>" << seconds(num(p, "mean_s")) << "</td><td>"
-      << rel(num(m, "mean_s"), num(p, "mean_s")) << "</td><td>" << seconds(num(m, "p95_s")) << escape_html(ci(m, "p95_s"))
-      << "</td><td>" << seconds(num(p, "p95_s")) << "</td><td>" << rel(num(m, "p95_s"), num(p, "p95_s")) << "</td><td>"
-      << fmt(num(m, "throughput_rps"), "%.3f") << escape_html(ci(m, "throughput_rps")) << "</td><td>"
-      << fmt(num(p, "throughput_rps"), "%.3f") << "</td><td>" << rel(num(m, "throughput_rps"), num(p, "throughput_rps"))
-      << "</td><td>" << fmt(num(m, "success_rate") * 100, "%.1f%%") << "</td><td>"
-      << fmt(num(p, "success_rate") * 100, "%.1f%%") << "</td><td>" << escape_html(verdict) << "</td></tr>";
+    h << "<tr><td>" << escape_html(label) << "</td><td>"
+      << escape_html(row.value("method", std::string()))
+      << (row.value("at_or_above_knee", false) ? " (≥ knee)" : "") << "</td><td>"
+      << seconds(num(m, "mean_s")) << escape_html(ci(m, "mean_s")) << "</td><td>"
+      << seconds(num(p, "mean_s")) << "</td><td>" << rel(num(m, "mean_s"), num(p, "mean_s"))
+      << "</td><td>" << seconds(num(m, "p95_s")) << escape_html(ci(m, "p95_s")) << "</td><td>"
+      << seconds(num(p, "p95_s")) << "</td><td>" << rel(num(m, "p95_s"), num(p, "p95_s"))
+      << "</td><td>" << fmt(num(m, "throughput_rps"), "%.3f")
+      << escape_html(ci(m, "throughput_rps")) << "</td><td>"
+      << fmt(num(p, "throughput_rps"), "%.3f") << "</td><td>"
+      << rel(num(m, "throughput_rps"), num(p, "throughput_rps")) << "</td><td>"
+      << fmt(num(m, "success_rate") * 100, "%.1f%%") << "</td><td>"
+      << fmt(num(p, "success_rate") * 100, "%.1f%%") << "</td><td>" << escape_html(verdict)
+      << "</td></tr>";
   }
   h << "</tbody></table></div>";
   return h.str();
@@ -184,13 +228,16 @@ std::string cards(const json& data) {
   }
   std::ostringstream h;
   auto card = [&](const std::string& v, const std::string& k) {
-    h << "<div class=\"card\"><div class=\"v\">" << escape_html(v) << "</div><div class=\"k\">" << escape_html(k) << "</div></div>";
+    h << "<div class=\"card\"><div class=\"v\">" << escape_html(v) << "</div><div class=\"k\">"
+      << escape_html(k) << "</div></div>";
   };
   h << "<div class=\"cards\">";
   card(std::to_string(data["configs"].size()), "configurations");
   card(std::to_string(data["runs"].size()), "complete runs");
   card(std::to_string(requests), "requests measured");
-  card(fmt(requests ? 100.0 * static_cast<double>(errors) / static_cast<double>(requests) : 0, "%.2f%%"), "failed");
+  card(fmt(requests ? 100.0 * static_cast<double>(errors) / static_cast<double>(requests) : 0,
+           "%.2f%%"),
+       "failed");
   h << "</div>";
   return h.str();
 }
@@ -201,34 +248,48 @@ std::string html_page(const json& data, const std::string& echarts_js) {
   std::ostringstream h;
   h << "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
     << "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
-    << "<title>faaslab report — " << escape_html(c["name"]) << "</title><style>" << assets::report_css << "</style></head><body>"
-    << "<header><h1>" << escape_html(c["name"]) << "</h1><div class=\"meta\">campaign " << c["id"] << " · "
-    << escape_html(c["status"]) << " · " << escape_html(m.value("cpu_model", std::string("?"))) << ", "
-    << m.value("cores", 0) << " cores, " << escape_html(m.value("kernel", std::string())) << " · faaslab "
+    << "<title>faaslab report — " << escape_html(c["name"]) << "</title><style>"
+    << assets::report_css << "</style></head><body>"
+    << "<header><h1>" << escape_html(c["name"]) << "</h1><div class=\"meta\">campaign " << c["id"]
+    << " · " << escape_html(c["status"]) << " · "
+    << escape_html(m.value("cpu_model", std::string("?"))) << ", " << m.value("cores", 0)
+    << " cores, " << escape_html(m.value("kernel", std::string())) << " · faaslab "
     << escape_html(c["versions"].value("faaslab", std::string("?"))) << "</div></header><main>";
   h << "<section><h2>Overview</h2>" << cards(data) << "</section>";
-  h << "<section><h2>Per-frame times</h2><p class=\"note\">The study's figure: the time of every frame for each user of "
-       "a run (round trip from the intended send, the function's handler time, its ML time); diamonds mark requests "
-       "that waited for a replica to start.</p><div class=\"controls\"><label>run <select id=\"frame-run\"></select></label>"
-       "<label>time <select id=\"frame-metric\"><option value=\"latency\">round trip</option><option value=\"handler\">"
-       "handler</option><option value=\"ml\">ML</option></select></label></div><div id=\"charts-frames\"></div></section>";
-  h << "<section><h2>Success and response time over users</h2><p class=\"note\">The study's figures: success rate, mean "
+  h << "<section><h2>Per-frame times</h2><p class=\"note\">The study's figure: the time of every "
+       "frame for each user of "
+       "a run (round trip from the intended send, the function's handler time, its ML time); "
+       "diamonds mark requests "
+       "that waited for a replica to start.</p><div class=\"controls\"><label>run <select "
+       "id=\"frame-run\"></select></label>"
+       "<label>time <select id=\"frame-metric\"><option value=\"latency\">round "
+       "trip</option><option value=\"handler\">"
+       "handler</option><option value=\"ml\">ML</option></select></label></div><div "
+       "id=\"charts-frames\"></div></section>";
+  h << "<section><h2>Success and response time over users</h2><p class=\"note\">The study's "
+       "figures: success rate, mean "
        "and median response time against the number of users, one line per think time.</p>"
        "<div class=\"grid\" id=\"charts-study\"></div></section>";
-  h << "<section><h2>Throughput, percentiles, cold starts</h2><p class=\"note\">N* marks the saturation knee from the "
-       "asymptotic bounds, (D + Z)·X<sub>max</sub>: the number of users beyond which requests queue.</p>"
+  h << "<section><h2>Throughput, percentiles, cold starts</h2><p class=\"note\">N* marks the "
+       "saturation knee from the "
+       "asymptotic bounds, (D + Z)·X<sub>max</sub>: the number of users beyond which requests "
+       "queue.</p>"
        "<div class=\"grid\" id=\"charts-more\"></div></section>";
-  h << "<section><h2>Over time</h2><p class=\"note\">One run at a time, per second from its start, as JMeter's dashboard "
-       "shows it.</p><div class=\"controls\"><label>run <select id=\"time-run\"></select></label></div>"
+  h << "<section><h2>Over time</h2><p class=\"note\">One run at a time, per second from its start, "
+       "as JMeter's dashboard "
+       "shows it.</p><div class=\"controls\"><label>run <select "
+       "id=\"time-run\"></select></label></div>"
        "<div class=\"grid\" id=\"charts-time\"></div></section>";
   if (!data["validation"].empty()) {
-    h << "<section><h2>Model vs measurement</h2>" << validation_table(data) << "<div class=\"grid\" id=\"charts-model\"></div></section>";
+    h << "<section><h2>Model vs measurement</h2>" << validation_table(data)
+      << "<div class=\"grid\" id=\"charts-model\"></div></section>";
   }
   h << "<section><h2>Summary per configuration</h2>" << summary_table(data) << "</section>";
   h << "<section><h2>Statistics</h2>" << statistics_table(data) << "</section>";
   h << "<section><h2>APDEX</h2>" << apdex_table(data) << "</section>";
   h << "</main><pre id=\"self-check\"></pre>";
-  h << "<script type=\"application/json\" id=\"faaslab-data\">" << script_safe(data.dump()) << "</script>";
+  h << "<script type=\"application/json\" id=\"faaslab-data\">" << script_safe(data.dump())
+    << "</script>";
   h << "<script>" << echarts_js << "</script>";
   h << "<script>" << assets::report_js << "</script>";
   h << "<script>" << assets::report_ui_js << "</script></body></html>\n";
@@ -239,10 +300,12 @@ std::string html_page(const json& data, const std::string& echarts_js) {
 
 std::string find_echarts_dir() {
   std::vector<fs::path> candidates;
-  if (const char* env = std::getenv("FAASLAB_ECHARTS_DIR"); env && *env) candidates.emplace_back(env);
+  if (const char* env = std::getenv("FAASLAB_ECHARTS_DIR"); env && *env)
+    candidates.emplace_back(env);
   if (*FAASLAB_ECHARTS_DIR) candidates.emplace_back(FAASLAB_ECHARTS_DIR);
   std::error_code ec;
-  candidates.push_back(fs::read_symlink("/proc/self/exe", ec).parent_path() / ".." / "share" / "faaslab" / "echarts");
+  candidates.push_back(fs::read_symlink("/proc/self/exe", ec).parent_path() / ".." / "share" /
+                       "faaslab" / "echarts");
   for (const auto& c : candidates) {
     if (fs::exists(c / "dist" / "echarts.min.js", ec)) return c.string();
   }
@@ -255,7 +318,18 @@ Result<ReportResult> write_report(const ReportOptions& o) {
   if (!db) return db.error_value();
   auto data = build_report_data(**db, o.campaign_id, o.apdex);
   if (!data) return data.error_value();
-  if (!o.validation_path.empty()) {
+  if (o.validation) {
+    (*data)["validation"] =
+        o.validation->is_array() ? *o.validation : o.validation->value("rows", json::array());
+  } else if (!o.calibration_path.empty()) {
+    auto cal = model::Calibration::load(o.calibration_path);
+    if (!cal) return cal.error_value();
+    model::ValidateOptions vo;
+    vo.campaign_id = (*data)["campaign"]["id"].get<std::int64_t>();
+    auto v = model::validate_campaign(**db, *cal, vo);
+    if (!v) return v.error_value();
+    (*data)["validation"] = v->to_json()["rows"];
+  } else if (!o.validation_path.empty()) {
     std::ifstream in(o.validation_path);
     if (!in) return make_error("cannot read the validation file " + o.validation_path);
     try {
@@ -267,7 +341,8 @@ Result<ReportResult> write_report(const ReportOptions& o) {
   }
   const std::string echarts_dir = o.echarts_dir.empty() ? find_echarts_dir() : o.echarts_dir;
   if (echarts_dir.empty() || !fs::exists(fs::path(echarts_dir) / "dist" / "echarts.min.js")) {
-    return make_error("ECharts not found (run scripts/setup, or set FAASLAB_ECHARTS_DIR)", Errc::kUnavailable);
+    return make_error("ECharts not found (run scripts/setup, or set FAASLAB_ECHARTS_DIR)",
+                      Errc::kUnavailable);
   }
   std::error_code ec;
   fs::create_directories(o.out_dir, ec);
@@ -278,7 +353,8 @@ Result<ReportResult> write_report(const ReportOptions& o) {
     std::ofstream out(result.html_path);
     if (!out) return make_error("cannot write " + result.html_path, Errc::kUnavailable);
     out << html_page(*data, read_file(fs::path(echarts_dir) / "dist" / "echarts.min.js"));
-    if (!out) return make_error("writing " + result.html_path + " failed (disk full?)", Errc::kUnavailable);
+    if (!out)
+      return make_error("writing " + result.html_path + " failed (disk full?)", Errc::kUnavailable);
   }
   if (!o.figures) return result;
 
@@ -292,15 +368,17 @@ Result<ReportResult> write_report(const ReportOptions& o) {
     out << text;
     return static_cast<bool>(out);
   };
-  if (!write(work / "report.js", assets::report_js) || !write(work / "render.mjs", assets::render_figures_mjs) ||
+  if (!write(work / "report.js", assets::report_js) ||
+      !write(work / "render.mjs", assets::render_figures_mjs) ||
       !write(work / "figures.json", json{{"data", *data}}.dump())) {
     return make_error("cannot write into " + work.string(), Errc::kUnavailable);
   }
-  Subprocess node({"/usr/bin/env", "node", (work / "render.mjs").string(), echarts_dir, (work / "report.js").string(),
-                   (work / "figures.json").string(), figures.string()});
+  Subprocess node({"/usr/bin/env", "node", (work / "render.mjs").string(), echarts_dir,
+                   (work / "report.js").string(), (work / "figures.json").string(),
+                   figures.string()});
   if (node.wait(std::chrono::minutes(5)) != 0) {
-    return make_error("rendering figures with Node.js failed (HTML written to " + result.html_path + "): " +
-                          node.err().substr(0, 600),
+    return make_error("rendering figures with Node.js failed (HTML written to " + result.html_path +
+                          "): " + node.err().substr(0, 600),
                       Errc::kUnavailable);
   }
   std::istringstream names(node.out());
@@ -308,9 +386,12 @@ Result<ReportResult> write_report(const ReportOptions& o) {
   while (std::getline(names, name)) {
     if (name.empty()) continue;
     const auto svg = figures / (name + ".svg"), png = figures / (name + ".png");
-    Subprocess convert({"/usr/bin/env", "rsvg-convert", "-f", "png", "-o", png.string(), svg.string()});
+    Subprocess convert(
+        {"/usr/bin/env", "rsvg-convert", "-f", "png", "-o", png.string(), svg.string()});
     if (convert.wait(std::chrono::minutes(1)) != 0) {
-      return make_error("rsvg-convert failed on " + svg.string() + ": " + convert.err().substr(0, 300), Errc::kUnavailable);
+      return make_error(
+          "rsvg-convert failed on " + svg.string() + ": " + convert.err().substr(0, 300),
+          Errc::kUnavailable);
     }
     result.figures.push_back(png.string());
   }

@@ -10,6 +10,8 @@
 #include <string>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
 #include "common/result.h"
 #include "report/report_data.h"
 
@@ -21,7 +23,11 @@ struct ReportOptions {
   std::string out_dir;
   ApdexThresholds apdex;
   bool figures = true;         // PNG/SVG files besides the HTML
-  std::string validation_path;  // `faaslab model validate --json` output, for model-vs-measured
+  // Model vs measurement (any one): rows already computed (`ValidationReport::to_json()["rows"]`),
+  // a `faaslab model validate --json` file, or a calibration to validate the campaign with now.
+  std::optional<nlohmann::json> validation;
+  std::string validation_path;
+  std::string calibration_path;
   std::string echarts_dir;      // the npm package's directory; empty: the default search
 };
 

@@ -18,10 +18,18 @@ using experiment::SummaryRow;
 using nlohmann::json;
 
 json summary_json(const SummaryRow& s) {
-  json j = {{"count", s.count},   {"success_rate", s.success_rate}, {"throughput_rps", s.throughput_rps},
-            {"mean_s", s.mean_s}, {"stddev_s", s.stddev_s},         {"min_s", s.min_s},
-            {"p50_s", s.p50_s},   {"p90_s", s.p90_s},               {"p95_s", s.p95_s},
-            {"p99_s", s.p99_s},   {"p999_s", s.p999_s},             {"max_s", s.max_s},
+  json j = {{"count", s.count},
+            {"success_rate", s.success_rate},
+            {"throughput_rps", s.throughput_rps},
+            {"mean_s", s.mean_s},
+            {"stddev_s", s.stddev_s},
+            {"min_s", s.min_s},
+            {"p50_s", s.p50_s},
+            {"p90_s", s.p90_s},
+            {"p95_s", s.p95_s},
+            {"p99_s", s.p99_s},
+            {"p999_s", s.p999_s},
+            {"max_s", s.max_s},
             {"repetitions", s.repetitions}};
   if (s.mean_s_ci95) j["mean_s_ci95"] = *s.mean_s_ci95;
   if (s.throughput_rps_ci95) j["throughput_rps_ci95"] = *s.throughput_rps_ci95;
@@ -33,8 +41,10 @@ json summary_json(const SummaryRow& s) {
 std::string seconds_label(double s) {
   std::ostringstream o;
   if (s == 0) return "0s";
-  if (s < 1) o << s * 1000 << "ms";
-  else o << s << "s";
+  if (s < 1)
+    o << s * 1000 << "ms";
+  else
+    o << s << "s";
   return o.str();
 }
 
@@ -47,8 +57,8 @@ double nearest_rank(std::vector<double> v, double p) {
 
 // The axes that differ between configurations, for labels that name only what varies.
 struct Varying {
-  bool replicas = false, routing = false, codec = false, frame = false, mode = false, max_inflight = false,
-       workers = false;
+  bool replicas = false, routing = false, codec = false, frame = false, mode = false,
+       max_inflight = false, workers = false;
 };
 
 Varying find_varying(const std::vector<RunRow>& runs) {
@@ -57,19 +67,21 @@ Varying find_varying(const std::vector<RunRow>& runs) {
     replicas.insert(std::to_string(r.columns.replicas));
     routing.insert(r.columns.routing);
     codec.insert(r.columns.codec);
-    frame.insert(std::to_string(r.columns.frame_width) + "x" + std::to_string(r.columns.frame_height));
+    frame.insert(std::to_string(r.columns.frame_width) + "x" +
+                 std::to_string(r.columns.frame_height));
     mode.insert(r.columns.mode);
     inflight.insert(std::to_string(r.columns.max_inflight));
     workers.insert(std::to_string(r.columns.workers));
   }
-  return {replicas.size() > 1, routing.size() > 1, codec.size() > 1, frame.size() > 1, mode.size() > 1,
-          inflight.size() > 1, workers.size() > 1};
+  return {replicas.size() > 1, routing.size() > 1,  codec.size() > 1,  frame.size() > 1,
+          mode.size() > 1,     inflight.size() > 1, workers.size() > 1};
 }
 
 // "classic, 2 replicas" — what the over-users figures are grouped by.
 std::string group_of(const experiment::RunColumns& c, const Varying& v) {
   std::string g = c.mode;
-  if (v.replicas) g += ", " + std::to_string(c.replicas) + " replica" + (c.replicas == 1 ? "" : "s");
+  if (v.replicas)
+    g += ", " + std::to_string(c.replicas) + " replica" + (c.replicas == 1 ? "" : "s");
   if (v.routing) g += ", " + c.routing;
   if (v.max_inflight) g += ", max_inflight " + std::to_string(c.max_inflight);
   if (v.workers) g += ", " + std::to_string(c.workers) + " workers";
@@ -85,8 +97,8 @@ std::string short_of(const experiment::RunColumns& c, const Varying& v) {
     o << ", " << *c.rate << " req/s";
     s += o.str();
   } else {
-    s += ", " + std::to_string(c.users.value_or(0)) + " user" + (c.users.value_or(0) == 1 ? "" : "s") + ", think " +
-         seconds_label(c.think_s.value_or(0));
+    s += ", " + std::to_string(c.users.value_or(0)) + " user" +
+         (c.users.value_or(0) == 1 ? "" : "s") + ", think " + seconds_label(c.think_s.value_or(0));
   }
   return s;
 }
@@ -96,12 +108,15 @@ json per_frame(const std::vector<RequestRow>& rows) {
   for (const auto& r : rows) by_user[r.user].push_back(&r);
   json users = json::array();
   for (auto& [user, list] : by_user) {
-    std::sort(list.begin(), list.end(), [](const auto* a, const auto* b) { return a->sequence < b->sequence; });
+    std::sort(list.begin(), list.end(),
+              [](const auto* a, const auto* b) { return a->sequence < b->sequence; });
     json points = json::array();
     for (const auto* r : list) {
-      points.push_back({r->sequence + 1, r->latency_us ? json(static_cast<double>(*r->latency_us) / 1e6) : json(nullptr),
-                        r->handler_s ? json(*r->handler_s) : json(nullptr), r->ml_s ? json(*r->ml_s) : json(nullptr),
-                        r->cold_start ? 1 : 0});
+      points.push_back(
+          {r->sequence + 1,
+           r->latency_us ? json(static_cast<double>(*r->latency_us) / 1e6) : json(nullptr),
+           r->handler_s ? json(*r->handler_s) : json(nullptr),
+           r->ml_s ? json(*r->ml_s) : json(nullptr), r->cold_start ? 1 : 0});
     }
     users.push_back({{"user", user}, {"points", points}});
   }
@@ -111,16 +126,29 @@ json per_frame(const std::vector<RequestRow>& rows) {
 // Per second of the run: completed requests, their mean and p90 response time, active users
 // (closed: between a user's first intended start and last end; open: requests in flight), and
 // responses by status (or by outcome when there was no HTTP status).
+// The run cut into buckets as JMeter's dashboard does, their width chosen from 0.1 s to 1 min so
+// a run of any length gets between ~10 and 60 of them. Rates are per second of bucket.
 json timeline(const std::vector<RequestRow>& rows, bool closed, std::int64_t origin_us) {
-  if (rows.empty()) return {{"t", json::array()}};
+  if (rows.empty()) return {{"t", json::array()}, {"bucket_s", 1}};
   std::int64_t last = origin_us;
   for (const auto& r : rows) last = std::max(last, r.end_wall_us);
-  const auto seconds = static_cast<std::size_t>((last - origin_us) / 1'000'000 + 1);
-  std::vector<std::vector<double>> latencies(seconds);
-  std::vector<int> active(seconds, 0);
+  const std::int64_t span_us = std::max<std::int64_t>(last - origin_us, 1);
+  std::int64_t width_us = 60'000'000;
+  for (std::int64_t w :
+       {100'000, 200'000, 500'000, 1'000'000, 2'000'000, 5'000'000, 10'000'000, 30'000'000}) {
+    if (span_us / w < 60) {
+      width_us = w;
+      break;
+    }
+  }
+  const auto buckets = static_cast<std::size_t>(span_us / width_us + 1);
+  const double width_s = static_cast<double>(width_us) / 1e6;
+  std::vector<std::vector<double>> latencies(buckets);
+  std::vector<int> active(buckets, 0);
   std::map<std::string, std::vector<int>> codes;
   auto bucket = [&](std::int64_t wall) {
-    return static_cast<std::size_t>(std::clamp<std::int64_t>((wall - origin_us) / 1'000'000, 0, static_cast<std::int64_t>(seconds) - 1));
+    return static_cast<std::size_t>(std::clamp<std::int64_t>(
+        (wall - origin_us) / width_us, 0, static_cast<std::int64_t>(buckets) - 1));
   };
   std::map<std::uint64_t, std::pair<std::int64_t, std::int64_t>> user_span;
   for (const auto& r : rows) {
@@ -129,7 +157,7 @@ json timeline(const std::vector<RequestRow>& rows, bool closed, std::int64_t ori
     if (r.latency_us) latencies[b].push_back(static_cast<double>(*r.latency_us) / 1e6);
     const std::string code = r.status > 0 ? std::to_string(r.status) : r.outcome;
     auto& series = codes[code];
-    series.resize(seconds, 0);
+    series.resize(buckets, 0);
     series[b]++;
     if (closed) {
       auto [it, fresh] = user_span.try_emplace(r.user, r.intended_wall_us, r.end_wall_us);
@@ -144,10 +172,11 @@ json timeline(const std::vector<RequestRow>& rows, bool closed, std::int64_t ori
   for (const auto& [user, span] : user_span) {
     for (auto s = bucket(span.first); s <= bucket(span.second); ++s) active[s]++;
   }
+  auto rounded = [](double v) { return std::round(v * 1000) / 1000; };
   json t = json::array(), mean = json::array(), p90 = json::array(), completed = json::array();
-  for (std::size_t i = 0; i < seconds; ++i) {
-    t.push_back(i);
-    completed.push_back(latencies[i].size());
+  for (std::size_t i = 0; i < buckets; ++i) {
+    t.push_back(rounded(static_cast<double>(i) * width_s));
+    completed.push_back(rounded(static_cast<double>(latencies[i].size()) / width_s));
     if (latencies[i].empty()) {
       mean.push_back(nullptr);
       p90.push_back(nullptr);
@@ -159,8 +188,18 @@ json timeline(const std::vector<RequestRow>& rows, bool closed, std::int64_t ori
     }
   }
   json code_json = json::object();
-  for (auto& [code, series] : codes) code_json[code] = series;
-  return {{"t", t}, {"mean_s", mean}, {"p90_s", p90}, {"completed", completed}, {"active", active}, {"codes", code_json}};
+  for (auto& [code, series] : codes) {
+    json rates = json::array();
+    for (int n : series) rates.push_back(rounded(n / width_s));
+    code_json[code] = rates;
+  }
+  return {{"t", t},
+          {"bucket_s", width_s},
+          {"mean_s", mean},
+          {"p90_s", p90},
+          {"completed", completed},
+          {"active", active},
+          {"codes", code_json}};
 }
 
 json replicas_over_time(const std::vector<EventRow>& events, std::int64_t origin_us) {
@@ -169,9 +208,12 @@ json replicas_over_time(const std::vector<EventRow>& events, std::int64_t origin
   points.push_back({0, 0});
   for (const auto& e : events) {
     const double t = static_cast<double>(e.wall_us - origin_us) / 1e6;
-    if (e.kind == "ready") ready.insert(e.replica);
-    else if (e.kind == "stop" || e.kind == "exit" || e.kind == "crash") ready.erase(e.replica);
-    else continue;
+    if (e.kind == "ready")
+      ready.insert(e.replica);
+    else if (e.kind == "stop" || e.kind == "exit" || e.kind == "crash")
+      ready.erase(e.replica);
+    else
+      continue;
     points.push_back({std::round(t * 1000) / 1000, ready.size()});
   }
   return points;
@@ -192,8 +234,10 @@ json statistics(const std::vector<const RequestRow*>& rows, const ApdexThreshold
     const double s = static_cast<double>(*r->latency_us) / 1e6;
     times.push_back(s);
     if (r->outcome == "ok") {
-      if (s <= apdex.satisfied_s) ++satisfied;
-      else if (s <= apdex.tolerated_s) ++tolerating;
+      if (s <= apdex.satisfied_s)
+        ++satisfied;
+      else if (s <= apdex.tolerated_s)
+        ++tolerating;
     }
   }
   const double window = last > first ? static_cast<double>(last - first) / 1e6 : 0;
@@ -201,23 +245,26 @@ json statistics(const std::vector<const RequestRow*>& rows, const ApdexThreshold
   for (double t : times) mean += t;
   if (!times.empty()) mean /= static_cast<double>(times.size());
   const double n = static_cast<double>(rows.size());
-  return {{"samples", rows.size()},
-          {"errors", errors},
-          {"error_pct", rows.empty() ? 0.0 : 100.0 * static_cast<double>(errors) / n},
-          {"mean_s", mean},
-          {"min_s", times.empty() ? 0 : *std::min_element(times.begin(), times.end())},
-          {"max_s", times.empty() ? 0 : *std::max_element(times.begin(), times.end())},
-          {"p50_s", nearest_rank(times, 0.5)},
-          {"p90_s", nearest_rank(times, 0.9)},
-          {"p95_s", nearest_rank(times, 0.95)},
-          {"p99_s", nearest_rank(times, 0.99)},
-          {"throughput_rps", window > 0 ? static_cast<double>(times.size()) / window : 0},
-          {"received_kbps", window > 0 ? static_cast<double>(received) / 1024 / window : 0},
-          {"sent_kbps", window > 0 ? static_cast<double>(sent) / 1024 / window : 0},
-          {"apdex", rows.empty() ? 0.0 : (static_cast<double>(satisfied) + static_cast<double>(tolerating) / 2) / n},
-          {"apdex_satisfied", satisfied},
-          {"apdex_tolerating", tolerating},
-          {"apdex_frustrated", rows.size() - satisfied - tolerating}};
+  return {
+      {"samples", rows.size()},
+      {"errors", errors},
+      {"error_pct", rows.empty() ? 0.0 : 100.0 * static_cast<double>(errors) / n},
+      {"mean_s", mean},
+      {"min_s", times.empty() ? 0 : *std::min_element(times.begin(), times.end())},
+      {"max_s", times.empty() ? 0 : *std::max_element(times.begin(), times.end())},
+      {"p50_s", nearest_rank(times, 0.5)},
+      {"p90_s", nearest_rank(times, 0.9)},
+      {"p95_s", nearest_rank(times, 0.95)},
+      {"p99_s", nearest_rank(times, 0.99)},
+      {"throughput_rps", window > 0 ? static_cast<double>(times.size()) / window : 0},
+      {"received_kbps", window > 0 ? static_cast<double>(received) / 1024 / window : 0},
+      {"sent_kbps", window > 0 ? static_cast<double>(sent) / 1024 / window : 0},
+      {"apdex", rows.empty()
+                    ? 0.0
+                    : (static_cast<double>(satisfied) + static_cast<double>(tolerating) / 2) / n},
+      {"apdex_satisfied", satisfied},
+      {"apdex_tolerating", tolerating},
+      {"apdex_frustrated", rows.size() - satisfied - tolerating}};
 }
 
 }  // namespace
@@ -238,7 +285,9 @@ Result<json> build_report_data(experiment::ResultsDb& db, std::optional<std::int
   for (const auto& r : *runs) {
     if (r.status == "complete") complete.push_back(r);
   }
-  if (complete.empty()) return make_error("campaign " + std::to_string(*campaign_id) + " has no complete run to report");
+  if (complete.empty())
+    return make_error("campaign " + std::to_string(*campaign_id) +
+                      " has no complete run to report");
   auto config_summaries = db.config_summaries(*campaign_id);
   if (!config_summaries) return config_summaries.error_value();
   std::map<std::string, SummaryRow> overall_by_key;

@@ -126,6 +126,9 @@ function faaslabCharts(data) {
                     }))});
   charts.push({id: "coldstarts", section: "more", title: "Replica start to ready", option: cold});
   // Model vs measurement, when a validation was given.
+  var shortOf = {};
+  data.configs.forEach(function (c) { shortOf[c.key] = c.short; });
+  function shortName(row) { return row.label || shortOf[row.config_key] || row.config_key; }
   if (data.validation && data.validation.length) {
     var v = baseOption("Predicted vs measured mean response time", "predicted (s)", "measured (s)");
     v.tooltip = {trigger: "item", formatter: function (p) { return p.data[2]; }};
@@ -134,7 +137,7 @@ function faaslabCharts(data) {
     v.series.push({name: "configurations", type: "scatter", symbolSize: 9,
                    data: predicted.map(function (row) {
                      top = Math.max(top, row.measured.mean_s, row.predicted.mean_s);
-                     return [row.measured.mean_s, row.predicted.mean_s, row.label || row.config_key];
+                     return [row.measured.mean_s, row.predicted.mean_s, shortName(row)];
                    })});
     v.series.push({name: "y = x", type: "line", symbol: "none", lineStyle: {type: "dashed", color: "#999"},
                    data: [[0, 0], [top * 1.05, top * 1.05]]});
@@ -145,7 +148,7 @@ function faaslabCharts(data) {
     t.series.push({name: "configurations", type: "scatter", symbolSize: 9,
                    data: predicted.map(function (row) {
                      topx = Math.max(topx, row.measured.throughput_rps, row.predicted.throughput_rps);
-                     return [row.measured.throughput_rps, row.predicted.throughput_rps, row.label || row.config_key];
+                     return [row.measured.throughput_rps, row.predicted.throughput_rps, shortName(row)];
                    })});
     t.series.push({name: "y = x", type: "line", symbol: "none", lineStyle: {type: "dashed", color: "#999"},
                    data: [[0, 0], [topx * 1.05, topx * 1.05]]});
@@ -183,10 +186,11 @@ function timelineOption(run, what) {
                 active: "Active users over time", codes: "Responses by status over time"};
   var opt = baseOption(titles[what] + " — " + run.label,
                        {latency: "seconds", throughput: "requests / s", active: "users", codes: "responses / s"}[what],
-                       "seconds since the run's start");
+                       "seconds since the run's start (" + tl.bucket_s + " s buckets)");
+  var few = tl.t.length < 30;  // short runs: show the points themselves
   if (what === "latency") {
-    opt.series.push({name: "mean", type: "line", showSymbol: false, data: tl.t.map(function (t, i) { return [t, tl.mean_s[i]]; })});
-    opt.series.push({name: "p90", type: "line", showSymbol: false, data: tl.t.map(function (t, i) { return [t, tl.p90_s[i]]; })});
+    opt.series.push({name: "mean", type: "line", showSymbol: few, data: tl.t.map(function (t, i) { return [t, tl.mean_s[i]]; })});
+    opt.series.push({name: "p90", type: "line", showSymbol: few, data: tl.t.map(function (t, i) { return [t, tl.p90_s[i]]; })});
   } else if (what === "throughput") {
     opt.series.push({name: "completed", type: "line", step: "end", showSymbol: false,
                      data: tl.t.map(function (t, i) { return [t, tl.completed[i]]; })});

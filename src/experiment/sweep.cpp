@@ -33,6 +33,24 @@ namespace {
 
 constexpr auto kReadyTimeout = std::chrono::seconds(60);
 
+// The part of a configuration key the grid varies ("users=2 mode=http"): what tells runs apart.
+std::string varying_part(const Campaign& campaign, const std::string& key) {
+  if (campaign.grid.empty()) return key;
+  std::string out;
+  std::size_t start = 0;
+  while (start < key.size()) {
+    std::size_t end = key.find(' ', start);
+    if (end == std::string::npos) end = key.size();
+    const std::string token = key.substr(start, end - start);
+    const std::string axis = token.substr(0, token.find('='));
+    for (const auto& [a, values] : campaign.grid) {
+      if (a == axis) out += (out.empty() ? "" : " ") + token;
+    }
+    start = end + 1;
+  }
+  return out.empty() ? key : out;
+}
+
 void say(const SweepOptions& o, const std::string& line) {
   if (o.log)
     o.log(line);
@@ -363,7 +381,8 @@ Result<SweepResult> run_sweep(const Campaign& campaign, const SweepOptions& opti
     auto set = payloads.get(p.config);
     if (!set) return fail_campaign(set.error_value());
     say(options, "run " + std::to_string(p.ordinal + 1) + "/" + std::to_string(plan.size()) + ": " +
-                     key + " (repetition " + std::to_string(p.repetition + 1) + ")");
+                     varying_part(campaign, key) +
+                     (campaign.repetitions > 1 ? " (repetition " + std::to_string(p.repetition + 1) + ")" : ""));
 
     // The target, set to this run's configuration.
     std::unique_ptr<runtime::Gateway> gateway;

@@ -1,0 +1,31 @@
+// The demo campaign: the study's evaluation scaled down to run on one small machine — users
+// 1, 2, 4, 8 × think 0, 0.5, 2 s on one replica, classic and http watchdog, every fourth
+// frame of the 1308×888 test video — and a quick variant (users 1, 2 × think 0, 0.5 s, five
+// frames) for tests. Written out as a campaign file so `faaslab sweep -f` can re-run it.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "common/result.h"
+
+namespace faaslab::experiment {
+
+struct DemoInputs {
+  std::string stack;  // deploy/stack.yml: slblur (classic) and slblur-warm (http)
+  std::string video;  // testdata/face-1308x888.mp4, made by scripts/setup
+};
+
+// Finds the checkout's deploy/stack.yml and test video: under $FAASLAB_ROOT, the current
+// directory, or two levels above the executable (build/bin/faaslab). Error: not found, naming
+// where it looked and that scripts/setup makes the video.
+Result<DemoInputs> find_demo_inputs(const std::string& exe_dir);
+
+// The campaign file's text, with absolute paths to the inputs.
+std::string demo_campaign_yaml(bool quick, const DemoInputs& inputs);
+
+// Which runs calibrate the model (the rest validate it): per mode, one user without think
+// time, and for the full demo also the most loaded point (8 users, no think time).
+std::vector<std::string> demo_calibration_runs(bool quick);
+
+}  // namespace faaslab::experiment

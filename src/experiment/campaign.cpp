@@ -222,8 +222,14 @@ json RunConfig::to_json() const {
 
 Result<Campaign> parse_campaign(const std::string& yaml, const std::string& base_dir) {
   json doc;
+  // The grid's axes in the file's order (json objects sort their keys): the run order follows it.
+  std::vector<std::string> grid_order;
   try {
-    doc = to_json(YAML::Load(yaml));
+    const YAML::Node root = YAML::Load(yaml);
+    doc = to_json(root);
+    if (root.IsMap() && root["grid"] && root["grid"].IsMap()) {
+      for (const auto& kv : root["grid"]) grid_order.push_back(kv.first.as<std::string>());
+    }
   } catch (const YAML::Exception& e) {
     return make_error(std::string("invalid YAML: ") + e.what());
   }
@@ -235,7 +241,8 @@ Result<Campaign> parse_campaign(const std::string& yaml, const std::string& base
     return st.error_value();
   }
   Campaign c;
-  c.name = doc.value("name", std::string("campaign"));
+  c.name = doc.contains("name") ? text_of(doc["name"]) : std::string("campaign");
+  if (c.name.empty()) return make_error("name: must not be empty");
 
   // target
   if (!doc.contains("target") || !doc["target"].is_object())
@@ -323,7 +330,8 @@ Result<Campaign> parse_campaign(const std::string& yaml, const std::string& base
   // grid
   const json g = doc.value("grid", json::object());
   if (!g.is_object()) return make_error("grid: expected a map of axis to a list of values");
-  for (const auto& [axis, values] : g.items()) {
+  for (const auto& axis : grid_order) {
+    const json& values = g[axis];
     if (std::find(grid_axes().begin(), grid_axes().end(), axis) == grid_axes().end()) {
       return make_error("grid." + axis + ": unknown axis");
     }
@@ -372,7 +380,7 @@ Result<Campaign> parse_campaign(const std::string& yaml, const std::string& base
     return make_error(
         "grid: rate (open model) cannot vary together with users or think (closed model)");
   }
-  if (c.base.rate > 0 && c.duration.count() == 0)
+  if ((c.base.rate > 0 || varies("rate")) && c.duration.count() == 0)
     return make_error("workload.duration: required for the open model (rate)");
   if (c.target.external()) {
     for (const char* axis : {"mode", "routing", "max_inflight", "workers"}) {

@@ -391,6 +391,17 @@ Result<std::vector<std::int64_t>> ResultsDb::complete_run_ids(std::int64_t campa
 }
 
 Status ResultsDb::delete_incomplete_runs(std::int64_t campaign_id) {
+  // Requests still buffered for those runs go with them (a later flush would fail on them,
+  // or attach them to a new run that reuses the id).
+  {
+    Statement s(db_, "SELECT id FROM runs WHERE campaign_id=? AND status!='complete'");
+    s.bind(1, campaign_id);
+    std::set<std::int64_t> doomed;
+    int rc;
+    while ((rc = s.step()) == SQLITE_ROW) doomed.insert(s.i64(0));
+    if (rc != SQLITE_DONE) return db_error(db_, "reading runs");
+    std::erase_if(pending_, [&](const auto& p) { return doomed.count(p.first) > 0; });
+  }
   const std::string where =
       "(SELECT id FROM runs WHERE campaign_id=" + std::to_string(campaign_id) +
       " AND status!='complete')";

@@ -13,23 +13,37 @@ double nearest_rank(const std::vector<double>& sorted, double p) {
   return sorted[std::clamp<std::size_t>(rank, 1, sorted.size()) - 1];
 }
 
-SummaryRow summarise(const std::string& label, const std::vector<const RequestRow*>& rows) {
+// The run's window: from the first intended start to the last end of any request.
+struct Window {
+  std::int64_t first = INT64_MAX, last = INT64_MIN;
+  double seconds() const { return last > first ? static_cast<double>(last - first) / 1e6 : 0; }
+};
+
+Window window_of(const std::vector<const RequestRow*>& rows) {
+  Window w;
+  for (const auto* r : rows) {
+    w.first = std::min(w.first, r->intended_wall_us);
+    if (r->outcome != "dropped" && r->latency_us) w.last = std::max(w.last, r->end_wall_us);
+  }
+  return w;
+}
+
+// Throughput is over the whole run's window for every label, so the labels' throughputs add up
+// to the overall one (as the load generator's, docs/load.md).
+SummaryRow summarise(const std::string& label, const std::vector<const RequestRow*>& rows, const Window& run) {
   SummaryRow s;
   s.label = label;
   s.count = rows.size();
   std::vector<double> times;
   std::uint64_t ok = 0, ended = 0;
-  std::int64_t first = INT64_MAX, last = INT64_MIN;
   for (const auto* r : rows) {
     if (r->outcome == "ok") ++ok;
-    first = std::min(first, r->intended_wall_us);
     if (r->outcome == "dropped" || !r->latency_us) continue;
     ++ended;
-    last = std::max(last, r->end_wall_us);
     times.push_back(static_cast<double>(*r->latency_us) / 1e6);
   }
   s.success_rate = s.count ? static_cast<double>(ok) / static_cast<double>(s.count) : 0;
-  const double window = last > first ? static_cast<double>(last - first) / 1e6 : 0;
+  const double window = run.seconds();
   s.throughput_rps = window > 0 ? static_cast<double>(ended) / window : 0;
   if (!times.empty()) {
     std::sort(times.begin(), times.end());
@@ -75,8 +89,9 @@ std::vector<SummaryRow> summarise_run(const std::vector<RequestRow>& requests) {
     if (inserted) order.push_back(r.label);
     it->second.push_back(&r);
   }
-  std::vector<SummaryRow> out{summarise("*", all)};
-  for (const auto& label : order) out.push_back(summarise(label, by_label[label]));
+  const Window run = window_of(all);
+  std::vector<SummaryRow> out{summarise("*", all, run)};
+  for (const auto& label : order) out.push_back(summarise(label, by_label[label], run));
   return out;
 }
 

@@ -4,7 +4,8 @@
 //
 // Definitions follow the load generator's (docs/load.md): count = requests issued;
 // success_rate = ok / count; throughput = requests ended (not dropped) per second of the
-// window from the first intended start to the last end; response times from the intended
+// run's window from the first intended start to the last end (per label too, so labels add
+// up); response times from the intended
 // start over every request sent, failures included; nearest-rank percentiles.
 #pragma once
 
@@ -17,7 +18,8 @@ namespace faaslab::experiment {
 // "*" first, then one row per label in order of first appearance.
 std::vector<SummaryRow> summarise_run(const std::vector<RequestRow>& requests);
 
-// Over repetitions of one configuration: each field is the mean of the runs' values; the CI
+// Over repetitions of one configuration: `count` is the runs' total, every other field the
+// mean of the runs' values; the CI
 // fields are the half-widths of the 95% interval of that mean (absent for one repetition).
 SummaryRow summarise_config(const std::vector<SummaryRow>& runs);
 

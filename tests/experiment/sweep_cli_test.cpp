@@ -1,0 +1,361 @@
+// Campaigns as a user runs them: `faaslab demo --quick` end to end (database, model, report
+// drawn in headless Chromium), `faaslab sweep` killed and resumed, and bad input of every
+// kind — each a clear message, a non-zero exit and no run recorded as complete that was not.
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <regex>
+
+#include "common/subprocess.h"
+#include "experiment/results_db.h"
+#include "support/test_data.h"
+
+namespace faaslab {
+namespace {
+
+namespace fs = std::filesystem;
+using namespace std::chrono_literals;
+using experiment::ResultsDb;
+
+std::string faaslab_bin() {
+  return testing::binary("bin/faaslab");
+}
+
+// A fresh directory under /tmp, removed with the fixture.
+class TempDir {
+ public:
+  explicit TempDir(const std::string& name)
+      : path_(fs::temp_directory_path() /
+              ("faaslab-experiment-test-" + std::to_string(::getpid()) + "-" + name)) {
+    fs::remove_all(path_);
+    fs::create_directories(path_);
+  }
+  ~TempDir() {
+    std::error_code ec;
+    fs::remove_all(path_, ec);
+  }
+  const fs::path& path() const { return path_; }
+
+ private:
+  fs::path path_;
+};
+
+fs::path write_file(const fs::path& path, const std::string& text) {
+  std::ofstream(path) << text;
+  return path;
+}
+
+std::string repo_root() {
+  return fs::path(FAASLAB_TESTDATA_DIR).parent_path().string();
+}
+
+// A small campaign on the embedded runtime, http mode (fast): 4 runs of 3 frames per user.
+std::string small_campaign(const std::string& name) {
+  return "name: " + name + "\n" + "target:\n  stack: " + repo_root() +
+         "/deploy/stack.yml\n  functions: {classic: slblur, http: slblur-warm}\n"
+         "workload:\n  video: " +
+         testing::video_path().string() +
+         "\n  frame_step: 13\n  mode: http\n"
+         "grid:\n  users: [1, 2]\n  think: [0s, 300ms]\n";
+}
+
+int complete_runs(ResultsDb& db, std::int64_t campaign) {
+  auto runs = db.runs(campaign);
+  if (!runs) return -1;
+  int n = 0;
+  for (const auto& r : *runs) n += r.status == "complete";
+  return n;
+}
+
+std::string last_line(const std::string& text) {
+  std::string t = text;
+  while (!t.empty() && t.back() == '\n') t.pop_back();
+  const auto nl = t.rfind('\n');
+  return nl == std::string::npos ? t : t.substr(nl + 1);
+}
+
+TEST(Demo, QuickRunsTheStudyGridIntoADatabaseModelAndReport) {
+  TempDir dir("demo");
+  Subprocess demo({faaslab_bin(), "demo", "--quick", "--out", dir.path().string()});
+  ASSERT_EQ(demo.wait(180s), 0) << demo.err();
+  const fs::path html = dir.path() / "report" / "report.html";
+  EXPECT_EQ(last_line(demo.out()), html.string()) << "the report's path is the last line";
+  for (const char* f : {"campaign.yaml", "faaslab.db", "model.json", "validation.json"}) {
+    EXPECT_TRUE(fs::exists(dir.path() / f)) << f;
+  }
+  EXPECT_NE(demo.err().find("predicted within every target"), std::string::npos) << demo.err();
+
+  // The database: one complete campaign of 8 complete runs (users 1, 2 x think 0, 0.5 s x
+  // classic, http), 5 frames per user, every request recorded, replica events and summaries.
+  auto db = ResultsDb::open((dir.path() / "faaslab.db").string());
+  ASSERT_TRUE(db) << db.error();
+  auto ids = (*db)->campaign_ids();
+  ASSERT_TRUE(ids);
+  ASSERT_EQ(ids->size(), 1u);
+  const auto campaign = ids->front();
+  auto info = (*db)->campaign_info(campaign);
+  ASSERT_TRUE(info);
+  EXPECT_EQ((*info)["status"], "complete");
+  EXPECT_GT((*info)["machine"].value("cores", 0), 0) << info->dump();
+  auto runs = (*db)->runs(campaign);
+  ASSERT_TRUE(runs);
+  ASSERT_EQ(runs->size(), 8u);
+  std::set<std::string> modes, keys;
+  for (const auto& r : *runs) {
+    EXPECT_EQ(r.status, "complete") << r.columns.config_key;
+    modes.insert(r.columns.mode);
+    keys.insert(r.columns.config_key);
+    auto requests = (*db)->requests(r.id);
+    ASSERT_TRUE(requests);
+    EXPECT_EQ(requests->size(), 5u * static_cast<std::size_t>(r.columns.users.value_or(0)))
+        << r.columns.config_key;
+    for (const auto& q : *requests) {
+      EXPECT_EQ(q.status, 200) << q.error;
+      EXPECT_TRUE(q.handler_s.has_value() && *q.handler_s > 0) << "the function's handler time";
+    }
+    auto events = (*db)->events(r.id);
+    ASSERT_TRUE(events);
+    EXPECT_TRUE(std::any_of(events->begin(), events->end(),
+                            [](const auto& e) { return e.kind == "ready" && e.seconds; }))
+        << "the replica's start-to-ready time of run " << r.id;
+  }
+  EXPECT_EQ(modes, (std::set<std::string>{"classic", "http"}));
+  EXPECT_EQ(keys.size(), 8u);
+  auto summaries = (*db)->config_summaries(campaign);
+  ASSERT_TRUE(summaries);
+  std::set<std::string> summarised;
+  for (const auto& [key, s] : *summaries) {
+    if (s.label != "*") continue;
+    summarised.insert(key);
+    EXPECT_DOUBLE_EQ(s.success_rate, 1.0) << key;
+    EXPECT_GT(s.mean_s, 0) << key;
+    EXPECT_LE(s.p50_s, s.p95_s) << key;
+  }
+  EXPECT_EQ(summarised, keys);
+
+  // The model's validation covers the configurations it was not calibrated on.
+  const auto validation = nlohmann::json::parse(testing::read_text(dir.path() / "validation.json"));
+  EXPECT_EQ(validation["rows"].size(), 8u);
+  EXPECT_EQ(validation["judged"].get<int>(), 6) << "2 configurations calibrate, 6 validate";
+
+  // Figures: a PNG per figure.
+  int pngs = 0;
+  for (const auto& e : fs::directory_iterator(dir.path() / "report" / "figures")) {
+    if (e.path().extension() != ".png") continue;
+    ++pngs;
+    const auto bytes = testing::read_file(e.path());
+    ASSERT_GT(bytes.size(), 1000u) << e.path();
+    EXPECT_EQ(std::string(bytes.begin() + 1, bytes.begin() + 4), "PNG") << e.path();
+  }
+  EXPECT_GE(pngs, 20);
+
+  // The page in headless Chromium: no errors, every chart drawn with data. The page writes
+  // its own check into #self-check once the charts are mounted.
+  const std::vector<std::string> chromium = {"/usr/bin/chromium",
+                                             "--headless",
+                                             "--no-sandbox",
+                                             "--disable-gpu",
+                                             "--disable-background-networking",
+                                             "--disable-extensions",
+                                             "--no-first-run",
+                                             "--enable-logging=stderr",
+                                             "--user-data-dir=" + (dir.path() / "chromium").string(),
+                                             "--virtual-time-budget=15000"};
+  auto dump_args = chromium;
+  dump_args.insert(dump_args.end(), {"--dump-dom", "file://" + html.string()});
+  Subprocess dump(dump_args);
+  ASSERT_EQ(dump.wait(90s), 0) << dump.err();
+  std::smatch m;
+  const std::string dom = dump.out();
+  ASSERT_TRUE(std::regex_search(dom, m, std::regex(R"(<pre id="self-check" data-done="1">([^<]*)</pre>)")))
+      << "the page did not finish its self-check";
+  const auto check = nlohmann::json::parse(m[1].str());
+  EXPECT_GE(check["charts"].get<int>(), 15) << check.dump();
+  EXPECT_TRUE(check["empty"].empty()) << "charts without data: " << check.dump();
+  EXPECT_TRUE(check["errors"].empty()) << "errors in the page: " << check.dump();
+  EXPECT_EQ(dump.err().find("Uncaught"), std::string::npos) << dump.err();
+
+  // A screenshot, kept as an artefact of the test run.
+  const fs::path artefacts = fs::path(FAASLAB_BINARY_DIR) / "test-artifacts";
+  fs::create_directories(artefacts);
+  const fs::path shot = artefacts / "report-quick-demo.png";
+  fs::remove(shot);
+  auto shot_args = chromium;
+  shot_args.insert(shot_args.end(), {"--hide-scrollbars", "--window-size=1400,4000",
+                                     "--screenshot=" + shot.string(), "file://" + html.string()});
+  Subprocess screenshot(shot_args);
+  ASSERT_EQ(screenshot.wait(90s), 0) << screenshot.err();
+  ASSERT_TRUE(fs::exists(shot));
+  EXPECT_GT(fs::file_size(shot), 50'000u) << "a blank page is small";
+}
+
+TEST(Sweep, AKilledCampaignResumesWithOnlyTheMissingRuns) {
+  TempDir dir("resume");
+  const auto file = write_file(dir.path() / "c.yaml", small_campaign("resume-test"));
+  const auto db_path = (dir.path() / "c.db").string();
+  {
+    Subprocess sweep({faaslab_bin(), "sweep", "-f", file.string(), "--db", db_path});
+    ASSERT_TRUE(sweep.wait_for_stderr("run 3/4", 90s)) << "the campaign did not get to run 3";
+    sweep.signal(SIGKILL);  // a crash in the middle of run 3
+    sweep.wait(10s);
+  }
+  {
+    auto db = ResultsDb::open(db_path);
+    ASSERT_TRUE(db) << db.error();
+    auto ids = (*db)->campaign_ids();
+    ASSERT_TRUE(ids && ids->size() == 1u);
+    EXPECT_EQ(complete_runs(**db, ids->front()), 2) << "runs 1 and 2 finished before the kill";
+    auto info = (*db)->campaign_info(ids->front());
+    EXPECT_NE((*info)["status"], "complete");
+  }
+  Subprocess resume({faaslab_bin(), "sweep", "-f", file.string(), "--db", db_path, "--resume", "-q"});
+  ASSERT_EQ(resume.wait(90s), 0) << resume.err();
+  EXPECT_NE(resume.out().find("2 runs completed, 2 already complete, 0 failed"), std::string::npos)
+      << resume.out();
+  auto db = ResultsDb::open(db_path);
+  ASSERT_TRUE(db);
+  auto ids = (*db)->campaign_ids();
+  ASSERT_EQ(ids->size(), 1u) << "resume continues the campaign, it does not start another";
+  auto runs = (*db)->runs(ids->front());
+  ASSERT_TRUE(runs);
+  ASSERT_EQ(runs->size(), 4u) << "the killed run's partial rows are gone";
+  std::set<std::string> keys;
+  for (const auto& r : *runs) {
+    EXPECT_EQ(r.status, "complete");
+    keys.insert(r.columns.config_key);
+    auto requests = (*db)->requests(r.id);
+    EXPECT_EQ(requests->size(), 3u * static_cast<std::size_t>(r.columns.users.value_or(0)));
+  }
+  EXPECT_EQ(keys.size(), 4u);
+  EXPECT_EQ((*(*db)->campaign_info(ids->front()))["status"], "complete");
+}
+
+struct BadCampaign {
+  const char* what;
+  std::string yaml;
+  const char* message;  // what the error must name
+};
+
+TEST(Sweep, BadCampaignFilesAreClearErrorsThatRecordNothing) {
+  TempDir dir("bad");
+  const std::string good = small_campaign("bad-test");
+  const std::vector<BadCampaign> cases = {
+      {"malformed YAML", "name: x\ngrid: {users: [1, 2}\n", "YAML"},
+      {"unknown top-level key", good + "repetitons: 2\n", "repetitons"},
+      {"unknown grid axis", good + "  userz: [1]\n", "userz"},
+      {"negative users", std::regex_replace(good, std::regex("users: \\[1, 2\\]"), "users: [1, -2]"),
+       "users"},
+      {"zero rate",
+       std::regex_replace(good, std::regex("grid:\n.*"), "  duration: 2s\ngrid:\n  rate: [0, 1]\n"),
+       "rate"},
+      {"no video", std::regex_replace(good, std::regex("  video: .*\n"), ""), "workload.video"},
+      {"missing video file",
+       std::regex_replace(good, std::regex("  video: .*\n"), "  video: /nonexistent/v.mp4\n"),
+       "/nonexistent/v.mp4"},
+      {"no function for a mode", std::regex_replace(good, std::regex("mode: http"), "mode: [classic]"),
+       "mode"},
+  };
+  for (const auto& c : cases) {
+    const auto file = write_file(dir.path() / "bad.yaml", c.yaml);
+    const auto db_path = dir.path() / "bad.db";
+    fs::remove(db_path);
+    Subprocess sweep({faaslab_bin(), "sweep", "-f", file.string(), "--db", db_path.string(), "-q"});
+    const int code = sweep.wait(60s);
+    EXPECT_NE(code, 0) << c.what;
+    EXPECT_NE(sweep.err().find(c.message), std::string::npos)
+        << c.what << ": the message names " << c.message << "; got: " << sweep.err();
+    EXPECT_LT(code, 128) << c.what << ": no crash";
+    if (fs::exists(db_path)) {
+      auto db = ResultsDb::open(db_path.string());
+      ASSERT_TRUE(db);
+      const auto ids = (*db)->campaign_ids();
+      ASSERT_TRUE(ids);
+      for (auto id : *ids) EXPECT_EQ(complete_runs(**db, id), 0) << c.what;
+    }
+  }
+}
+
+TEST(Sweep, AnUnreachableGatewayFailsWithoutACompleteRun) {
+  TempDir dir("unreachable");
+  // A port nothing listens on: bound, then closed.
+  const auto file = write_file(dir.path() / "c.yaml",
+                               "name: unreachable\ntarget:\n  url: http://127.0.0.1:9/function/slblur\n"
+                               "workload:\n  video: " +
+                                   testing::video_path().string() +
+                                   "\n  frames: 2\n  timeout: 2s\ngrid:\n  users: [1]\n");
+  const auto db_path = (dir.path() / "c.db").string();
+  Subprocess sweep({faaslab_bin(), "sweep", "-f", file.string(), "--db", db_path, "-q"});
+  const int code = sweep.wait(60s);
+  EXPECT_NE(code, 0);
+  EXPECT_LT(code, 128);
+  EXPECT_NE(sweep.err().find("127.0.0.1:9"), std::string::npos) << sweep.err();
+  if (fs::exists(db_path)) {
+    auto db = ResultsDb::open(db_path);
+    ASSERT_TRUE(db);
+    const auto ids = (*db)->campaign_ids();
+    ASSERT_TRUE(ids);
+    for (auto id : *ids) EXPECT_EQ(complete_runs(**db, id), 0);
+  }
+}
+
+TEST(Sweep, AFullDiskStopsTheCampaignWithAClearMessage) {
+  TempDir dir("full");
+  const auto file = write_file(dir.path() / "c.yaml", small_campaign("full-disk"));
+  const auto db_path = (dir.path() / "c.db").string();
+  // The file size limit stands in for a full disk: writes past 200 KB fail (EFBIG), as they
+  // would with ENOSPC. SIGXFSZ is ignored so the write fails instead of killing the process.
+  Subprocess sweep({"/bin/sh", "-c", "trap '' XFSZ; ulimit -f 400; exec \"$0\" sweep -f \"$1\" --db \"$2\" -q",
+                    faaslab_bin(), file.string(), db_path});
+  const int code = sweep.wait(120s);
+  EXPECT_NE(code, 0) << sweep.err();
+  EXPECT_LT(code, 128) << "no crash: " << sweep.err();
+  EXPECT_TRUE(std::regex_search(sweep.err(), std::regex("disk|too large|full", std::regex::icase)))
+      << sweep.err();
+  auto db = ResultsDb::open(db_path);
+  ASSERT_TRUE(db) << db.error();
+  auto ids = (*db)->campaign_ids();
+  ASSERT_TRUE(ids);
+  for (auto id : *ids) {
+    EXPECT_NE((*(*db)->campaign_info(id))["status"], "complete");
+    // Runs recorded as complete are whole: every request of every user is there.
+    const auto runs = (*db)->runs(id);
+    ASSERT_TRUE(runs);
+    for (const auto& r : *runs) {
+      if (r.status != "complete") continue;
+      EXPECT_EQ((*db)->requests(r.id)->size(), 3u * static_cast<std::size_t>(r.columns.users.value_or(0)));
+    }
+  }
+}
+
+TEST(Report, BadInputIsAClearError) {
+  TempDir dir("report");
+  Subprocess missing({faaslab_bin(), "report", (dir.path() / "none.db").string(), "-o", dir.path().string()});
+  EXPECT_EQ(missing.wait(30s), 1);
+  EXPECT_NE(missing.err().find("does not exist"), std::string::npos) << missing.err();
+
+  const auto not_db = write_file(dir.path() / "text.db", "this is not a database\n");
+  Subprocess garbage({faaslab_bin(), "report", not_db.string(), "-o", dir.path().string()});
+  EXPECT_EQ(garbage.wait(30s), 1);
+  EXPECT_FALSE(garbage.err().empty());
+
+  Subprocess apdex({faaslab_bin(), "report", not_db.string(), "--apdex-satisfied", "2s", "--apdex-tolerated",
+                    "1s"});
+  EXPECT_EQ(apdex.wait(30s), 2);
+  EXPECT_NE(apdex.err().find("apdex"), std::string::npos) << apdex.err();
+
+  // An empty results database: no campaign to report.
+  {
+    auto db = ResultsDb::open((dir.path() / "empty.db").string());
+    ASSERT_TRUE(db);
+  }
+  Subprocess empty({faaslab_bin(), "report", (dir.path() / "empty.db").string(), "-o", dir.path().string()});
+  EXPECT_EQ(empty.wait(30s), 1);
+  EXPECT_NE(empty.err().find("campaign"), std::string::npos) << empty.err();
+}
+
+}  // namespace
+}  // namespace faaslab

@@ -8,6 +8,7 @@
 # 1308x888 JPEG frame per request (spawn, model load, frame), sequential.
 #
 #   bench/runtime_bench.sh [build-dir] [seconds]      (defaults: build, 10)
+#   GATEWAY_THREADS=N bench/runtime_bench.sh ...      the gateway's I/O threads (default: cores)
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 BUILD="${1:-$ROOT/build}"
@@ -63,7 +64,7 @@ functions:
     fprocess: $BIN/echo_server
     environment: {mode: http, upstream_url: "http://127.0.0.1:8082", log_level: warn}
 YAML
-"$BIN/faaslab" up -f "$WORK/stack.yml" --port "$GW_PORT" --no-auth --log-level warn & PIDS+=($!)
+"$BIN/faaslab" up -f "$WORK/stack.yml" --port "$GW_PORT" --no-auth --log-level warn ${GATEWAY_THREADS:+--threads "$GATEWAY_THREADS"} & PIDS+=($!)
 wait_http "http://127.0.0.1:$GW_PORT/function/echo"
 
 echo "## Runtime throughput, wrk -t1 -c16 -d${SECONDS_PER_RUN}s, $(nproc) cores, $(date -u +%Y-%m-%dT%H:%MZ)"

@@ -117,6 +117,22 @@ TEST(Demo, QuickRunsTheStudyGridIntoADatabaseModelAndReport) {
       EXPECT_EQ(q.status, 200) << q.error;
       EXPECT_TRUE(q.handler_s.has_value() && *q.handler_s > 0) << "the function's handler time";
     }
+    // The run's summary is the rows': count, mean and max recomputed from the requests.
+    auto run_summary = (*db)->run_summaries(r.id);
+    ASSERT_TRUE(run_summary);
+    ASSERT_FALSE(run_summary->empty());
+    const auto& overall = run_summary->front();
+    EXPECT_EQ(overall.label, "*");
+    EXPECT_EQ(overall.count, requests->size());
+    double sum = 0, max = 0;
+    for (const auto& q : *requests) {
+      const double s = static_cast<double>(q.latency_us.value_or(0)) / 1e6;
+      sum += s;
+      max = std::max(max, s);
+    }
+    EXPECT_NEAR(overall.mean_s, sum / static_cast<double>(requests->size()), 1e-6) << r.id;
+    EXPECT_NEAR(overall.max_s, max, 1e-6) << r.id;
+    EXPECT_DOUBLE_EQ(overall.success_rate, 1.0);
     auto events = (*db)->events(r.id);
     ASSERT_TRUE(events);
     EXPECT_TRUE(std::any_of(events->begin(), events->end(),
@@ -134,6 +150,15 @@ TEST(Demo, QuickRunsTheStudyGridIntoADatabaseModelAndReport) {
     EXPECT_DOUBLE_EQ(s.success_rate, 1.0) << key;
     EXPECT_GT(s.mean_s, 0) << key;
     EXPECT_LE(s.p50_s, s.p95_s) << key;
+    // One repetition: the configuration's summary is its run's.
+    for (const auto& r : *runs) {
+      if (r.columns.config_key != key) continue;
+      const auto per_run = (*db)->run_summaries(r.id);
+      ASSERT_TRUE(per_run);
+      EXPECT_EQ(s.count, per_run->front().count) << key;
+      EXPECT_NEAR(s.mean_s, per_run->front().mean_s, 1e-9) << key;
+      EXPECT_NEAR(s.p95_s, per_run->front().p95_s, 1e-9) << key;
+    }
   }
   EXPECT_EQ(summarised, keys);
 

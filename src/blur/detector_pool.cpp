@@ -1,6 +1,8 @@
 #include "blur/detector_pool.h"
 
 #include <algorithm>
+#include <exception>
+#include <thread>
 
 namespace faaslab::blur {
 
@@ -41,6 +43,32 @@ Result<DetectorPool::Lease> DetectorPool::acquire() {
     }
     freed_.wait(lock);
   }
+}
+
+Status DetectorPool::warm_up(int count, const cv::Mat& frame) {
+  // Hold every lease at once, so each is a different detector.
+  std::vector<Lease> leases;
+  for (int i = 0; i < std::min(count, capacity_); ++i) {
+    auto lease = acquire();
+    if (!lease) return lease.error_value();
+    leases.push_back(std::move(*lease));
+  }
+  std::vector<std::string> errors(leases.size());
+  std::vector<std::thread> threads;
+  for (std::size_t i = 0; i < leases.size(); ++i) {
+    threads.emplace_back([&, i] {
+      try {
+        (void)leases[i]->detect(frame);
+      } catch (const std::exception& e) {
+        errors[i] = e.what();
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  for (const auto& e : errors) {
+    if (!e.empty()) return make_error("warming up a face detector failed: " + e, Errc::kInternal);
+  }
+  return Ok{};
 }
 
 void DetectorPool::give_back(std::unique_ptr<FaceDetector> d) {

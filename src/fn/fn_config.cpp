@@ -101,6 +101,7 @@ Result<FnConfig> parse_fn_config(const EnvList& list) {
            [](const std::string& s) { return parse_duration(s); }),
       read(env, "suppress_lock", c.suppress_lock,
            [](const std::string& s) { return parse_bool(s); }),
+      read(env, "warm_up", c.warm_up, [](const std::string& s) { return parse_bool(s); }),
       read(env, "log_level", c.log_level, as_string),
       read(env, "response_format", c.response_format,
            [](const std::string& s) -> Result<std::optional<ResponseFormat>> {

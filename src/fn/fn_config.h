@@ -30,6 +30,7 @@ struct FnConfig {
   Micros read_timeout = std::chrono::seconds(10);   // to receive one whole request
   Micros write_timeout = std::chrono::seconds(10);  // to send a response; also the drain on SIGTERM
   bool suppress_lock = false;
+  bool warm_up = true;  // HTTP: build and run every worker's detector before reporting ready
   std::string log_level = "info";
 
   // Response

@@ -27,6 +27,7 @@ constexpr const char* kEnvironmentHelp =
   jpeg_quality     1..100 (90)                        png_level       0..3, ISA-L igzip (1)
   models_dir       BlazeFace ONNX directory           haar_cascade    cascade XML file
   suppress_lock    do not write $TMPDIR/.lock (false) log_level       trace..error, off (info)
+  warm_up          run every worker's detector once before ready (true; HTTP only)
 Requests: POST raw JPEG/PNG or base64 text; ?format=image|json|seed, ?codec=jpeg|png.
 Details: docs/function.md)";
 

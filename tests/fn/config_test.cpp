@@ -14,6 +14,7 @@ TEST(FnConfig, DefaultsMatchTheDocumentation) {
   EXPECT_EQ(c->pipeline.limits.max_pixels, 40'000'000u);
   EXPECT_FALSE(c->response_format);
   EXPECT_FALSE(c->suppress_lock);
+  EXPECT_TRUE(c->warm_up);
   EXPECT_EQ(c->pipeline.detector.kind, blur::DetectorKind::kBlazeFace128);
   EXPECT_FLOAT_EQ(c->pipeline.detector.score_threshold, 0.75f);
   EXPECT_EQ(c->write_timeout, std::chrono::seconds(10));
@@ -26,7 +27,7 @@ TEST(FnConfig, ReadsEveryVariable) {
        "log_level=debug",    "response_format=seed", "detector=haar",       "score_threshold=0.6",
        "tile_levels=2",      "models_dir=/m",        "haar_cascade=/h.xml", "blur=pixelate",
        "blur_margin=0.5",    "blur_strength=2",      "max_pixels=2M",       "jpeg_quality=80",
-       "png_level=3"});
+       "png_level=3",        "warm_up=false"});
   ASSERT_TRUE(c.ok()) << c.error();
   EXPECT_EQ(c->port, 9000);
   EXPECT_EQ(c->bind, "0.0.0.0");
@@ -36,6 +37,7 @@ TEST(FnConfig, ReadsEveryVariable) {
   EXPECT_EQ(c->read_timeout, std::chrono::seconds(5));
   EXPECT_EQ(c->write_timeout, std::chrono::seconds(90));
   EXPECT_TRUE(c->suppress_lock);
+  EXPECT_FALSE(c->warm_up);
   EXPECT_EQ(c->log_level, "debug");
   EXPECT_EQ(c->response_format, ResponseFormat::kSeed);
   EXPECT_EQ(c->pipeline.detector.kind, blur::DetectorKind::kHaar);

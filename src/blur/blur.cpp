@@ -10,9 +10,8 @@ Result<std::unique_ptr<BlurPipeline>> BlurPipeline::create(const PipelineOptions
   return std::unique_ptr<BlurPipeline>(new BlurPipeline(options, std::move(*pool)));
 }
 
-Status BlurPipeline::warm_up(cv::Size frame_size) const {
-  const cv::Mat blank(frame_size, CV_8UC3, cv::Scalar(128, 128, 128));
-  return pool_->warm_up(options_.concurrency, blank);
+Status BlurPipeline::warm_up() const {
+  return pool_->warm_up(options_.concurrency);
 }
 
 Result<std::vector<Face>> BlurPipeline::process_pixels(cv::Mat& bgr, StageTimes* times) const {

@@ -67,10 +67,9 @@ class BlurPipeline {
   // Detects and blurs in place on decoded pixels (video frames). Returns the faces found.
   Result<std::vector<Face>> process_pixels(cv::Mat& bgr, StageTimes* times = nullptr) const;
 
-  // Builds every worker's detector and runs each once on a blank frame of `frame_size`, in
-  // parallel, so the first requests cost what later ones do. The HTTP function does this
-  // before it reports ready.
-  Status warm_up(cv::Size frame_size) const;
+  // Builds every worker's detector now, in parallel, so the first concurrent requests cost
+  // what later ones do. The HTTP function does this before it reports ready.
+  Status warm_up() const;
 
   const PipelineOptions& options() const { return options_; }
 

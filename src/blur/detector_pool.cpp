@@ -1,7 +1,6 @@
 #include "blur/detector_pool.h"
 
 #include <algorithm>
-#include <exception>
 #include <thread>
 
 namespace faaslab::blur {
@@ -45,29 +44,25 @@ Result<DetectorPool::Lease> DetectorPool::acquire() {
   }
 }
 
-Status DetectorPool::warm_up(int count, const cv::Mat& frame) {
-  // Hold every lease at once, so each is a different detector.
-  std::vector<Lease> leases;
-  for (int i = 0; i < std::min(count, capacity_); ++i) {
-    auto lease = acquire();
-    if (!lease) return lease.error_value();
-    leases.push_back(std::move(*lease));
-  }
-  std::vector<std::string> errors(leases.size());
+Status DetectorPool::warm_up(int count) {
+  // Build the missing detectors in parallel (each runs its first forward pass as it is made).
+  const int missing = std::min(count, capacity_) - created();
+  if (missing <= 0) return Ok{};
+  std::vector<Result<std::unique_ptr<FaceDetector>>> made;
+  for (int i = 0; i < missing; ++i) made.emplace_back(make_error("not built"));
   std::vector<std::thread> threads;
-  for (std::size_t i = 0; i < leases.size(); ++i) {
-    threads.emplace_back([&, i] {
-      try {
-        (void)leases[i]->detect(frame);
-      } catch (const std::exception& e) {
-        errors[i] = e.what();
-      }
-    });
+  for (int i = 0; i < missing; ++i) {
+    threads.emplace_back([&, i] { made[static_cast<std::size_t>(i)] = make_detector(options_); });
   }
   for (auto& t : threads) t.join();
-  for (const auto& e : errors) {
-    if (!e.empty()) return make_error("warming up a face detector failed: " + e, Errc::kInternal);
+  std::lock_guard lock(mu_);
+  for (auto& d : made) {
+    if (!d) return d.error_value();
+    if (created_ >= capacity_) break;  // callers built some meanwhile
+    idle_.push_back(std::move(*d));
+    ++created_;
   }
+  freed_.notify_all();
   return Ok{};
 }
 

@@ -40,11 +40,10 @@ class DetectorPool {
   // instance fails (the model vanished from disk, out of memory).
   Result<Lease> acquire();
 
-  // Builds every detector up to `count` (at most the capacity) and runs one detection through
-  // each, in parallel, so that no request pays for building a net or for its first forward
-  // pass (which allocates the net's buffers: ~10-20 ms more than a warm one). Errors as
-  // acquire(), or a detector throwing.
-  Status warm_up(int count, const cv::Mat& frame);
+  // Builds the detectors missing up to `count` (at most the capacity), in parallel, so that no
+  // request pays for building a net and its first forward pass (~10-20 ms). Errors: a
+  // detector could not be built.
+  Status warm_up(int count);
 
   int capacity() const { return capacity_; }
   int created() const;

@@ -43,10 +43,10 @@ int serve_http(const FnConfig& config) {
     spdlog::error("{}", pipeline.error());
     return 1;
   }
-  // Every worker's detector built and run once, in parallel: without this the first request
-  // on each worker paid 10-20 ms more (the net's first forward pass allocates its buffers).
+  // Every worker's detector built now, in parallel: without this the first request on each
+  // worker but one paid 10-20 ms more (building a net and its first forward pass).
   if (config.warm_up) {
-    if (auto st = (*pipeline)->warm_up({1308, 888}); !st) {
+    if (auto st = (*pipeline)->warm_up(); !st) {
       spdlog::error("{}", st.error());
       return 1;
     }

@@ -30,7 +30,8 @@ Window window_of(const std::vector<const RequestRow*>& rows) {
 
 // Throughput is over the whole run's window for every label, so the labels' throughputs add up
 // to the overall one (as the load generator's, docs/load.md).
-SummaryRow summarise(const std::string& label, const std::vector<const RequestRow*>& rows, const Window& run) {
+SummaryRow summarise(const std::string& label, const std::vector<const RequestRow*>& rows,
+                     const Window& run) {
   SummaryRow s;
   s.label = label;
   s.count = rows.size();
@@ -65,6 +66,27 @@ SummaryRow summarise(const std::string& label, const std::vector<const RequestRo
 }
 
 }  // namespace
+
+nlohmann::json summary_to_json(const SummaryRow& s) {
+  nlohmann::json j = {{"count", s.count},
+                      {"success_rate", s.success_rate},
+                      {"throughput_rps", s.throughput_rps},
+                      {"mean_s", s.mean_s},
+                      {"stddev_s", s.stddev_s},
+                      {"min_s", s.min_s},
+                      {"p50_s", s.p50_s},
+                      {"p90_s", s.p90_s},
+                      {"p95_s", s.p95_s},
+                      {"p99_s", s.p99_s},
+                      {"p999_s", s.p999_s},
+                      {"max_s", s.max_s}};
+  if (s.repetitions > 0) j["repetitions"] = s.repetitions;
+  if (s.mean_s_ci95) j["mean_s_ci95"] = *s.mean_s_ci95;
+  if (s.throughput_rps_ci95) j["throughput_rps_ci95"] = *s.throughput_rps_ci95;
+  if (s.success_rate_ci95) j["success_rate_ci95"] = *s.success_rate_ci95;
+  if (s.p95_s_ci95) j["p95_s_ci95"] = *s.p95_s_ci95;
+  return j;
+}
 
 double student_t95(int dof) {
   static const double table[] = {0,     12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365,

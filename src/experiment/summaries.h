@@ -11,6 +11,8 @@
 
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
 #include "experiment/results_db.h"
 
 namespace faaslab::experiment {
@@ -27,6 +29,10 @@ SummaryRow summarise_config(const std::vector<SummaryRow>& runs);
 // of its complete runs.
 Status update_config_summaries(ResultsDb& db, std::int64_t campaign_id,
                                const std::string& config_key);
+
+// The summary schema as JSON (ARCHITECTURE.md): count, success_rate, throughput_rps, mean_s,
+// stddev_s, min_s, p50_s … max_s; `repetitions` and the *_ci95 fields when set.
+nlohmann::json summary_to_json(const SummaryRow& s);
 
 // Two-sided 95% Student t quantile for `dof` degrees of freedom.
 double student_t95(int dof);

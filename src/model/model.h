@@ -130,7 +130,4 @@ struct Prediction {
 // (use a finite duration to simulate the transient instead).
 Result<Prediction> predict(const Workload& w, const System& s, const PredictOptions& o = {});
 
-// The summary schema as JSON (ARCHITECTURE.md): count, success_rate, throughput_rps, mean_s …
-nlohmann::json summary_to_json(const experiment::SummaryRow& s);
-
 }  // namespace faaslab::model

@@ -213,28 +213,8 @@ Result<Prediction> predict(const Workload& w, const System& s, const PredictOpti
   return p;
 }
 
-nlohmann::json summary_to_json(const experiment::SummaryRow& s) {
-  nlohmann::json j = {{"count", s.count},
-                      {"success_rate", s.success_rate},
-                      {"throughput_rps", s.throughput_rps},
-                      {"mean_s", s.mean_s},
-                      {"stddev_s", s.stddev_s},
-                      {"min_s", s.min_s},
-                      {"p50_s", s.p50_s},
-                      {"p90_s", s.p90_s},
-                      {"p95_s", s.p95_s},
-                      {"p99_s", s.p99_s},
-                      {"p999_s", s.p999_s},
-                      {"max_s", s.max_s}};
-  if (s.mean_s_ci95) j["mean_s_ci95"] = *s.mean_s_ci95;
-  if (s.throughput_rps_ci95) j["throughput_rps_ci95"] = *s.throughput_rps_ci95;
-  if (s.success_rate_ci95) j["success_rate_ci95"] = *s.success_rate_ci95;
-  if (s.p95_s_ci95) j["p95_s_ci95"] = *s.p95_s_ci95;
-  return j;
-}
-
 nlohmann::json Prediction::to_json() const {
-  nlohmann::json j = summary_to_json(summary);
+  nlohmann::json j = experiment::summary_to_json(summary);
   auto finite_or_null = [](double x) -> nlohmann::json {
     return std::isfinite(x) ? nlohmann::json(x) : nlohmann::json(nullptr);
   };

@@ -7,6 +7,7 @@
 #include <sstream>
 
 #include "common/units.h"
+#include "experiment/summaries.h"
 
 namespace faaslab::report {
 namespace {
@@ -16,27 +17,6 @@ using experiment::RequestRow;
 using experiment::RunRow;
 using experiment::SummaryRow;
 using nlohmann::json;
-
-json summary_json(const SummaryRow& s) {
-  json j = {{"count", s.count},
-            {"success_rate", s.success_rate},
-            {"throughput_rps", s.throughput_rps},
-            {"mean_s", s.mean_s},
-            {"stddev_s", s.stddev_s},
-            {"min_s", s.min_s},
-            {"p50_s", s.p50_s},
-            {"p90_s", s.p90_s},
-            {"p95_s", s.p95_s},
-            {"p99_s", s.p99_s},
-            {"p999_s", s.p999_s},
-            {"max_s", s.max_s},
-            {"repetitions", s.repetitions}};
-  if (s.mean_s_ci95) j["mean_s_ci95"] = *s.mean_s_ci95;
-  if (s.throughput_rps_ci95) j["throughput_rps_ci95"] = *s.throughput_rps_ci95;
-  if (s.success_rate_ci95) j["success_rate_ci95"] = *s.success_rate_ci95;
-  if (s.p95_s_ci95) j["p95_s_ci95"] = *s.p95_s_ci95;
-  return j;
-}
 
 std::string seconds_label(double s) {
   std::ostringstream o;
@@ -325,7 +305,8 @@ Result<json> build_report_data(experiment::ResultsDb& db, std::optional<std::int
                  {"rate", c.rate ? json(*c.rate) : json(nullptr)},
                  {"runs", json::array()}};
       const auto it = overall_by_key.find(c.config_key);
-      cj["summary"] = it != overall_by_key.end() ? summary_json(it->second) : json::object();
+      cj["summary"] =
+          it != overall_by_key.end() ? experiment::summary_to_json(it->second) : json::object();
       configs.push_back(cj);
     }
     configs[config_index[c.config_key]]["runs"].push_back(r.id);

@@ -4,40 +4,15 @@
 #include <fstream>
 
 #include "blur/image_codec.h"
+#include "common/markup.h"
 
 namespace faaslab::load {
 namespace {
 
 namespace fs = std::filesystem;
 
-std::string xml_escape(std::string_view s) {
-  std::string out;
-  for (char c : s) {
-    switch (c) {
-      case '&':
-        out += "&amp;";
-        break;
-      case '<':
-        out += "&lt;";
-        break;
-      case '>':
-        out += "&gt;";
-        break;
-      case '"':
-        out += "&quot;";
-        break;
-      case '\'':
-        out += "&apos;";
-        break;
-      default:
-        out += c;
-    }
-  }
-  return out;
-}
-
 std::string prop(const char* kind, const std::string& name, const std::string& value) {
-  return std::string("<") + kind + " name=\"" + xml_escape(name) + "\">" + xml_escape(value) +
+  return std::string("<") + kind + " name=\"" + escape_markup(name) + "\">" + escape_markup(value) +
          "</" + kind + ">\n";
 }
 std::string str(const std::string& name, const std::string& value) {
@@ -67,13 +42,13 @@ std::string sampler(const LoadOptions& o, const Payload& p, const std::string& b
   std::string s =
       "<HTTPSamplerProxy guiclass=\"HttpTestSampleGui\" testclass=\"HTTPSamplerProxy\" "
       "testname=\"" +
-      xml_escape(p.label) + "\" enabled=\"true\">\n";
+      escape_markup(p.label) + "\" enabled=\"true\">\n";
   s += "<elementProp name=\"HTTPsampler.Files\" elementType=\"HTTPFileArgs\">\n"
        "<collectionProp name=\"HTTPFileArgs.files\">\n"
        "<elementProp name=\"" +
-       xml_escape(body_path) + "\" elementType=\"HTTPFileArg\">\n" + str("File.path", body_path) +
-       str("File.paramname", "") + str("File.mimetype", p.content_type) +
-       "</elementProp>\n</collectionProp>\n</elementProp>\n";
+       escape_markup(body_path) + "\" elementType=\"HTTPFileArg\">\n" +
+       str("File.path", body_path) + str("File.paramname", "") +
+       str("File.mimetype", p.content_type) + "</elementProp>\n</collectionProp>\n</elementProp>\n";
   s += "<elementProp name=\"HTTPsampler.Arguments\" elementType=\"Arguments\" "
        "guiclass=\"HTTPArgumentsPanel\" testclass=\"Arguments\" enabled=\"true\">\n"
        "<collectionProp name=\"Arguments.arguments\"/>\n</elementProp>\n";

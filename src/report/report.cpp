@@ -1,8 +1,5 @@
 #include "report/report.h"
 
-#include "model/calibration.h"
-#include "model/validate.h"
-
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
@@ -10,8 +7,11 @@
 #include <map>
 #include <sstream>
 
+#include "common/markup.h"
 #include "common/subprocess.h"
 #include "experiment/results_db.h"
+#include "model/calibration.h"
+#include "model/validate.h"
 
 #ifndef FAASLAB_ECHARTS_DIR
 #define FAASLAB_ECHARTS_DIR ""
@@ -31,27 +31,9 @@ using nlohmann::json;
 
 namespace {
 
+// Takes std::string so JSON strings from the report's data convert on the way in.
 std::string escape_html(const std::string& s) {
-  std::string out;
-  for (char c : s) {
-    switch (c) {
-      case '&':
-        out += "&amp;";
-        break;
-      case '<':
-        out += "&lt;";
-        break;
-      case '>':
-        out += "&gt;";
-        break;
-      case '"':
-        out += "&quot;";
-        break;
-      default:
-        out += c;
-    }
-  }
-  return out;
+  return escape_markup(s);
 }
 
 // JSON inside <script type="application/json">: "</" must not close the script element.

@@ -186,23 +186,25 @@ TEST(Demo, QuickRunsTheStudyGridIntoADatabaseModelAndReport) {
 
   // The page in headless Chromium: no errors, every chart drawn with data. The page writes
   // its own check into #self-check once the charts are mounted.
-  const std::vector<std::string> chromium = {"/usr/bin/chromium",
-                                             "--headless",
-                                             "--no-sandbox",
-                                             "--disable-gpu",
-                                             "--disable-background-networking",
-                                             "--disable-extensions",
-                                             "--no-first-run",
-                                             "--enable-logging=stderr",
-                                             "--user-data-dir=" + (dir.path() / "chromium").string(),
-                                             "--virtual-time-budget=15000"};
+  const std::vector<std::string> chromium = {
+      "/usr/bin/chromium",
+      "--headless",
+      "--no-sandbox",
+      "--disable-gpu",
+      "--disable-background-networking",
+      "--disable-extensions",
+      "--no-first-run",
+      "--enable-logging=stderr",
+      "--user-data-dir=" + (dir.path() / "chromium").string(),
+      "--virtual-time-budget=15000"};
   auto dump_args = chromium;
   dump_args.insert(dump_args.end(), {"--dump-dom", "file://" + html.string()});
   Subprocess dump(dump_args);
   ASSERT_EQ(dump.wait(90s), 0) << dump.err();
   std::smatch m;
   const std::string dom = dump.out();
-  ASSERT_TRUE(std::regex_search(dom, m, std::regex(R"(<pre id="self-check" data-done="1">([^<]*)</pre>)")))
+  ASSERT_TRUE(
+      std::regex_search(dom, m, std::regex(R"(<pre id="self-check" data-done="1">([^<]*)</pre>)")))
       << "the page did not finish its self-check";
   const auto check = nlohmann::json::parse(m[1].str());
   EXPECT_GE(check["charts"].get<int>(), 15) << check.dump();
@@ -243,7 +245,8 @@ TEST(Sweep, AKilledCampaignResumesWithOnlyTheMissingRuns) {
     auto info = (*db)->campaign_info(ids->front());
     EXPECT_NE((*info)["status"], "complete");
   }
-  Subprocess resume({faaslab_bin(), "sweep", "-f", file.string(), "--db", db_path, "--resume", "-q"});
+  Subprocess resume(
+      {faaslab_bin(), "sweep", "-f", file.string(), "--db", db_path, "--resume", "-q"});
   ASSERT_EQ(resume.wait(90s), 0) << resume.err();
   EXPECT_NE(resume.out().find("2 runs completed, 2 already complete, 0 failed"), std::string::npos)
       << resume.out();
@@ -278,8 +281,8 @@ TEST(Sweep, BadCampaignFilesAreClearErrorsThatRecordNothing) {
       {"malformed YAML", "name: x\ngrid: {users: [1, 2}\n", "YAML"},
       {"unknown top-level key", good + "repetitons: 2\n", "repetitons"},
       {"unknown grid axis", good + "  userz: [1]\n", "userz"},
-      {"negative users", std::regex_replace(good, std::regex("users: \\[1, 2\\]"), "users: [1, -2]"),
-       "users"},
+      {"negative users",
+       std::regex_replace(good, std::regex("users: \\[1, 2\\]"), "users: [1, -2]"), "users"},
       {"zero rate",
        std::regex_replace(good, std::regex("grid:\n.*"), "  duration: 2s\ngrid:\n  rate: [0, 1]\n"),
        "rate"},
@@ -287,8 +290,8 @@ TEST(Sweep, BadCampaignFilesAreClearErrorsThatRecordNothing) {
       {"missing video file",
        std::regex_replace(good, std::regex("  video: .*\n"), "  video: /nonexistent/v.mp4\n"),
        "/nonexistent/v.mp4"},
-      {"no function for a mode", std::regex_replace(good, std::regex("mode: http"), "mode: [classic]"),
-       "mode"},
+      {"no function for a mode",
+       std::regex_replace(good, std::regex("mode: http"), "mode: [classic]"), "mode"},
   };
   for (const auto& c : cases) {
     const auto file = write_file(dir.path() / "bad.yaml", c.yaml);
@@ -313,11 +316,11 @@ TEST(Sweep, BadCampaignFilesAreClearErrorsThatRecordNothing) {
 TEST(Sweep, AnUnreachableGatewayFailsWithoutACompleteRun) {
   TempDir dir("unreachable");
   // A port nothing listens on: bound, then closed.
-  const auto file = write_file(dir.path() / "c.yaml",
-                               "name: unreachable\ntarget:\n  url: http://127.0.0.1:9/function/slblur\n"
-                               "workload:\n  video: " +
-                                   testing::video_path().string() +
-                                   "\n  frames: 2\n  timeout: 2s\ngrid:\n  users: [1]\n");
+  const auto file = write_file(
+      dir.path() / "c.yaml",
+      "name: unreachable\ntarget:\n  url: http://127.0.0.1:9/function/slblur\n"
+      "workload:\n  video: " +
+          testing::video_path().string() + "\n  frames: 2\n  timeout: 2s\ngrid:\n  users: [1]\n");
   const auto db_path = (dir.path() / "c.db").string();
   Subprocess sweep({faaslab_bin(), "sweep", "-f", file.string(), "--db", db_path, "-q"});
   const int code = sweep.wait(60s);
@@ -339,7 +342,8 @@ TEST(Sweep, AFullDiskStopsTheCampaignWithAClearMessage) {
   const auto db_path = (dir.path() / "c.db").string();
   // The file size limit stands in for a full disk: writes past 200 KB fail (EFBIG), as they
   // would with ENOSPC. SIGXFSZ is ignored so the write fails instead of killing the process.
-  Subprocess sweep({"/bin/sh", "-c", "trap '' XFSZ; ulimit -f 400; exec \"$0\" sweep -f \"$1\" --db \"$2\" -q",
+  Subprocess sweep({"/bin/sh", "-c",
+                    "trap '' XFSZ; ulimit -f 400; exec \"$0\" sweep -f \"$1\" --db \"$2\" -q",
                     faaslab_bin(), file.string(), db_path});
   const int code = sweep.wait(120s);
   EXPECT_NE(code, 0) << sweep.err();
@@ -357,14 +361,16 @@ TEST(Sweep, AFullDiskStopsTheCampaignWithAClearMessage) {
     ASSERT_TRUE(runs);
     for (const auto& r : *runs) {
       if (r.status != "complete") continue;
-      EXPECT_EQ((*db)->requests(r.id)->size(), 3u * static_cast<std::size_t>(r.columns.users.value_or(0)));
+      EXPECT_EQ((*db)->requests(r.id)->size(),
+                3u * static_cast<std::size_t>(r.columns.users.value_or(0)));
     }
   }
 }
 
 TEST(Report, BadInputIsAClearError) {
   TempDir dir("report");
-  Subprocess missing({faaslab_bin(), "report", (dir.path() / "none.db").string(), "-o", dir.path().string()});
+  Subprocess missing(
+      {faaslab_bin(), "report", (dir.path() / "none.db").string(), "-o", dir.path().string()});
   EXPECT_EQ(missing.wait(30s), 1);
   EXPECT_NE(missing.err().find("does not exist"), std::string::npos) << missing.err();
 
@@ -373,8 +379,8 @@ TEST(Report, BadInputIsAClearError) {
   EXPECT_EQ(garbage.wait(30s), 1);
   EXPECT_FALSE(garbage.err().empty());
 
-  Subprocess apdex({faaslab_bin(), "report", not_db.string(), "--apdex-satisfied", "2s", "--apdex-tolerated",
-                    "1s"});
+  Subprocess apdex({faaslab_bin(), "report", not_db.string(), "--apdex-satisfied", "2s",
+                    "--apdex-tolerated", "1s"});
   EXPECT_EQ(apdex.wait(30s), 2);
   EXPECT_NE(apdex.err().find("apdex"), std::string::npos) << apdex.err();
 
@@ -383,7 +389,8 @@ TEST(Report, BadInputIsAClearError) {
     auto db = ResultsDb::open((dir.path() / "empty.db").string());
     ASSERT_TRUE(db);
   }
-  Subprocess empty({faaslab_bin(), "report", (dir.path() / "empty.db").string(), "-o", dir.path().string()});
+  Subprocess empty(
+      {faaslab_bin(), "report", (dir.path() / "empty.db").string(), "-o", dir.path().string()});
   EXPECT_EQ(empty.wait(30s), 1);
   EXPECT_NE(empty.err().find("campaign"), std::string::npos) << empty.err();
 }

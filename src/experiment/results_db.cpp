@@ -225,10 +225,12 @@ Result<json> ResultsDb::campaign_spec(std::int64_t id) {
 
 Result<json> ResultsDb::campaign_info(std::int64_t id) {
   Statement s(db_,
-              "SELECT id, name, file, status, created_wall_us, spec_json, machine_json, versions_json FROM campaigns "
+              "SELECT id, name, file, status, created_wall_us, spec_json, machine_json, "
+              "versions_json FROM campaigns "
               "WHERE id=?");
   s.bind(1, id);
-  if (s.step() != SQLITE_ROW) return make_error("no campaign " + std::to_string(id) + " in the database");
+  if (s.step() != SQLITE_ROW)
+    return make_error("no campaign " + std::to_string(id) + " in the database");
   auto parse = [](const std::string& text) {
     try {
       return json::parse(text);
@@ -236,9 +238,14 @@ Result<json> ResultsDb::campaign_info(std::int64_t id) {
       return json::object();
     }
   };
-  return json{{"id", s.i64(0)},       {"name", s.text(1)},          {"file", s.text(2)},
-              {"status", s.text(3)},  {"created_wall_us", s.i64(4)}, {"spec", parse(s.text(5))},
-              {"machine", parse(s.text(6))}, {"versions", parse(s.text(7))}};
+  return json{{"id", s.i64(0)},
+              {"name", s.text(1)},
+              {"file", s.text(2)},
+              {"status", s.text(3)},
+              {"created_wall_us", s.i64(4)},
+              {"spec", parse(s.text(5))},
+              {"machine", parse(s.text(6))},
+              {"versions", parse(s.text(7))}};
 }
 
 Result<std::int64_t> ResultsDb::begin_run(std::int64_t campaign_id, const RunColumns& r) {

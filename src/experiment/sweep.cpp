@@ -380,9 +380,11 @@ Result<SweepResult> run_sweep(const Campaign& campaign, const SweepOptions& opti
     }
     auto set = payloads.get(p.config);
     if (!set) return fail_campaign(set.error_value());
-    say(options, "run " + std::to_string(p.ordinal + 1) + "/" + std::to_string(plan.size()) + ": " +
-                     varying_part(campaign, key) +
-                     (campaign.repetitions > 1 ? " (repetition " + std::to_string(p.repetition + 1) + ")" : ""));
+    say(options,
+        "run " + std::to_string(p.ordinal + 1) + "/" + std::to_string(plan.size()) + ": " +
+            varying_part(campaign, key) +
+            (campaign.repetitions > 1 ? " (repetition " + std::to_string(p.repetition + 1) + ")"
+                                      : ""));
 
     // The target, set to this run's configuration.
     std::unique_ptr<runtime::Gateway> gateway;

@@ -22,13 +22,13 @@ struct ReportOptions {
   std::optional<std::int64_t> campaign_id;  // unset: the latest
   std::string out_dir;
   ApdexThresholds apdex;
-  bool figures = true;         // PNG/SVG files besides the HTML
+  bool figures = true;  // PNG/SVG files besides the HTML
   // Model vs measurement (any one): rows already computed (`ValidationReport::to_json()["rows"]`),
   // a `faaslab model validate --json` file, or a calibration to validate the campaign with now.
   std::optional<nlohmann::json> validation;
   std::string validation_path;
   std::string calibration_path;
-  std::string echarts_dir;      // the npm package's directory; empty: the default search
+  std::string echarts_dir;  // the npm package's directory; empty: the default search
 };
 
 struct ReportResult {

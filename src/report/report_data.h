@@ -21,7 +21,8 @@ struct ApdexThresholds {
 };
 
 // campaign_id unset: the database's latest campaign.
-Result<nlohmann::json> build_report_data(experiment::ResultsDb& db, std::optional<std::int64_t> campaign_id,
+Result<nlohmann::json> build_report_data(experiment::ResultsDb& db,
+                                         std::optional<std::int64_t> campaign_id,
                                          const ApdexThresholds& apdex);
 
 }  // namespace faaslab::report

@@ -22,11 +22,13 @@
 #include "common/result.h"
 #include "experiment/results_db.h"
 #include "model/distribution.h"
+#include "runtime/scaling.h"
 
 namespace faaslab::model {
 
 enum class Mode { kClassic, kHttp };
-enum class Routing { kRandom, kRoundRobin, kLeastInflight, kFifo };
+// The gateway's routing policies: the model predicts the runtime's own.
+using Routing = runtime::Routing;
 enum class Method { kAuto, kMva, kErlang, kDes };
 
 Result<Mode> parse_mode(const std::string& text);

@@ -29,10 +29,8 @@ Result<Mode> parse_mode(const std::string& t) {
 }
 
 Result<Routing> parse_routing(const std::string& t) {
-  if (t == "random") return Routing::kRandom;
-  if (t == "round-robin") return Routing::kRoundRobin;
-  if (t == "least-inflight") return Routing::kLeastInflight;
-  if (t == "fifo") return Routing::kFifo;
+  // The names exactly as written (the runtime's labels also accept other letter cases).
+  if (auto r = runtime::routing_from_name(t); r && runtime::routing_name(*r) == t) return *r;
   return make_error("unknown routing '" + t + "' (random, round-robin, least-inflight or fifo)");
 }
 
@@ -49,17 +47,7 @@ std::string to_string(Mode m) {
 }
 
 std::string to_string(Routing r) {
-  switch (r) {
-    case Routing::kRandom:
-      return "random";
-    case Routing::kRoundRobin:
-      return "round-robin";
-    case Routing::kLeastInflight:
-      return "least-inflight";
-    case Routing::kFifo:
-      return "fifo";
-  }
-  return "random";
+  return std::string(runtime::routing_name(r));
 }
 
 Status check(const Workload& w, const System& s) {

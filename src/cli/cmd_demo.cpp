@@ -145,8 +145,9 @@ int run_demo(const DemoArgs& a) {
     if (!v) {
       say("model: not validated: " + v.error());
     } else {
-      std::ofstream((out / "validation.json").string()) << v->to_json().dump(2) << "\n";
-      validation = v->to_json()["rows"];
+      const nlohmann::json report = v->to_json();
+      std::ofstream((out / "validation.json").string()) << report.dump(2) << "\n";
+      validation = report["rows"];
       say("\nmodel, calibrated on " + std::to_string(cal->fitted_runs.size()) +
           " runs: " + std::to_string(v->passed()) + " of " + std::to_string(v->judged()) +
           " other configurations predicted within every target (" +

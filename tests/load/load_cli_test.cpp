@@ -14,6 +14,7 @@
 #include "common/clock.h"
 #include "common/subprocess.h"
 #include "load/test_server.h"
+#include "support/jmeter.h"
 #include "support/test_data.h"
 
 namespace faaslab {
@@ -231,12 +232,8 @@ TEST(JMeter, EmittedPlanRunsInJMeter213) {
                "--ramp-up", "1s", "--think", "100ms", "--emit-jmx", plan.string()},
               120s);
   ASSERT_EQ(emit.code, 0) << emit.err;
-  Subprocess jmeter(
-      {std::string(FAASLAB_SOURCE_DIR) + "/scripts/jmeter", "-n", "-t", plan.string(), "-l",
-       results.string(), "-j", log.string(), "-Jjmeter.save.saveservice.output_format=csv",
-       "-Jjmeter.save.saveservice.print_field_names=true"},
-      {"FAASLAB_JMETER_CLASSES=" + std::string(FAASLAB_BINARY_DIR) + "/jmeter-launcher"});
-  ASSERT_EQ(jmeter.wait(180s), 0) << jmeter.out() << jmeter.err();
+  const auto jmeter = testing::run_jmeter_plan(plan, results, log);
+  ASSERT_EQ(jmeter.code, 0) << jmeter.out << jmeter.err;
   std::ifstream in(results);
   std::string header, line;
   std::getline(in, header);

@@ -6,6 +6,7 @@
 #include <fstream>
 
 #include "runtime_test_support.h"
+#include "support/jmeter.h"
 
 namespace faaslab::runtime {
 namespace {
@@ -24,11 +25,8 @@ TEST(GatewayWithJMeter, AJMeterPlanAgainstTheGatewaySucceedsEverywhere) {
                    faaslab::testing::video_path().string(), "--format", "jpeg", "--frames", "4", "--users", "3",
                    "--ramp-up", "1s", "--think", "50ms", "--emit-jmx", plan.string()});
   ASSERT_EQ(emit.wait(120s), 0) << emit.err();
-  Subprocess jmeter({std::string(FAASLAB_SOURCE_DIR) + "/scripts/jmeter", "-n", "-t", plan.string(), "-l",
-                     results.string(), "-j", log.string(), "-Jjmeter.save.saveservice.output_format=csv",
-                     "-Jjmeter.save.saveservice.print_field_names=true"},
-                    {"FAASLAB_JMETER_CLASSES=" + std::string(FAASLAB_BINARY_DIR) + "/jmeter-launcher"});
-  ASSERT_EQ(jmeter.wait(180s), 0) << jmeter.out() << jmeter.err();
+  const auto jmeter = faaslab::testing::run_jmeter_plan(plan, results, log);
+  ASSERT_EQ(jmeter.code, 0) << jmeter.out << jmeter.err;
   std::ifstream in(results);
   std::string header, line;
   std::getline(in, header);

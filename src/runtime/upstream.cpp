@@ -5,6 +5,8 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 
+#include <poll.h>
+
 #include <optional>
 
 namespace faaslab::runtime {
@@ -17,6 +19,14 @@ using tcp = asio::ip::tcp;
 namespace {
 constexpr auto kMaxIdleAge = std::chrono::seconds(4);
 constexpr std::size_t kMaxIdle = 256;
+
+// An idle HTTP connection has nothing to read: readable means the peer closed it (or sent
+// something unasked), so it must not carry a request. One poll() with no wait, like curl's
+// check before reusing a connection; asio has no non-blocking "is it closed" query.
+bool closed_by_peer(int fd) {
+  pollfd p{fd, POLLIN | POLLRDHUP, 0};
+  return ::poll(&p, 1, 0) != 0;
+}
 }  // namespace
 
 template <class Fields>
@@ -71,7 +81,8 @@ std::shared_ptr<Upstream::Connection> Upstream::take_idle() {
   while (!idle_.empty()) {
     auto c = std::move(idle_.back());
     idle_.pop_back();
-    if (now - c->idle_since < kMaxIdleAge) return c;
+    if (now - c->idle_since < kMaxIdleAge && !closed_by_peer(c->stream.socket().native_handle()))
+      return c;
     beast::error_code ec;
     c->stream.socket().close(ec);
   }
@@ -106,26 +117,26 @@ void Upstream::send(HttpServerRequest request, Micros timeout, Callback done) {
   req->set(http::field::host, host_ + ":" + std::to_string(port_));
   req->prepare_payload();
   auto conn = take_idle();
-  const bool reused = conn != nullptr;
+  const Attempt kind = conn ? Attempt::kReused : Attempt::kNew;
   if (!conn) conn = std::make_shared<Connection>(ioc_);
-  attempt(std::move(conn), reused, std::move(req), SteadyClock::now() + timeout, timeout,
+  attempt(std::move(conn), kind, std::move(req), SteadyClock::now() + timeout, timeout,
           std::move(done));
 }
 
-void Upstream::attempt(std::shared_ptr<Connection> conn, bool reused,
+void Upstream::attempt(std::shared_ptr<Connection> conn, Attempt kind,
                        std::shared_ptr<HttpServerRequest> req, SteadyClock::time_point deadline,
                        Micros timeout, Callback done) {
   auto self = shared_from_this();
-  asio::dispatch(conn->stream.get_executor(), [self, conn, reused, req, deadline, timeout,
+  asio::dispatch(conn->stream.get_executor(), [self, conn, kind, req, deadline, timeout,
                                                done = std::move(done)]() mutable {
-    auto fail = [self, conn, reused, req, deadline, timeout, done](
+    auto fail = [self, conn, kind, req, deadline, timeout, done](
                     beast::error_code ec, const char* stage, bool got_response_bytes) mutable {
       beast::error_code ignored;
       conn->stream.socket().close(ignored);
-      if (reused && !got_response_bytes && ec != beast::error::timeout) {
-        // The upstream closed this idle connection: retry once on a new one.
-        return self->attempt(std::make_shared<Connection>(self->ioc_), false, req, deadline,
-                             timeout, std::move(done));
+      if (kind == Attempt::kReused && !got_response_bytes && ec != beast::error::timeout) {
+        // The upstream closed this idle connection as the request went out: retry once.
+        return self->attempt(std::make_shared<Connection>(self->ioc_), Attempt::kRetry, req,
+                             deadline, timeout, std::move(done));
       }
       const std::string where = self->host_ + ":" + std::to_string(self->port_);
       if (ec == beast::error::timeout) {
@@ -133,9 +144,16 @@ void Upstream::attempt(std::shared_ptr<Connection> conn, bool reused,
             make_error("upstream " + where + " did not answer within " + format_duration(timeout),
                        Errc::kTimeout));
       }
-      const bool nothing_sent = std::string_view(stage) == "connecting";
+      const bool refused = std::string_view(stage) == "connecting";
+      if (refused && kind == Attempt::kRetry) {
+        return done(make_error("upstream " + where +
+                                   ": closed the connection before answering, then refused a "
+                                   "new one: " +
+                                   ec.message(),
+                               Errc::kUnavailable));
+      }
       done(make_error(std::string("upstream ") + where + ": " + stage + ": " + ec.message(),
-                      nothing_sent ? Errc::kConnectFailed : Errc::kUnavailable));
+                      refused ? Errc::kConnectFailed : Errc::kUnavailable));
     };
 
     auto exchange = [self, conn, req, fail, done]() mutable {

@@ -32,8 +32,11 @@ class Upstream : public std::enable_shared_from_this<Upstream> {
 
   // Errors: Errc::kTimeout (no whole response within `timeout`), Errc::kConnectFailed (refused:
   // nothing was sent, safe to send elsewhere), Errc::kUnavailable (reset, closed before
-  // answering, malformed response). A reused connection that fails before
-  // any response byte is retried once on a new one (the upstream had closed it while idle).
+  // answering, malformed response). An idle connection the upstream has closed is never reused
+  // (checked before each reuse, as curl does). A reused connection that still fails before any
+  // response byte (closed while the request was on its way) is retried once on a new one; if
+  // that one is refused the error is kUnavailable, not kConnectFailed, because the first
+  // attempt may have reached the upstream.
   using Callback = std::function<void(Result<HttpServerResponse>)>;
   void send(HttpServerRequest request, Micros timeout, Callback done);
 
@@ -49,7 +52,8 @@ class Upstream : public std::enable_shared_from_this<Upstream> {
  private:
   Upstream(boost::asio::io_context& ioc, std::string host, std::uint16_t port)
       : ioc_(ioc), host_(std::move(host)), port_(port) {}
-  void attempt(std::shared_ptr<Connection> conn, bool reused,
+  enum class Attempt { kNew, kReused, kRetry };
+  void attempt(std::shared_ptr<Connection> conn, Attempt kind,
                std::shared_ptr<HttpServerRequest> request, SteadyClock::time_point deadline,
                Micros timeout, Callback done);
   std::shared_ptr<Connection> take_idle();

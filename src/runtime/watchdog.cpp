@@ -50,6 +50,8 @@ struct Watchdog::Impl {
   std::mutex mu;
   std::condition_variable state_changed;
   std::string fatal;  // guarded by mu: why the watchdog must exit (function process died)
+  std::atomic<std::int64_t> last_refused_ns{0};  // steady clock: the last request refused as
+                                                 // not ready (health probes not counted)
 
   bool wait_ready(Micros timeout) {
     if (ready) return true;
@@ -96,6 +98,7 @@ struct Watchdog::Impl {
     if (!wait_ready(config.read_timeout)) {
       // Marked as the watchdog's own answer: the function never saw the request, so a gateway
       // may send it to another replica.
+      last_refused_ns = SteadyClock::now().time_since_epoch().count();
       auto res =
           text_response(http::status::service_unavailable, "function not ready", req.version());
       res.set("X-OpenFaaS-Internal", "faaslab-watchdog");
@@ -214,10 +217,24 @@ int Watchdog::run_until_signal() {
       spdlog::error("exiting: {}", fatal);
       impl_->lock.remove();
       impl_->runner->stop();
-      // Requests still arriving are answered at once (503, not processed) rather than reset.
-      impl_->http->shutdown(std::chrono::seconds(2));
+      // Requests still arriving (a gateway has not yet seen this replica go, or sends on a
+      // keep-alive connection) get 503 "not processed" from handle() rather than a reset,
+      // until none has come for a moment; at most 2 s.
+      refuse_until_quiet(std::chrono::milliseconds(250), std::chrono::seconds(2));
+      impl_->http->shutdown(Micros(0));
       return 1;
     }
+  }
+}
+
+void Watchdog::refuse_until_quiet(Micros quiet, Micros limit) {
+  const auto start = SteadyClock::now();
+  impl_->last_refused_ns = start.time_since_epoch().count();
+  for (int i = 0; i < 10'000; ++i) {  // bounded twice: by `limit` and by count
+    const auto now = SteadyClock::now();
+    const SteadyClock::time_point last{SteadyClock::duration{impl_->last_refused_ns.load()}};
+    if (now - start >= limit || (now - last >= quiet && impl_->http->in_flight() == 0)) return;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
 }
 

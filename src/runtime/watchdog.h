@@ -61,6 +61,10 @@ class Watchdog {
   struct Impl;
 
  private:
+  // After the function died: waits until no request has been refused for `quiet` and none is in
+  // flight, at most `limit`, so late requests get an answer rather than a reset.
+  void refuse_until_quiet(Micros quiet, Micros limit);
+
   std::unique_ptr<Impl> impl_;
 };
 

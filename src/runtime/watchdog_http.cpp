@@ -5,11 +5,15 @@
 // (faaslab-fn does) listens where it is proxied to. Its stdout and stderr go to the log. If it
 // exits, the watchdog exits too (of-watchdog's behaviour), for its supervisor to restart.
 //
-// Outcomes: the upstream's response as it is; exec_timeout passed -> 504; upstream refused,
-// reset or closed -> 502.
+// Outcomes: the upstream's response as it is; exec_timeout passed -> 504; upstream reset or
+// closed the connection -> 502; upstream refused it (not running) -> 503 X-OpenFaaS-Internal.
 #include <spdlog/spdlog.h>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/steady_timer.hpp>
+
+#include <mutex>
+#include <optional>
+#include <vector>
 
 #include "common/env.h"
 #include "runtime/async_process.h"
@@ -25,6 +29,8 @@ namespace asio = boost::asio;
 using tcp = asio::ip::tcp;
 
 constexpr auto kProbeInterval = std::chrono::milliseconds(5);
+// How long requests are held after a lost answer, waiting to see whether the function died.
+constexpr auto kSuspectWait = std::chrono::milliseconds(500);
 
 // Splits a stream of output into lines for the log.
 class LineLogger {
@@ -83,26 +89,22 @@ class HttpRunner : public Runner {
         state->ready = nullptr;
         return cb(make_error(why + " before accepting connections", Errc::kUnavailable));
       }
+      release_held(true);
       if (!stopping_ && on_exit_) on_exit_(why);
     });
     probe(state);
   }
 
   void handle(IncomingRequest&& in, std::function<void(HttpServerResponse)> respond) override {
-    const unsigned version = in.message.version();
-    const Micros timeout =
-        config_.exec_timeout.count() > 0 ? config_.exec_timeout : std::chrono::hours(24);
-    upstream_->send(std::move(in.message), timeout,
-                    [version, respond = std::move(respond)](Result<HttpServerResponse> r) {
-                      if (r) {
-                        r->version(version);
-                        return respond(std::move(*r));
-                      }
-                      const auto status = r.error_code() == Errc::kTimeout ? 504 : 502;
-                      if (status == 502) spdlog::warn("{}", r.error());
-                      auto res = json_error_response(status, r.error(), version);
-                      respond(std::move(res));
-                    });
+    {
+      std::lock_guard lock(mu_);
+      if (exited_) return respond(not_processed(in.message.version()));
+      if (suspect_) {
+        held_.push_back(Held{std::move(in), std::move(respond)});
+        return;
+      }
+    }
+    forward(std::move(in), std::move(respond));
   }
 
   void stop() override {
@@ -112,6 +114,83 @@ class HttpRunner : public Runner {
   }
 
  private:
+  struct Held {
+    IncomingRequest request;
+    std::function<void(HttpServerResponse)> respond;
+  };
+
+  static HttpServerResponse not_processed(unsigned version) {
+    auto res = json_error_response(503, "function process exited", version);
+    res.set("X-OpenFaaS-Internal", "faaslab-watchdog");
+    return res;
+  }
+
+  void forward(IncomingRequest&& in, std::function<void(HttpServerResponse)> respond) {
+    const unsigned version = in.message.version();
+    const Micros timeout =
+        config_.exec_timeout.count() > 0 ? config_.exec_timeout : std::chrono::hours(24);
+    upstream_->send(std::move(in.message), timeout,
+                    [this, version, respond = std::move(respond)](Result<HttpServerResponse> r) {
+                      if (r) {
+                        r->version(version);
+                        return respond(std::move(*r));
+                      }
+                      if (r.error_code() == Errc::kUnavailable) suspect_death();
+                      if (r.error_code() == Errc::kConnectFailed) {
+                        // Refused: the function is not listening (it has just died) and never
+                        // saw the request. Marked so a gateway sends it to another replica.
+                        auto res =
+                            json_error_response(503, "function not running: " + r.error(), version);
+                        res.set("X-OpenFaaS-Internal", "faaslab-watchdog");
+                        return respond(std::move(res));
+                      }
+                      const auto status = r.error_code() == Errc::kTimeout ? 504 : 502;
+                      if (status == 502) spdlog::warn("{}", r.error());
+                      auto res = json_error_response(status, r.error(), version);
+                      respond(std::move(res));
+                    });
+  }
+
+  // A connection closed or reset without an answer usually means the function is dying. A
+  // dying process's connections close before its listening socket does, so for a moment new
+  // connections are still accepted, then reset: a request sent then would fail as if the
+  // function had processed it. So new requests wait until the process is seen to exit (then
+  // they get 503 "not processed", for a gateway to send elsewhere) or, if it lives on, for
+  // kSuspectWait, and are then sent.
+  void suspect_death() {
+    std::lock_guard lock(mu_);
+    if (suspect_ || exited_) return;
+    suspect_ = true;
+    suspect_timer_.emplace(ioc_, kSuspectWait);
+    suspect_timer_->async_wait([this](boost::system::error_code ec) {
+      if (!ec) release_held(false);
+    });
+  }
+
+  // The held requests: answered 503 if the function exited, else sent on.
+  void release_held(bool exited) {
+    std::vector<Held> held;
+    bool refuse = false;
+    {
+      std::lock_guard lock(mu_);
+      if (exited) {
+        exited_ = true;
+      } else if (!suspect_) {
+        return;  // the timer of a suspicion the exit has already settled
+      }
+      suspect_ = false;
+      held.swap(held_);
+      refuse = exited_;
+    }
+    for (auto& h : held) {
+      if (refuse) {
+        h.respond(not_processed(h.request.message.version()));
+      } else {
+        forward(std::move(h.request), std::move(h.respond));
+      }
+    }
+  }
+
   struct ReadyState {
     std::function<void(Status)> ready;
     std::optional<asio::steady_timer> timer;
@@ -163,6 +242,12 @@ class HttpRunner : public Runner {
   std::shared_ptr<Upstream> upstream_;
   std::shared_ptr<AsyncProcess> process_;
   std::atomic<bool> stopping_{false};
+
+  std::mutex mu_;
+  bool suspect_ = false;    // guarded by mu_: an answer was lost; new requests are held
+  bool exited_ = false;     // guarded by mu_: the function process has exited
+  std::vector<Held> held_;  // guarded by mu_
+  std::optional<asio::steady_timer> suspect_timer_;  // guarded by mu_
 };
 
 }  // namespace

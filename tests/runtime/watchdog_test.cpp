@@ -8,6 +8,8 @@
 
 #include "common/base64.h"
 #include "runtime_test_support.h"
+#include "support/listener.h"
+#include "support/raw_http.h"
 
 namespace faaslab::runtime {
 namespace {
@@ -165,6 +167,61 @@ TEST(HttpWatchdog, TimeoutsAre504AndAFunctionCrashEndsTheWatchdog) {
   // Like of-watchdog, the watchdog exits when its function does, for a supervisor to restart it.
   EXPECT_EQ(w.process().wait(10s), 1);
   EXPECT_NE(w.process().err().find("function process exited"), std::string::npos);
+}
+
+TEST(HttpWatchdog, AfterItsFunctionDiesRequestsAreRefusedAsUnprocessedNotReset) {
+  faaslab::testing::Listener upstream_port;
+  const auto port = upstream_port.port();
+  upstream_port.close();
+  WatchdogProcess w({"mode=http", "fprocess=" + test_fn() + " --http",
+                     "upstream_url=http://127.0.0.1:" + std::to_string(port)});
+  ASSERT_TRUE(w.wait_ready());
+  auto crash = call(w.port(), "POST", "/?crash", "x");
+  ASSERT_TRUE(crash.ok());
+  EXPECT_EQ(crash->status, 502);
+  // Sent before a gateway could know: whether the watchdog has noticed yet (its health is 503,
+  // it refuses while it drains) or not (the function refuses the connection), the answer says
+  // "not processed, send it elsewhere" - never a reset, which could mean it was processed.
+  for (int i = 0; i < 3; ++i) {
+    auto next = call(w.port(), "POST", "/", "next");
+    ASSERT_TRUE(next.ok()) << next.error();
+    EXPECT_EQ(next->status, 503) << next->body;
+    EXPECT_FALSE(next->header("X-OpenFaaS-Internal").empty());
+  }
+  EXPECT_EQ(w.process().wait(10s), 1);
+}
+
+TEST(HttpWatchdog, AFunctionThatDropsAConnectionButLivesOnKeepsServing) {
+  // The "function" is a scripted socket in this test; the process is one that stays alive.
+  faaslab::testing::Listener upstream;
+  std::atomic<int> answered{0};
+  std::jthread server([&] {
+    int requests = 0;
+    for (int i = 0; i < 20 && answered < 1; ++i) {  // readiness probes connect and close
+      const int fd = faaslab::testing::accept_within(upstream.fd(), 5s);
+      if (fd < 0) break;
+      if (faaslab::testing::read_http_request(fd) && ++requests > 1 &&
+          faaslab::testing::write_http_ok(fd)) {
+        ++answered;  // the second request is answered...
+      }
+      ::close(fd);  // ...the first is dropped without an answer
+    }
+  });
+  WatchdogProcess w({"mode=http", "fprocess=sleep 60",
+                     "upstream_url=http://127.0.0.1:" + std::to_string(upstream.port())});
+  ASSERT_TRUE(w.wait_ready());
+  auto dropped = call(w.port(), "POST", "/", "one");
+  ASSERT_TRUE(dropped.ok());
+  EXPECT_EQ(dropped->status, 502);
+  // The next request waits to see whether the function died; it did not, so it is sent on.
+  const auto sent = std::chrono::steady_clock::now();
+  auto next = call(w.port(), "POST", "/", "two");
+  const auto waited = std::chrono::steady_clock::now() - sent;
+  ASSERT_TRUE(next.ok());
+  EXPECT_EQ(next->status, 200) << next->body;
+  EXPECT_EQ(next->body, "ok");
+  EXPECT_GE(waited, 300ms);
+  server.join();
 }
 
 TEST(HttpWatchdog, AFunctionThatCannotStartIsReported) {

@@ -65,4 +65,39 @@ class RawConnection {
   std::string received_;
 };
 
+// Server side: accepts one connection, or -1 if none came within `timeout`.
+inline int accept_within(int listen_fd, std::chrono::milliseconds timeout) {
+  pollfd p{listen_fd, POLLIN, 0};
+  if (::poll(&p, 1, static_cast<int>(timeout.count())) <= 0) return -1;
+  const int fd = ::accept(listen_fd, nullptr, nullptr);
+  const timeval five_seconds{5, 0};  // and reads on it never block for long either
+  if (fd >= 0) ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &five_seconds, sizeof five_seconds);
+  return fd;
+}
+
+// Server side: reads one whole request (Content-Length bodies only) from a connected socket;
+// false if the peer closed or sent nothing whole within 1000 reads.
+inline bool read_http_request(int fd) {
+  std::string got;
+  char buf[4096];
+  for (int reads = 0; reads < 1000; ++reads) {
+    const auto end = got.find("\r\n\r\n");
+    if (end != std::string::npos) {
+      const auto cl = got.find("Content-Length: ");
+      const std::size_t body = cl == std::string::npos ? 0 : std::stoul(got.substr(cl + 16));
+      if (got.size() >= end + 4 + body) return true;
+    }
+    const ssize_t n = ::recv(fd, buf, sizeof buf, 0);
+    if (n <= 0) return false;
+    got.append(buf, static_cast<std::size_t>(n));
+  }
+  return false;
+}
+
+// Server side: a 200 "ok" response, keep-alive.
+inline bool write_http_ok(int fd) {
+  const std::string res = "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok";
+  return ::send(fd, res.data(), res.size(), MSG_NOSIGNAL) == static_cast<ssize_t>(res.size());
+}
+
 }  // namespace faaslab::testing

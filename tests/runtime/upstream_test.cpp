@@ -1,0 +1,115 @@
+// The keep-alive client the gateway and the http-mode watchdog use, against a scripted server
+// on a raw socket: whether a failed request is reported as "never sent" (safe to send to
+// another replica) or as "may have been delivered" decides whether the gateway retries it.
+#include <gtest/gtest.h>
+
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
+
+#include <chrono>
+#include <future>
+#include <string>
+#include <thread>
+
+#include "runtime/upstream.h"
+#include "support/listener.h"
+#include "support/raw_http.h"
+
+namespace faaslab::runtime {
+namespace {
+
+using namespace std::chrono_literals;
+namespace http = boost::beast::http;
+
+struct Client {
+  boost::asio::io_context ioc;
+  boost::asio::executor_work_guard<boost::asio::io_context::executor_type> work{ioc.get_executor()};
+  std::thread thread{[this] { ioc.run(); }};
+  std::shared_ptr<Upstream> upstream;
+
+  explicit Client(std::uint16_t port) { upstream = *Upstream::create(ioc, "127.0.0.1", port); }
+  ~Client() {
+    upstream.reset();
+    work.reset();
+    ioc.stop();
+    thread.join();
+  }
+  Result<HttpServerResponse> post(const std::string& body) {
+    HttpServerRequest req(http::verb::post, "/", 11);
+    req.body() = body;
+    std::promise<Result<HttpServerResponse>> p;
+    auto f = p.get_future();
+    upstream->send(std::move(req), 5s,
+                   [&p](Result<HttpServerResponse> r) { p.set_value(std::move(r)); });
+    if (f.wait_for(10s) != std::future_status::ready) return make_error("no answer in 10 s");
+    return f.get();
+  }
+};
+
+TEST(Upstream, AnIdleConnectionTheServerClosedIsNotReusedSoARefusalMeansNothingWasSent) {
+  testing::Listener listener;
+  Client client(listener.port());
+  std::jthread server([&] {
+    const int fd = testing::accept_within(listener.fd(), 5s);
+    if (testing::read_http_request(fd))
+      testing::write_http_ok(fd);  // keep-alive: the client pools the connection...
+    ::close(fd);                   // ...which the server then closes while idle
+    listener.close();              // and it stops listening (its process died)
+  });
+  auto first = client.post("one");
+  server.join();
+  ASSERT_TRUE(first.ok()) << first.error();
+  EXPECT_EQ(first->body(), "ok");
+  // Had the dead connection been reused, the request would have gone out on it: the client
+  // could then not tell "refused" from "lost after delivery".
+  auto second = client.post("two");
+  ASSERT_FALSE(second.ok());
+  EXPECT_EQ(second.error_code(), Errc::kConnectFailed) << second.error();
+}
+
+TEST(Upstream, ARequestLostOnAReusedConnectionIsRetriedOnceButNeverCalledUnsent) {
+  testing::Listener listener;
+  Client client(listener.port());
+  std::promise<void> second_read;
+  std::jthread server([&] {
+    const int fd = testing::accept_within(listener.fd(), 5s);
+    if (testing::read_http_request(fd)) testing::write_http_ok(fd);
+    if (testing::read_http_request(fd)) second_read.set_value();  // the request arrived...
+    listener.close();  // ...and the server died before answering it
+    ::close(fd);
+  });
+  auto first = client.post("one");
+  ASSERT_TRUE(first.ok()) << first.error();
+  auto second = client.post("two");
+  server.join();
+  ASSERT_FALSE(second.ok());
+  EXPECT_EQ(second_read.get_future().wait_for(0s), std::future_status::ready);
+  // The retry on a new connection was refused, but the first attempt had been delivered.
+  EXPECT_EQ(second.error_code(), Errc::kUnavailable) << second.error();
+  EXPECT_NE(second.error().find("closed the connection before answering"), std::string::npos)
+      << second.error();
+}
+
+TEST(Upstream, AKeptConnectionIsReused) {
+  testing::Listener listener;
+  Client client(listener.port());
+  int accepted = 0;
+  std::jthread server([&] {
+    const int fd = testing::accept_within(listener.fd(), 5s);
+    ++accepted;
+    for (int i = 0; i < 3 && testing::read_http_request(fd); ++i) testing::write_http_ok(fd);
+    ::close(fd);
+  });
+  for (int i = 0; i < 3; ++i) {
+    auto r = client.post("x");
+    ASSERT_TRUE(r.ok()) << r.error();
+  }
+  server.join();
+  EXPECT_EQ(accepted, 1);
+}
+
+}  // namespace
+}  // namespace faaslab::runtime

@@ -89,8 +89,10 @@ class HttpRunner : public Runner {
         state->ready = nullptr;
         return cb(make_error(why + " before accepting connections", Errc::kUnavailable));
       }
-      release_held(true);
+      // Unready first (on_exit_), then refuse: a gateway that re-checks health on the refusal
+      // must not find this replica ready again and send the request straight back.
       if (!stopping_ && on_exit_) on_exit_(why);
+      release_held(true);
     });
     probe(state);
   }
@@ -100,7 +102,8 @@ class HttpRunner : public Runner {
       std::lock_guard lock(mu_);
       if (exited_) return respond(not_processed(in.message.version()));
       if (suspect_) {
-        held_.push_back(Held{std::move(in), std::move(respond)});
+        const unsigned version = in.message.version();
+        held_.push_back(Held{std::move(in), version, std::move(respond)});
         return;
       }
     }
@@ -115,12 +118,13 @@ class HttpRunner : public Runner {
 
  private:
   struct Held {
-    IncomingRequest request;
+    std::optional<IncomingRequest> request;  // none: to be refused whatever happens
+    unsigned version = 11;
     std::function<void(HttpServerResponse)> respond;
   };
 
   static HttpServerResponse not_processed(unsigned version) {
-    auto res = json_error_response(503, "function process exited", version);
+    auto res = json_error_response(503, "function not running", version);
     res.set("X-OpenFaaS-Internal", "faaslab-watchdog");
     return res;
   }
@@ -137,12 +141,10 @@ class HttpRunner : public Runner {
                       }
                       if (r.error_code() == Errc::kUnavailable) suspect_death();
                       if (r.error_code() == Errc::kConnectFailed) {
-                        // Refused: the function is not listening (it has just died) and never
-                        // saw the request. Marked so a gateway sends it to another replica.
-                        auto res =
-                            json_error_response(503, "function not running: " + r.error(), version);
-                        res.set("X-OpenFaaS-Internal", "faaslab-watchdog");
-                        return respond(std::move(res));
+                        // Refused: the function is not listening (it is dying) and never saw
+                        // the request. Answered 503 "not processed" once its exit is seen (so
+                        // this replica is unready by then) or after kSuspectWait.
+                        return refuse_when_settled(version, std::move(respond));
                       }
                       const auto status = r.error_code() == Errc::kTimeout ? 504 : 502;
                       if (status == 502) spdlog::warn("{}", r.error());
@@ -183,12 +185,24 @@ class HttpRunner : public Runner {
       refuse = exited_;
     }
     for (auto& h : held) {
-      if (refuse) {
-        h.respond(not_processed(h.request.message.version()));
+      if (refuse || !h.request) {
+        h.respond(not_processed(h.version));
       } else {
-        forward(std::move(h.request), std::move(h.respond));
+        forward(std::move(*h.request), std::move(h.respond));
       }
     }
+  }
+
+  void refuse_when_settled(unsigned version, std::function<void(HttpServerResponse)> respond) {
+    suspect_death();
+    {
+      std::lock_guard lock(mu_);
+      if (suspect_) {
+        held_.push_back(Held{std::nullopt, version, std::move(respond)});
+        return;
+      }
+    }
+    respond(not_processed(version));  // the exit was seen already
   }
 
   struct ReadyState {

@@ -16,14 +16,16 @@ extern char** environ;  // NOLINT
 
 namespace faaslab {
 
-Subprocess::Subprocess(std::vector<std::string> argv, std::vector<std::string> env, int pass_fd) {
+Subprocess::Subprocess(std::vector<std::string> argv, std::vector<std::string> env, int pass_fd,
+                       bool own_group)
+    : own_group_(own_group) {
   // A child that exits before reading all its input must not kill the caller with SIGPIPE.
   ::signal(SIGPIPE, SIG_IGN);
   SpawnOptions options;
   options.argv = std::move(argv);
   for (char** e = environ; *e; ++e) options.env.emplace_back(*e);
   for (auto& e : env) options.env.push_back(std::move(e));
-  options.new_process_group = false;
+  options.new_process_group = own_group;
   options.pass_fd = pass_fd;
   auto spawned = spawn_process(options);
   if (!spawned) throw std::runtime_error(spawned.error());
@@ -89,6 +91,12 @@ std::optional<std::string> Subprocess::wait_for_stderr(const std::string& needle
 
 void Subprocess::signal(int sig) {
   if (!status_) ::kill(pid_, sig);
+}
+
+void Subprocess::signal_group(int sig) {
+  if (!own_group_) return signal(sig);
+  // Also after the leader exited: its children may live on in the group.
+  ::kill(-pid_, sig);
 }
 
 int Subprocess::wait(std::chrono::milliseconds timeout) {

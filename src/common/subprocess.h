@@ -20,7 +20,9 @@ class Subprocess {
   // Starts argv[0] (a path) with the current environment plus `env` ("KEY=value" entries).
   // Throws std::runtime_error if it cannot be started.
   // pass_fd: a descriptor to hand over as fd 3 (a listening socket, with LISTEN_FDS=1).
-  Subprocess(std::vector<std::string> argv, std::vector<std::string> env = {}, int pass_fd = -1);
+  // own_group: the child leads a new process group, so signal_group() reaches its children.
+  Subprocess(std::vector<std::string> argv, std::vector<std::string> env = {}, int pass_fd = -1,
+             bool own_group = false);
   ~Subprocess();
   Subprocess(const Subprocess&) = delete;
   Subprocess& operator=(const Subprocess&) = delete;
@@ -36,6 +38,8 @@ class Subprocess {
                                              std::chrono::milliseconds timeout);
 
   void signal(int sig);
+  // The child's whole process group (own_group only; else the child alone).
+  void signal_group(int sig);
 
   // Waits for exit, collecting the remaining stdout and stderr; kills with SIGKILL at the
   // deadline. Returns the exit code, or 128 + signal number if killed by a signal.
@@ -48,6 +52,7 @@ class Subprocess {
   void drain(int timeout_ms);
 
   pid_t pid_ = -1;
+  bool own_group_ = false;
   int in_fd_ = -1, out_fd_ = -1, err_fd_ = -1;
   std::string out_, err_;
   std::optional<int> status_;

@@ -73,6 +73,9 @@ class HttpRunner : public Runner {
     std::erase_if(options.env, [](const std::string& e) { return e.rfind("port=", 0) == 0; });
     options.env.push_back("port=" + std::to_string(config_.upstream.port));
     options.pipe_stdin = false;
+    // In the watchdog's process group: a supervisor that kills the group (the gateway, when a
+    // replica does not stop in time) takes the function too, instead of orphaning it.
+    options.new_process_group = false;
     auto process = AsyncProcess::spawn(ioc_, options);
     if (!process) return ready(process.error_value());
     process_ = *process;

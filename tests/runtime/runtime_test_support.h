@@ -78,12 +78,12 @@ class WatchdogProcess {
     port_ = listener_.port();
     process_ = std::make_unique<Subprocess>(
         std::vector<std::string>{faaslab::testing::binary("bin/faaslab-watchdog")}, std::move(env),
-        listener_.fd());
+        listener_.fd(), /*own_group=*/true);
     listener_.close();
   }
   ~WatchdogProcess() {
     if (process_) {
-      process_->signal(SIGKILL);
+      process_->signal_group(SIGKILL);  // the watchdog and an http-mode function with it
       process_->wait(5s);
     }
   }

@@ -191,6 +191,28 @@ TEST(HttpWatchdog, AfterItsFunctionDiesRequestsAreRefusedAsUnprocessedNotReset) 
   EXPECT_EQ(w.process().wait(10s), 1);
 }
 
+TEST(HttpWatchdog, TheFunctionDiesWithTheWatchdogsProcessGroup) {
+  faaslab::testing::Listener upstream_port;
+  const auto port = upstream_port.port();
+  upstream_port.close();
+  WatchdogProcess w({"mode=http", "fprocess=" + test_fn() + " --http",
+                     "upstream_url=http://127.0.0.1:" + std::to_string(port)});
+  ASSERT_TRUE(w.wait_ready());
+  auto r = call(w.port(), "POST", "/", "x");
+  ASSERT_TRUE(r.ok());
+  const pid_t function = std::stoi(r->header("X-Test-Pid"));
+  // A supervisor that gives up on a graceful stop kills the group: the function must not be
+  // left behind holding its port.
+  EXPECT_EQ(::getpgid(function), w.process().pid());
+  w.process().signal_group(SIGKILL);
+  bool gone = false;
+  for (int i = 0; i < 200 && !gone; ++i) {
+    std::this_thread::sleep_for(10ms);
+    gone = ::kill(function, 0) != 0;  // reaped by init once orphaned; gone either way
+  }
+  EXPECT_TRUE(gone);
+}
+
 TEST(HttpWatchdog, AFunctionThatDropsAConnectionButLivesOnKeepsServing) {
   // The "function" is a scripted socket in this test; the process is one that stays alive.
   faaslab::testing::Listener upstream;

@@ -114,13 +114,16 @@ TEST(ClassicWatchdog, MaxInflightAnswers429AndReadyReportsSaturation) {
   EXPECT_EQ(call(w.port(), "GET", "/_/ready")->status, 200);
 }
 
+// upstream_url= a port free now, for the function to listen on.
+std::string free_upstream_url() {
+  faaslab::testing::Listener l;
+  const auto port = l.port();
+  l.close();
+  return "upstream_url=http://127.0.0.1:" + std::to_string(port);
+}
+
 TEST(HttpWatchdog, ProxiesToAWarmFunction) {
-  faaslab::testing::Listener upstream_port;  // a free port for the function
-  const auto port = upstream_port.port();
-  upstream_port.close();
-  WatchdogProcess w({"mode=http", "fprocess=" + fn(),
-                     "upstream_url=http://127.0.0.1:" + std::to_string(port),
-                     "ready_path=/_/health"});
+  WatchdogProcess w({"mode=http", "fprocess=" + fn(), free_upstream_url(), "ready_path=/_/health"});
   ASSERT_TRUE(w.wait_ready()) << w.process().err();
   EXPECT_TRUE(std::filesystem::exists(w.tmpdir() / ".lock"));
   auto r = call(w.port(), "POST", "/", astronaut_jpeg());
@@ -132,11 +135,7 @@ TEST(HttpWatchdog, ProxiesToAWarmFunction) {
 }
 
 TEST(HttpWatchdog, TheFirstRequestWaitsForASlowStartInsteadOfBeingRefused) {
-  faaslab::testing::Listener upstream_port;
-  const auto port = upstream_port.port();
-  upstream_port.close();
-  WatchdogProcess w({"mode=http", "fprocess=" + test_fn() + " --http",
-                     "upstream_url=http://127.0.0.1:" + std::to_string(port),
+  WatchdogProcess w({"mode=http", "fprocess=" + test_fn() + " --http", free_upstream_url(),
                      "startup_delay=700ms"});
   // Health says 503 while the function starts...
   std::this_thread::sleep_for(200ms);
@@ -151,11 +150,7 @@ TEST(HttpWatchdog, TheFirstRequestWaitsForASlowStartInsteadOfBeingRefused) {
 }
 
 TEST(HttpWatchdog, TimeoutsAre504AndAFunctionCrashEndsTheWatchdog) {
-  faaslab::testing::Listener upstream_port;
-  const auto port = upstream_port.port();
-  upstream_port.close();
-  WatchdogProcess w({"mode=http", "fprocess=" + test_fn() + " --http",
-                     "upstream_url=http://127.0.0.1:" + std::to_string(port),
+  WatchdogProcess w({"mode=http", "fprocess=" + test_fn() + " --http", free_upstream_url(),
                      "exec_timeout=300ms"});
   ASSERT_TRUE(w.wait_ready());
   auto slow = call(w.port(), "POST", "/?sleep=3s", "x");
@@ -170,11 +165,7 @@ TEST(HttpWatchdog, TimeoutsAre504AndAFunctionCrashEndsTheWatchdog) {
 }
 
 TEST(HttpWatchdog, AfterItsFunctionDiesRequestsAreRefusedAsUnprocessedNotReset) {
-  faaslab::testing::Listener upstream_port;
-  const auto port = upstream_port.port();
-  upstream_port.close();
-  WatchdogProcess w({"mode=http", "fprocess=" + test_fn() + " --http",
-                     "upstream_url=http://127.0.0.1:" + std::to_string(port)});
+  WatchdogProcess w({"mode=http", "fprocess=" + test_fn() + " --http", free_upstream_url()});
   ASSERT_TRUE(w.wait_ready());
   auto crash = call(w.port(), "POST", "/?crash", "x");
   ASSERT_TRUE(crash.ok());
@@ -192,11 +183,7 @@ TEST(HttpWatchdog, AfterItsFunctionDiesRequestsAreRefusedAsUnprocessedNotReset) 
 }
 
 TEST(HttpWatchdog, TheFunctionDiesWithTheWatchdogsProcessGroup) {
-  faaslab::testing::Listener upstream_port;
-  const auto port = upstream_port.port();
-  upstream_port.close();
-  WatchdogProcess w({"mode=http", "fprocess=" + test_fn() + " --http",
-                     "upstream_url=http://127.0.0.1:" + std::to_string(port)});
+  WatchdogProcess w({"mode=http", "fprocess=" + test_fn() + " --http", free_upstream_url()});
   ASSERT_TRUE(w.wait_ready());
   auto r = call(w.port(), "POST", "/", "x");
   ASSERT_TRUE(r.ok());
@@ -247,11 +234,8 @@ TEST(HttpWatchdog, AFunctionThatDropsAConnectionButLivesOnKeepsServing) {
 }
 
 TEST(HttpWatchdog, AFunctionThatCannotStartIsReported) {
-  faaslab::testing::Listener upstream_port;
-  const auto port = upstream_port.port();
-  upstream_port.close();
-  WatchdogProcess w({"mode=http", "fprocess=" + test_fn() + " --http",
-                     "upstream_url=http://127.0.0.1:" + std::to_string(port), "exit_at_start=4"});
+  WatchdogProcess w(
+      {"mode=http", "fprocess=" + test_fn() + " --http", free_upstream_url(), "exit_at_start=4"});
   EXPECT_EQ(w.process().wait(10s), 1);
   EXPECT_NE(w.process().err().find("exit status 4"), std::string::npos) << w.process().err();
 }

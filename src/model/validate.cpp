@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <map>
 #include <sstream>
+#include <vector>
 
 #include "experiment/summaries.h"
 #include "model/analytic.h"
@@ -105,15 +106,45 @@ json ValidationReport::to_json() const {
       {"rows", rows_json}};
 }
 
+namespace {
+
+// Each row's configuration key reduced to the settings that differ between rows (the campaign's
+// grid axes), e.g. "users=4 think=500ms mode=http": the whole key is too long for a column.
+std::vector<std::string> distinguishing_labels(const std::vector<ValidationRow>& rows) {
+  std::vector<std::vector<std::string>> parts;
+  std::map<std::string, std::size_t> seen;  // "k=v" -> rows having it
+  for (const auto& r : rows) {
+    std::vector<std::string> p;
+    std::istringstream in(r.config_key);
+    for (std::string token; in >> token;) p.push_back(token);
+    for (const auto& token : p) ++seen[token];
+    parts.push_back(std::move(p));
+  }
+  std::vector<std::string> labels;
+  for (const auto& p : parts) {
+    std::string label;
+    for (const auto& token : p) {
+      if (rows.size() > 1 && seen[token] == rows.size()) continue;  // shared by every row
+      label += (label.empty() ? "" : " ") + token;
+    }
+    labels.push_back(label.empty() ? (p.empty() ? "(all)" : p.front()) : label);
+  }
+  return labels;
+}
+
+}  // namespace
+
 std::string ValidationReport::table() const {
   std::ostringstream out;
+  const auto labels = distinguishing_labels(rows);
   char line[512];
   std::snprintf(line, sizeof line, "%-44s %3s | %-23s | %-23s | %-21s | %-17s | %s\n",
                 "configuration", "rep", "mean s (meas/pred err)", "p95 s (meas/pred err)",
                 "tput/s (meas/pred err)", "success (meas/pred)", "verdict");
   out << line;
-  for (const auto& r : rows) {
-    std::string key = r.config_key;
+  for (std::size_t i = 0; i < rows.size(); ++i) {
+    const auto& r = rows[i];
+    std::string key = labels[i];
     if (key.size() > 44) key = key.substr(0, 41) + "...";
     if (!r.error.empty()) {
       std::snprintf(line, sizeof line, "%-44s %3d | %s\n", key.c_str(), r.repetitions,

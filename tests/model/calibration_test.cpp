@@ -126,7 +126,11 @@ TEST_F(CalibrationTest, ValidationJudgesOnlyWhatWasNotFitted) {
   for (const char* k : {"config_key", "config", "measured", "predicted", "errors", "pass", "fitted",
                         "judged", "knee", "at_or_above_knee"})
     EXPECT_TRUE(j["rows"][0].contains(k)) << k;
-  EXPECT_NE(report->table().find("fitted"), std::string::npos);
+  const std::string table = report->table();
+  EXPECT_NE(table.find("fitted"), std::string::npos);
+  // Rows are named by what varies between them (users here), not by the settings all share.
+  EXPECT_NE(table.find("\nusers=16 "), std::string::npos) << table;
+  EXPECT_EQ(table.find("replicas=1"), std::string::npos) << table;
 }
 
 TEST_F(CalibrationTest, SelectorsAndErrors) {

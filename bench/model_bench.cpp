@@ -72,7 +72,7 @@ void BM_SimulatorClosedFifo(benchmark::State& state) {
 BENCHMARK(BM_SimulatorClosedFifo)->Unit(benchmark::kMillisecond);
 
 // A calibrated-looking classic deployment: processor sharing on 2 cores, overhead CPU work,
-// a 25 s timeout, 50 users.
+// a 25 s timeout, 50 users. Argument 0: a run queue per core (the default), 1: shared cores.
 void BM_SimulatorClassicOnCores(benchmark::State& state) {
   Workload w;
   w.users = 50;
@@ -85,9 +85,10 @@ void BM_SimulatorClassicOnCores(benchmark::State& state) {
   s.overhead = Distribution::two_moment(0.04, 0.2);
   s.overhead_cpu = 1;
   s.timeout_s = 25;
+  s.core_scheduling = state.range(0) == 0 ? CoreScheduling::kPerCore : CoreScheduling::kShared;
   simulate_bench(state, w, s);
 }
-BENCHMARK(BM_SimulatorClassicOnCores)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_SimulatorClassicOnCores)->Arg(0)->Arg(1)->Unit(benchmark::kMillisecond);
 
 // Open, random routing over 8 replicas with timeouts that fire.
 void BM_SimulatorOpenRandom(benchmark::State& state) {

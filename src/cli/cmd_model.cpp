@@ -65,12 +65,16 @@ struct FitArgs {
   std::int64_t campaign = 0;
   std::vector<std::string> runs;
   std::uint64_t seed = 1;
+  std::string core_scheduling = "per-core";
 };
 
 int run_fit(const FitArgs& a) {
   model::FitOptions o;
   if (a.campaign > 0) o.campaign_id = a.campaign;
   o.seed = a.seed;
+  auto scheduling = model::parse_core_scheduling(a.core_scheduling);
+  if (!scheduling) return fail("fit", "--core-scheduling: " + scheduling.error(), 2);
+  o.core_scheduling = *scheduling;
   for (const auto& text : a.runs) {
     auto s = model::RunSelector::parse(text);
     if (!s) return fail("fit", "--runs: " + s.error(), 2);
@@ -134,10 +138,13 @@ struct ValidateArgs {
   bool include_fitted = false, json = false;
   int replications = 5;
   std::uint64_t seed = 1;
+  std::string core_scheduling = "per-core";
 };
 
 int run_validate(const ValidateArgs& a) {
   if (a.replications < 1) return fail("validate", "--replications: must be >= 1", 2);
+  auto scheduling = model::parse_core_scheduling(a.core_scheduling);
+  if (!scheduling) return fail("validate", "--core-scheduling: " + scheduling.error(), 2);
   if (!std::ifstream(a.database)) return fail("validate", "cannot read " + a.database, 1);
   auto db = experiment::ResultsDb::open(a.database);
   if (!db) return fail("validate", db.error(), 1);
@@ -151,6 +158,7 @@ int run_validate(const ValidateArgs& a) {
   } else {
     model::FitOptions fo;
     if (a.campaign > 0) fo.campaign_id = a.campaign;
+    fo.core_scheduling = *scheduling;
     for (const auto& text : a.runs) {
       auto s = model::RunSelector::parse(text);
       if (!s) return fail("validate", "--runs: " + s.error(), 2);
@@ -165,6 +173,7 @@ int run_validate(const ValidateArgs& a) {
   o.include_fitted = a.include_fitted;
   o.replications = a.replications;
   o.seed = a.seed;
+  o.core_scheduling = *scheduling;
   auto report = model::validate_campaign(**db, cal, o);
   if (!report) return fail("validate", report.error(), 1);
   report->database = a.database;
@@ -273,6 +282,8 @@ void add_model_command(CLI::App& app, CommandRunner& run) {
                   "runs to fit on, e.g. users=1 or 'mode=http,users=1|30' or id=3|4 "
                   "(repeatable; default: each group's lightest load)");
   fit->add_option("--seed", fit_args->seed, "simulator seed for fitting loaded runs");
+  fit->add_option("--core-scheduling", fit_args->core_scheduling,
+                  "simulating loaded runs: per-core (default) or shared (docs/model.md)");
   fit->callback([&run, fit_args] { run = [fit_args] { return run_fit(*fit_args); }; });
 
   auto predict_args = std::make_shared<PredictArgs>();
@@ -298,6 +309,8 @@ void add_model_command(CLI::App& app, CommandRunner& run) {
   validate->add_option("--replications", validate_args->replications,
                        "simulated replications per measured run");
   validate->add_option("--seed", validate_args->seed, "simulator seed");
+  validate->add_option("--core-scheduling", validate_args->core_scheduling,
+                       "the simulator's cores: per-core (default) or shared (docs/model.md)");
   validate->add_option("-o,--output", validate_args->output, "also write the JSON report here");
   validate->add_flag("--json", validate_args->json, "JSON instead of the table");
   validate->callback(

@@ -79,6 +79,9 @@ void add_system_flags(CLI::App& app, ModelOptions& o) {
                  "cores the replicas share; 0 = unlimited (default: the "
                  "calibration's, else unlimited)");
   app.add_option("--routing", o.routing, "random, round-robin, least-inflight or fifo");
+  app.add_option("--core-scheduling", o.core_scheduling,
+                 "simulator: per-core (a run queue per core, as Linux) or shared (one "
+                 "processor-sharing pool)");
   app.add_option("--queue-limit", o.queue_limit, "gateway queue length, 429 beyond; 0 = unlimited");
   app.add_option("--queue-timeout", o.queue_timeout,
                  "the gateway answers 504 after a request waited this long in its queue");
@@ -197,6 +200,9 @@ Result<BuiltModel> build(const ModelOptions& o) {
   if (!routing) return make_error("--routing: " + routing.error());
   s.mode = *mode;
   s.routing = *routing;
+  auto scheduling = model::parse_core_scheduling(o.core_scheduling);
+  if (!scheduling) return make_error("--core-scheduling: " + scheduling.error());
+  s.core_scheduling = *scheduling;
   s.replicas = o.replicas;
   if (o.replicas < 1) return make_error("--replicas: must be >= 1");
   if (o.given("--concurrency") && o.concurrency < 0)

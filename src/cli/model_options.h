@@ -29,6 +29,7 @@ struct ModelOptions {
   int replicas = 1, concurrency = -1, max_inflight = 0, cores = -1, initial_replicas = -1,
       queue_limit = 0;
   std::string routing = "random";
+  std::string core_scheduling = "per-core";
   bool cancel_on_timeout = false;
   std::string autoscale, scale_down_window = "30s", scale_zero_after = "0";
   int scale_min = 1, scale_max = 20;

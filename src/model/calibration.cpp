@@ -273,8 +273,10 @@ Status Calibration::save(const std::string& path) const {
 
 // ---------------------------------------------------------------- measured runs → model
 
-System system_for(const experiment::RunColumns& run, const GroupCalibration& g, int cores) {
+System system_for(const experiment::RunColumns& run, const GroupCalibration& g, int cores,
+                  CoreScheduling core_scheduling) {
   System s;
+  s.core_scheduling = core_scheduling;
   s.mode = run.mode == "classic" ? Mode::kClassic : Mode::kHttp;
   s.replicas = std::max(1, run.replicas);
   s.routing = parse_routing(run.routing).ok() ? *parse_routing(run.routing) : Routing::kRandom;
@@ -347,9 +349,9 @@ std::string group_key(const RunRow& r) {
 // Fits overhead_cpu so that the simulator reproduces a loaded run's mean response time.
 double fit_overhead_cpu(const RunRow& run, const std::vector<RequestRow>& requests,
                         const GroupCalibration& g, int cores, double measured_mean,
-                        std::uint64_t seed, json& detail) {
+                        std::uint64_t seed, CoreScheduling scheduling, json& detail) {
   const Workload w = workload_for(run, requests);
-  System s = system_for(run.columns, g, cores);
+  System s = system_for(run.columns, g, cores, scheduling);
   auto predicted = [&](double f) {
     s.overhead_cpu = f;
     double sum = 0;
@@ -516,7 +518,8 @@ Result<Calibration> fit(experiment::ResultsDb& db, const std::string& db_path,
         const auto& reqs = loaded_requests[id];
         const auto summary = experiment::summarise_run(reqs).front();
         json detail;
-        sum += fit_overhead_cpu(*run, reqs, g, cal.cores, summary.mean_s, options.seed, detail);
+        sum += fit_overhead_cpu(*run, reqs, g, cal.cores, summary.mean_s, options.seed,
+                                options.core_scheduling, detail);
         fits.push_back(detail);
       }
       g.overhead_cpu = sum / static_cast<double>(loaded_ids.size());

@@ -78,6 +78,7 @@ struct FitOptions {
   // Runs to fit on (any selector matching). Empty: per group, the runs at the lightest load.
   std::vector<RunSelector> runs;
   std::uint64_t seed = 1;
+  CoreScheduling core_scheduling = CoreScheduling::kPerCore;  // simulating loaded runs
 };
 
 Result<Calibration> fit(experiment::ResultsDb& db, const std::string& db_path,
@@ -85,7 +86,8 @@ Result<Calibration> fit(experiment::ResultsDb& db, const std::string& db_path,
 
 // The System a run's configuration gets from a calibration group (docs/model.md, "From a
 // measured configuration to the model").
-System system_for(const experiment::RunColumns& run, const GroupCalibration& g, int cores);
+System system_for(const experiment::RunColumns& run, const GroupCalibration& g, int cores,
+                  CoreScheduling core_scheduling = CoreScheduling::kPerCore);
 
 // The workload a measured run applied: users, think, ramp-up and requests per user (closed),
 // or its measured send times replayed as a trace (open).

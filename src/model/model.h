@@ -30,12 +30,22 @@ enum class Mode { kClassic, kHttp };
 // The gateway's routing policies: the model predicts the runtime's own.
 using Routing = runtime::Routing;
 enum class Method { kAuto, kMva, kErlang, kDes };
+// kShared: one processor-sharing pool; with k pieces of work each progresses at min(1, C/k).
+// kPerCore: a run queue per core, as Linux keeps them: new work goes to the core with the fewest
+// pieces, a core shares its time among its own, and when a departure leaves two cores two or more
+// pieces apart one piece moves (idle balancing). Both keep every core busy while work waits, so
+// with exponential work the number in the system evolves the same; what differs is who finishes
+// first — with little variance in work, shared cores keep requests that start together in
+// step (they finish together, think together, start together), per-core queues break the step.
+enum class CoreScheduling { kShared, kPerCore };
 
 Result<Mode> parse_mode(const std::string& text);
 Result<Routing> parse_routing(const std::string& text);
 Result<Method> parse_method(const std::string& text);
+Result<CoreScheduling> parse_core_scheduling(const std::string& text);
 std::string to_string(Mode m);
 std::string to_string(Routing r);
+std::string to_string(CoreScheduling c);
 
 struct Workload {
   // Closed when users > 0: each user thinks, sends, waits for the answer (or its timeout).
@@ -73,6 +83,8 @@ struct System {
   int concurrency = 1;
   int max_inflight = 0;  // per replica, over it 429 at once; 0 = unlimited
   int cores = 0;         // cores shared by every replica; 0 = unlimited
+  // How the cores share work among the pieces running (the simulator's; formulas assume kShared).
+  CoreScheduling core_scheduling = CoreScheduling::kPerCore;
   Routing routing = Routing::kRandom;
   int queue_limit = 0;  // the gateway's queue (fifo, no ready replica): 429 beyond; 0 = unlimited
   // The gateway answers 504 to a request that waited in its queue this long (its

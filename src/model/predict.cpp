@@ -42,6 +42,16 @@ Result<Method> parse_method(const std::string& t) {
   return make_error("unknown method '" + t + "' (auto, mva, erlang or des)");
 }
 
+Result<CoreScheduling> parse_core_scheduling(const std::string& t) {
+  if (t == "per-core") return CoreScheduling::kPerCore;
+  if (t == "shared") return CoreScheduling::kShared;
+  return make_error("unknown core scheduling '" + t + "' (per-core or shared)");
+}
+
+std::string to_string(CoreScheduling c) {
+  return c == CoreScheduling::kPerCore ? "per-core" : "shared";
+}
+
 std::string to_string(Mode m) {
   return m == Mode::kClassic ? "classic" : "http";
 }

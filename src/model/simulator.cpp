@@ -46,10 +46,11 @@ struct EventLater {
   }
 };
 
-// A processor-sharing job: finishes when the virtual clock reaches `finish`.
+// A processor-sharing job: finishes when its pool's virtual clock reaches `finish`.
 struct PsJob {
   double finish;
   std::uint32_t req, gen;  // req == kNone: background work nobody waits for
+  std::uint32_t token;     // the request's ps_token when placed (a moved job leaves a dead copy)
 };
 struct PsLater {
   bool operator()(const PsJob& x, const PsJob& y) const { return x.finish > y.finish; }
@@ -62,6 +63,7 @@ struct Request {
   std::uint32_t user = kNone;
   std::uint32_t gen = 0;
   std::int32_t replica = -1;
+  std::uint32_t ps_pool = 0, ps_token = 0;  // where its work runs (CoreScheduling::kPerCore)
   Stage stage = Stage::kGone;
   bool client_done = false, free = true;
 };
@@ -78,11 +80,33 @@ struct Replica {
   std::deque<QueueEntry> queue;
 };
 
+// Cores sharing work: one pool of all of them (CoreScheduling::kShared, or unlimited cores),
+// or a pool per core (kPerCore). Within a pool every job progresses at the same rate, so a
+// virtual clock (work done per job) and a heap of finish times in it make an event O(log n).
+struct PsPool {
+  std::vector<PsJob> heap;
+  double vclock = 0;
+  std::int64_t live = 0;
+  double cores = 0;  // 0 = unlimited
+
+  double share() const {
+    if (cores <= 0 || static_cast<double>(live) <= cores) return 1.0;
+    return cores / static_cast<double>(live);
+  }
+};
+
 class Simulation {
  public:
   Simulation(const Workload& w, const System& s, std::uint64_t seed, const SimulationLimits& l)
       : w_(w), s_(s), l_(l), rng_(seed) {
     cores_ = s.cores > 0 ? static_cast<double>(s.cores) : 0;
+    if (s.cores > 1 && s.core_scheduling == CoreScheduling::kPerCore) {
+      pools_.resize(static_cast<std::size_t>(s.cores));
+      for (auto& p : pools_) p.cores = 1;
+    } else {
+      pools_.resize(1);
+      pools_[0].cores = cores_;
+    }
     slots_ = s.concurrency;
     steady_ = !w.finite();
     if (steady_) {
@@ -128,19 +152,29 @@ class Simulation {
         truncated_ = true;
         return;
       }
-      clean_ps_top();
-      const double t_ps = ps_.empty() ? kInf : now_ + (ps_.front().finish - vclock_) / share();
+      double t_ps = kInf;
+      std::size_t next_pool = 0;
+      for (std::size_t i = 0; i < pools_.size(); ++i) {
+        PsPool& p = pools_[i];
+        clean_ps_top(p);
+        if (p.heap.empty()) continue;
+        const double t = now_ + (p.heap.front().finish - p.vclock) / p.share();
+        if (t < t_ps) t_ps = t, next_pool = i;
+      }
       const double t_ev = heap_.empty() ? kInf : heap_.front().t;
       if (t_ps == kInf && t_ev == kInf) return;  // nothing left to happen
       ++events_;
       if (t_ps <= t_ev) {
         advance(t_ps);
-        const PsJob job = ps_.front();
-        std::pop_heap(ps_.begin(), ps_.end(), PsLater{});
-        ps_.pop_back();
-        vclock_ = std::max(vclock_, job.finish);
+        PsPool& p = pools_[next_pool];
+        const PsJob job = p.heap.front();
+        std::pop_heap(p.heap.begin(), p.heap.end(), PsLater{});
+        p.heap.pop_back();
+        p.vclock = std::max(p.vclock, job.finish);
+        --p.live;
         --ps_live_;
         ps_done(job);
+        balance_pools();
       } else {
         advance(t_ev);
         const Event e = heap_.front();
@@ -157,20 +191,16 @@ class Simulation {
     return w_.closed() ? users_active_ == 0 : arrivals_done_;
   }
 
-  // Per-job progress rate of processor sharing on the cores.
-  double share() const {
-    if (cores_ <= 0 || ps_live_ <= cores_) return 1.0;
-    return cores_ / static_cast<double>(ps_live_);
-  }
-
   void advance(double t) {
     const double dt = t - now_;
     if (dt > 0) {
-      vclock_ += dt * share();
+      double busy_cores = 0;
+      for (auto& p : pools_) {
+        p.vclock += dt * p.share();
+        busy_cores += std::min(static_cast<double>(p.live), p.cores);
+      }
       if (measuring_) {
-        const double live = static_cast<double>(ps_live_);
-        busy_integral_ +=
-            dt * (cores_ > 0 ? std::min(live, cores_) : static_cast<double>(busy_total_));
+        busy_integral_ += dt * (cores_ > 0 ? busy_cores : static_cast<double>(busy_total_));
         queue_integral_ += dt * static_cast<double>(queued_total_);
         service_integral_ += dt * static_cast<double>(in_service_);
         measured_time_ += dt;
@@ -179,21 +209,65 @@ class Simulation {
     }
   }
 
-  void clean_ps_top() {
-    while (!ps_.empty() && !ps_live(ps_.front())) {
-      std::pop_heap(ps_.begin(), ps_.end(), PsLater{});
-      ps_.pop_back();
+  void clean_ps_top(PsPool& p) {
+    while (!p.heap.empty() && !ps_live(p.heap.front())) {
+      std::pop_heap(p.heap.begin(), p.heap.end(), PsLater{});
+      p.heap.pop_back();
     }
   }
   bool ps_live(const PsJob& j) const {
     if (j.req == kNone) return true;
     const Request& r = reqs_[j.req];
-    return !r.free && r.gen == j.gen && (r.stage == Stage::kOverhead || r.stage == Stage::kHandler);
+    return !r.free && r.gen == j.gen && r.ps_token == j.token &&
+           (r.stage == Stage::kOverhead || r.stage == Stage::kHandler);
   }
+  void ps_push(std::uint32_t pool, std::uint32_t req, double work) {
+    PsPool& p = pools_[pool];
+    std::uint32_t token = 0;
+    if (req != kNone) {
+      Request& r = reqs_[req];
+      r.ps_pool = pool;
+      token = ++r.ps_token;
+    }
+    p.heap.push_back(PsJob{p.vclock + work, req, req == kNone ? 0 : reqs_[req].gen, token});
+    std::push_heap(p.heap.begin(), p.heap.end(), PsLater{});
+    ++p.live;
+  }
+  // New work goes to the core with the fewest pieces (the lowest-numbered among equals).
   void ps_start(std::uint32_t req, double work) {
-    ps_.push_back(PsJob{vclock_ + work, req, req == kNone ? 0 : reqs_[req].gen});
-    std::push_heap(ps_.begin(), ps_.end(), PsLater{});
+    std::uint32_t best = 0;
+    for (std::uint32_t i = 1; i < pools_.size(); ++i)
+      if (pools_[i].live < pools_[best].live) best = i;
+    ps_push(best, req, work);
     ++ps_live_;
+  }
+  // A request's work left the cores early (a cancelled timeout); balance once it is released.
+  void ps_cancel(const Request& r) {
+    --pools_[r.ps_pool].live;
+    --ps_live_;
+  }
+  // Idle balancing: while two cores are two or more pieces apart, move a request's work (with
+  // what is left of it) from the busiest to the idlest. Background work stays where it is.
+  void balance_pools() {
+    if (pools_.size() < 2) return;
+    for (int moves = 0; moves < 64; ++moves) {
+      std::size_t hi = 0, lo = 0;
+      for (std::size_t i = 1; i < pools_.size(); ++i) {
+        if (pools_[i].live > pools_[hi].live) hi = i;
+        if (pools_[i].live < pools_[lo].live) lo = i;
+      }
+      if (pools_[hi].live - pools_[lo].live < 2) return;
+      PsPool& from = pools_[hi];
+      // The most recently placed live request job (the heap's tail holds the newest leaves).
+      std::size_t k = from.heap.size();
+      while (k > 0 && (from.heap[k - 1].req == kNone || !ps_live(from.heap[k - 1]))) --k;
+      if (k == 0) return;
+      const PsJob job = from.heap[k - 1];
+      // Its old entry stays in the heap, dead (the token changes), and is dropped when on top.
+      const double left = std::max(0.0, job.finish - from.vclock);
+      --from.live;
+      ps_push(static_cast<std::uint32_t>(lo), job.req, left);
+    }
   }
 
   // ---- samples
@@ -519,7 +593,7 @@ class Simulation {
         --queued_total_;
         break;
       case Stage::kOverhead:
-        --ps_live_;
+        ps_cancel(r);
         --in_service_;
         --replicas_[static_cast<std::size_t>(replica)].inflight;
         break;
@@ -532,7 +606,7 @@ class Simulation {
       }
       case Stage::kHandler: {
         auto& rep = replicas_[static_cast<std::size_t>(replica)];
-        --ps_live_;
+        ps_cancel(r);
         --in_service_;
         --rep.busy;
         --busy_total_;
@@ -545,6 +619,7 @@ class Simulation {
     const bool had_replica = r.stage == Stage::kOverhead || r.stage == Stage::kReplicaQueue ||
                              r.stage == Stage::kHandler;
     release(id);
+    balance_pools();
     if (had_replica) after_leave(replica);
   }
 
@@ -739,12 +814,12 @@ class Simulation {
   bool steady_ = false;
   std::uint64_t warmup_ = 0, to_issue_ = 0, issued_ = 0;
 
-  double now_ = 0, vclock_ = 0;
+  double now_ = 0;
   std::uint64_t seq_ = 0, events_ = 0;
   bool truncated_ = false;
   std::vector<Event> heap_;
-  std::vector<PsJob> ps_;
-  std::int64_t ps_live_ = 0;
+  std::vector<PsPool> pools_;
+  std::int64_t ps_live_ = 0;  // over every pool
 
   std::vector<Request> reqs_;
   std::vector<std::uint32_t> free_;

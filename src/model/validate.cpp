@@ -244,7 +244,7 @@ Result<ValidationReport> validate_campaign(experiment::ResultsDb& db, const Cali
     row.measured =
         found != measured_by_key.end() ? found->second : experiment::summarise_config(per_run);
     // Predicted: every repetition's run shape, simulated `replications` times.
-    const System system = system_for(cols, *g, cal.cores);
+    const System system = system_for(cols, *g, cal.cores, o.core_scheduling);
     std::vector<experiment::SummaryRow> predicted;
     for (std::size_t i = 0; i < list.size(); ++i) {
       const Workload w = workload_for(*list[i], requests[i]);

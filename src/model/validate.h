@@ -67,6 +67,7 @@ struct ValidateOptions {
   bool include_fitted = false;              // judge fitted configurations too
   int replications = 5;
   std::uint64_t seed = 1;
+  CoreScheduling core_scheduling = CoreScheduling::kPerCore;
   ValidationTargets targets;
 };
 

@@ -48,9 +48,10 @@ TEST(ModelCli, HelpDocumentsTheSubcommands) {
   for (const char* sub : {"fit", "predict", "validate", "plan"})
     EXPECT_NE(r.out.find(sub), std::string::npos) << sub;
   auto p = faaslab({"model", "predict", "--help"});
-  for (const char* flag : {"--users", "--think", "--rate", "--replicas", "--concurrency", "--cores",
-                           "--overhead", "--mode", "--routing", "--timeout", "--cancel-on-timeout",
-                           "--method", "--json", "--calibration", "--service-scv"})
+  for (const char* flag :
+       {"--users", "--think", "--rate", "--replicas", "--concurrency", "--cores", "--overhead",
+        "--mode", "--routing", "--timeout", "--cancel-on-timeout", "--method", "--json",
+        "--calibration", "--service-scv", "--core-scheduling"})
     EXPECT_NE(p.out.find(flag), std::string::npos) << flag;
 }
 
@@ -103,6 +104,9 @@ TEST(ModelCli, BadInputIsAClearErrorAndNonZeroExit) {
       {{"model", "predict", "--users", "3", "--service-mean", "1s", "--routing", "sticky"},
        2,
        "sticky"},
+      {{"model", "predict", "--users", "3", "--service-mean", "1s", "--core-scheduling", "fair"},
+       2,
+       "--core-scheduling: unknown core scheduling 'fair'"},
       {{"model", "predict", "--rate", "3", "--service-mean", "2s", "--replicas", "4", "--routing",
         "fifo"},
        1,

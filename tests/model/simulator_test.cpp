@@ -71,6 +71,7 @@ TEST(Simulator, ProcessorSharingOnCoresIsInsensitive) {
   s.mode = Mode::kClassic;
   s.concurrency = 0;
   s.cores = 2;
+  s.core_scheduling = CoreScheduling::kShared;
   auto p = predict(closed(10, 1.0), s, des());
   ASSERT_TRUE(p) << p.error();
   const auto exact = repairman(10, 1.0, Station{0.5, 2});
@@ -78,6 +79,86 @@ TEST(Simulator, ProcessorSharingOnCoresIsInsensitive) {
   expect_within(p->summary.throughput_rps, p->summary.throughput_rps_ci95, exact.throughput, 1e-3,
                 "throughput");
   EXPECT_NEAR(p->utilization, exact.throughput * 0.5 / 2, 0.02);
+}
+
+// Classic mode on 2 cores: a process per request, each exactly 1 s of work.
+System classic_on_two_cores(CoreScheduling scheduling) {
+  System s = servers(1, 1.0, Routing::kRandom);
+  s.service = Distribution::constant(1.0);
+  s.mode = Mode::kClassic;
+  s.concurrency = 0;
+  s.cores = 2;
+  s.core_scheduling = scheduling;
+  return s;
+}
+
+Workload one_request_each(std::uint64_t users) {
+  Workload w = closed(users, 0);
+  w.think_dist = "constant";
+  w.requests_per_user = 1;
+  return w;
+}
+
+TEST(Simulator, SharedCoresKeepSimultaneousRequestsInStep) {
+  // Each progresses at 2/3 of a core: all three finish together at 1.5 s.
+  const auto r = simulate(one_request_each(3), classic_on_two_cores(CoreScheduling::kShared), 1);
+  EXPECT_EQ(r.summary.count, 3u);
+  EXPECT_NEAR(r.summary.min_s, 1.5, 1e-9);
+  EXPECT_NEAR(r.summary.max_s, 1.5, 1e-9);
+}
+
+TEST(Simulator, PerCoreQueuesBreakTheStep) {
+  // Two on core 0 and one on core 1: the lone one finishes at 1 s; core 1 then takes one of the
+  // two, which have 0.5 s left each: both finish at 1.5 s. Same work, same last finish.
+  const auto r = simulate(one_request_each(3), classic_on_two_cores(CoreScheduling::kPerCore), 1);
+  EXPECT_EQ(r.summary.count, 3u);
+  EXPECT_NEAR(r.summary.min_s, 1.0, 1e-9);
+  EXPECT_NEAR(r.summary.max_s, 1.5, 1e-9);
+  EXPECT_NEAR(r.summary.mean_s, 4.0 / 3.0, 1e-9);
+  // Five: 3 + 2. The pair finishes at 2 s (the three have 1/3 s left each); one moves over
+  // and finishes at 2 1/3 s; one more moves then, and the last two finish at 2.5 s.
+  const auto five =
+      simulate(one_request_each(5), classic_on_two_cores(CoreScheduling::kPerCore), 1);
+  EXPECT_EQ(five.summary.count, 5u);
+  EXPECT_NEAR(five.summary.min_s, 2.0, 1e-9);
+  EXPECT_NEAR(five.summary.max_s, 2.5, 1e-9);
+  EXPECT_NEAR(five.summary.mean_s, (2 + 2 + 7.0 / 3 + 2.5 + 2.5) / 5, 1e-9);
+}
+
+TEST(Simulator, PerCoreQueuesKeepTheRepairmanMeansWithExponentialWork) {
+  // With memoryless work only the number of busy cores matters: min(k, 2) either way.
+  System s = servers(1, 0.5, Routing::kRandom, 1.0);
+  s.mode = Mode::kClassic;
+  s.concurrency = 0;
+  s.cores = 2;
+  s.core_scheduling = CoreScheduling::kPerCore;
+  auto p = predict(closed(10, 1.0), s, des());
+  ASSERT_TRUE(p) << p.error();
+  const auto exact = repairman(10, 1.0, Station{0.5, 2});
+  expect_within(p->summary.mean_s, p->summary.mean_s_ci95, exact.response, 1e-3, "response");
+  expect_within(p->summary.throughput_rps, p->summary.throughput_rps_ci95, exact.throughput, 1e-3,
+                "throughput");
+  EXPECT_NEAR(p->utilization, exact.throughput * 0.5 / 2, 0.02);
+}
+
+TEST(Simulator, PerCoreQueuesReleaseTheCoreOfACancelledRequest) {
+  // Four 1 s requests at 0 s on 2 cores (2 + 2, half a core each) time out at 1.2 s; a fifth
+  // arrives at 1.5 s. Cancelled, the four free their cores and the fifth takes 1 s alone;
+  // as orphans (0.4 s of work left each) they share the cores with it and it times out too.
+  System s = classic_on_two_cores(CoreScheduling::kPerCore);
+  s.timeout_s = 1.2;
+  s.cancel_on_timeout = true;
+  Workload w;
+  w.arrival = "trace";
+  w.trace = {0, 0, 0, 0, 1.5};
+  ASSERT_TRUE(check(w, s));
+  const auto cancelled = simulate(w, s, 1);
+  EXPECT_EQ(cancelled.summary.count, 5u);
+  EXPECT_EQ(cancelled.timeouts, 4u);
+  EXPECT_NEAR(cancelled.summary.min_s, 1.0, 1e-9);
+  s.cancel_on_timeout = false;
+  const auto orphans = simulate(w, s, 1);
+  EXPECT_EQ(orphans.timeouts, 5u);
 }
 
 TEST(Simulator, MmcMeanAndTail) {

@@ -587,5 +587,33 @@ TEST(Campaign, DemoCampaignsParseAndExpand) {
   }
 }
 
+// The campaigns shipped in experiments/ load, their files exist, and the validation pair
+// differs only in the think-time distribution.
+TEST(Campaign, TheShippedCampaignsLoadAndExpand) {
+  const fs::path dir = fs::path(FAASLAB_TESTDATA_DIR).parent_path() / "experiments";
+  int seen = 0;
+  for (const auto& entry : fs::directory_iterator(dir)) {
+    if (entry.path().extension() != ".yaml") continue;
+    ++seen;
+    auto c = load_campaign(entry.path().string());
+    ASSERT_TRUE(c) << entry.path() << ": " << c.error();
+    EXPECT_FALSE(expand(*c).empty()) << entry.path();
+    EXPECT_TRUE(fs::exists(c->video)) << c->video;
+    if (!c->target.external()) {
+      EXPECT_TRUE(fs::exists(c->target.stack_file)) << entry.path();
+    }
+  }
+  EXPECT_GE(seen, 2);
+  auto constant = load_campaign((dir / "model-validation.yaml").string());
+  auto exponential = load_campaign((dir / "model-validation-exponential.yaml").string());
+  ASSERT_TRUE(constant && exponential);
+  EXPECT_EQ(constant->base.think_dist, "constant");
+  EXPECT_EQ(exponential->base.think_dist, "exponential");
+  EXPECT_EQ(constant->base.ramp_up, std::chrono::seconds(1));
+  const auto a = expand(*constant), b = expand(*exponential);
+  ASSERT_EQ(a.size(), b.size());
+  EXPECT_EQ(a.size(), 60u);
+}
+
 }  // namespace
 }  // namespace faaslab::experiment

@@ -66,7 +66,12 @@ json ValidationRow::to_json() const {
               {"p95", p95_ok},
               {"throughput", throughput_ok},
               {"success", success_ok},
-              {"all", ok()}}}};
+              {"all", ok()}}},
+            {"in_measured_ci95",
+             {{"mean", mean_in_spread},
+              {"p95", p95_in_spread},
+              {"throughput", throughput_in_spread},
+              {"success", success_in_spread}}}};
   if (!error.empty()) j["error"] = error;
   return j;
 }
@@ -80,6 +85,25 @@ int ValidationReport::judged() const {
 int ValidationReport::passed() const {
   int n = 0;
   for (const auto& r : rows) n += r.judged && r.ok();
+  return n;
+}
+
+int ValidationReport::missed_metrics() const {
+  int n = 0;
+  for (const auto& r : rows) {
+    if (!r.judged || !r.error.empty()) continue;
+    n += !r.mean_ok + !r.p95_ok + !r.throughput_ok + !r.success_ok;
+  }
+  return n;
+}
+
+int ValidationReport::missed_metrics_in_spread() const {
+  int n = 0;
+  for (const auto& r : rows) {
+    if (!r.judged || !r.error.empty()) continue;
+    n += (!r.mean_ok && r.mean_in_spread) + (!r.p95_ok && r.p95_in_spread) +
+         (!r.throughput_ok && r.throughput_in_spread) + (!r.success_ok && r.success_in_spread);
+  }
   return n;
 }
 
@@ -103,6 +127,8 @@ json ValidationReport::to_json() const {
       {"judged", judged()},
       {"passed", passed()},
       {"passed_by_metric", {{"mean", mean}, {"p95", p95}, {"throughput", tput}, {"success", succ}}},
+      {"missed_metrics", missed_metrics()},
+      {"missed_metrics_in_measured_ci95", missed_metrics_in_spread()},
       {"rows", rows_json}};
 }
 
@@ -155,10 +181,13 @@ std::string ValidationReport::table() const {
     const char* verdict = !r.judged ? "fitted" : r.ok() ? "ok" : "MISS";
     std::string misses;
     if (r.judged && !r.ok()) {
-      if (!r.mean_ok) misses += " mean";
-      if (!r.p95_ok) misses += " p95";
-      if (!r.throughput_ok) misses += " tput";
-      if (!r.success_ok) misses += " success";
+      auto miss = [&](bool ok, bool in_spread, const char* name) {
+        if (!ok) misses += std::string(" ") + name + (in_spread ? "*" : "");
+      };
+      miss(r.mean_ok, r.mean_in_spread, "mean");
+      miss(r.p95_ok, r.p95_in_spread, "p95");
+      miss(r.throughput_ok, r.throughput_in_spread, "tput");
+      miss(r.success_ok, r.success_in_spread, "success");
     }
     std::snprintf(
         line, sizeof line,
@@ -175,6 +204,10 @@ std::string ValidationReport::table() const {
   for (const auto& r : rows) fitted += r.fitted && !r.judged;
   if (fitted) out << " (" << fitted << " used for calibration, not judged)";
   out << "\n";
+  if (const int missed = missed_metrics(); missed > 0) {
+    out << "* " << missed_metrics_in_spread() << " of the " << missed
+        << " missed figures lie inside the measurement's own 95% interval over its repetitions\n";
+  }
   return out.str();
 }
 
@@ -286,6 +319,16 @@ Result<ValidationReport> validate_campaign(experiment::ResultsDb& db, const Cali
     row.p95_ok = std::abs(row.p95_error) <= o.targets.p95;
     row.throughput_ok = std::abs(row.throughput_error) <= o.targets.throughput;
     row.success_ok = std::abs(row.success_error) <= o.targets.success_pp;
+    auto in_spread = [](double predicted, double measured, const std::optional<double>& ci) {
+      return ci.has_value() && std::abs(predicted - measured) <= *ci;
+    };
+    row.mean_in_spread =
+        in_spread(row.predicted.mean_s, row.measured.mean_s, row.measured.mean_s_ci95);
+    row.p95_in_spread = in_spread(row.predicted.p95_s, row.measured.p95_s, row.measured.p95_s_ci95);
+    row.throughput_in_spread = in_spread(row.predicted.throughput_rps, row.measured.throughput_rps,
+                                         row.measured.throughput_rps_ci95);
+    row.success_in_spread = in_spread(row.predicted.success_rate, row.measured.success_rate,
+                                      row.measured.success_rate_ci95);
     row.judged = !row.fitted || o.include_fitted;
     report.rows.push_back(std::move(row));
   }

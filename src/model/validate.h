@@ -44,6 +44,10 @@ struct ValidationRow {
   // predicted/measured - 1 (relative) and predicted - measured (success, fraction).
   double mean_error = 0, p95_error = 0, throughput_error = 0, success_error = 0;
   bool mean_ok = false, p95_ok = false, throughput_ok = false, success_ok = false;
+  // The prediction lies inside the measurement's own 95% interval over its repetitions (the
+  // run-to-run spread): a miss there is as far off as the machine is from itself.
+  bool mean_in_spread = false, p95_in_spread = false, throughput_in_spread = false,
+       success_in_spread = false;
   std::string error;  // the configuration could not be predicted (e.g. no calibration group)
 
   bool ok() const { return error.empty() && mean_ok && p95_ok && throughput_ok && success_ok; }
@@ -58,6 +62,9 @@ struct ValidationReport {
 
   int judged() const;  // rows neither fitted nor failed
   int passed() const;
+  // Missed metrics of judged rows, and how many of them lie inside the measured spread.
+  int missed_metrics() const;
+  int missed_metrics_in_spread() const;
   nlohmann::json to_json() const;
   std::string table() const;  // for a terminal
 };

@@ -120,17 +120,43 @@ TEST_F(CalibrationTest, ValidationJudgesOnlyWhatWasNotFitted) {
     EXPECT_LT(std::abs(r.throughput_error), 0.05) << r.config_key;
     EXPECT_LT(std::abs(r.p95_error), 0.20) << r.config_key;
     EXPECT_TRUE(r.success_ok) << r.config_key;
+    // "Inside the spread": the prediction within the measured 95% half-width.
+    ASSERT_TRUE(r.measured.mean_s_ci95.has_value());
+    EXPECT_EQ(r.mean_in_spread,
+              std::abs(r.predicted.mean_s - r.measured.mean_s) <= *r.measured.mean_s_ci95);
   }
   const auto j = report->to_json();
   EXPECT_EQ(j["rows"].size(), 4u);
   for (const char* k : {"config_key", "config", "measured", "predicted", "errors", "pass", "fitted",
-                        "judged", "knee", "at_or_above_knee"})
+                        "judged", "knee", "at_or_above_knee", "in_measured_ci95"})
     EXPECT_TRUE(j["rows"][0].contains(k)) << k;
+  EXPECT_EQ(j["missed_metrics"], report->missed_metrics());
   const std::string table = report->table();
   EXPECT_NE(table.find("fitted"), std::string::npos);
   // Rows are named by what varies between them (users here), not by the settings all share.
   EXPECT_NE(table.find("\nusers=16 "), std::string::npos) << table;
   EXPECT_EQ(table.find("replicas=1"), std::string::npos) << table;
+}
+
+TEST(ValidationReportTest, MissesInsideTheMeasuredSpreadAreMarked) {
+  ValidationReport report;
+  ValidationRow inside, outside, fitted;
+  inside.config_key = "users=4";
+  inside.mean_ok = false, inside.mean_in_spread = true;
+  inside.p95_ok = inside.throughput_ok = inside.success_ok = true;
+  outside.config_key = "users=8";
+  outside.mean_ok = outside.p95_ok = outside.success_ok = true;
+  outside.throughput_ok = false, outside.throughput_in_spread = false;
+  fitted.config_key = "users=1";
+  fitted.fitted = true, fitted.judged = false;  // its misses are not counted
+  report.rows = {inside, outside, fitted};
+  EXPECT_EQ(report.missed_metrics(), 2);
+  EXPECT_EQ(report.missed_metrics_in_spread(), 1);
+  const std::string table = report.table();
+  EXPECT_NE(table.find("MISS mean*"), std::string::npos) << table;
+  EXPECT_NE(table.find("MISS tput\n"), std::string::npos) << table;
+  EXPECT_NE(table.find("* 1 of the 2 missed figures lie inside"), std::string::npos) << table;
+  EXPECT_EQ(report.to_json()["missed_metrics_in_measured_ci95"], 1);
 }
 
 TEST_F(CalibrationTest, SelectorsAndErrors) {

@@ -57,6 +57,7 @@ std::string demo_campaign_yaml(bool quick, const DemoInputs& in) {
   }
   y << "  codec: base64           # base64 of PNG, as the study's client sent\n"
     << "  timeout: 25s            # the study's failure ceiling\n"
+    << "  ramp_up: 1s             # users start 1/N s apart, as the study's JMeter ramp-up\n"
     << "grid:\n";
   if (quick) {
     y << "  users: [1, 2]\n"

@@ -562,6 +562,7 @@ TEST(Campaign, DemoCampaignsParseAndExpand) {
     EXPECT_EQ(c->frame_step, quick ? 9u : 4u);
     EXPECT_EQ(c->base.codec, "base64");
     EXPECT_EQ(c->timeout, 25s);
+    EXPECT_EQ(c->base.ramp_up, 1s);  // users not in step (docs/model.md, the lockstep)
     EXPECT_EQ(c->repetitions, 1);
     EXPECT_EQ(c->warmup_requests, 0u);
     EXPECT_EQ(c->cooldown, quick ? 100ms : 500ms);

@@ -204,9 +204,17 @@ std::string ValidationReport::table() const {
   for (const auto& r : rows) fitted += r.fitted && !r.judged;
   if (fitted) out << " (" << fitted << " used for calibration, not judged)";
   out << "\n";
+  bool repeated = false;  // a measured interval needs two repetitions
+  for (const auto& r : rows) repeated = repeated || (r.judged && r.repetitions > 1);
   if (const int missed = missed_metrics(); missed > 0) {
-    out << "* " << missed_metrics_in_spread() << " of the " << missed
-        << " missed figures lie inside the measurement's own 95% interval over its repetitions\n";
+    if (repeated) {
+      out << "* " << missed_metrics_in_spread() << " of the " << missed
+          << " missed figures lie inside the measurement's own 95% interval over its "
+             "repetitions\n";
+    } else {
+      out << "(one repetition per configuration: no measured interval to read the misses "
+             "against)\n";
+    }
   }
   return out.str();
 }

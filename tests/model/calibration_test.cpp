@@ -147,6 +147,7 @@ TEST(ValidationReportTest, MissesInsideTheMeasuredSpreadAreMarked) {
   outside.config_key = "users=8";
   outside.mean_ok = outside.p95_ok = outside.success_ok = true;
   outside.throughput_ok = false, outside.throughput_in_spread = false;
+  inside.repetitions = outside.repetitions = 3;
   fitted.config_key = "users=1";
   fitted.fitted = true, fitted.judged = false;  // its misses are not counted
   report.rows = {inside, outside, fitted};
@@ -157,6 +158,9 @@ TEST(ValidationReportTest, MissesInsideTheMeasuredSpreadAreMarked) {
   EXPECT_NE(table.find("MISS tput\n"), std::string::npos) << table;
   EXPECT_NE(table.find("* 1 of the 2 missed figures lie inside"), std::string::npos) << table;
   EXPECT_EQ(report.to_json()["missed_metrics_in_measured_ci95"], 1);
+  // One repetition each: no interval, and the table says so instead of counting.
+  for (auto& r : report.rows) r.repetitions = 1;
+  EXPECT_NE(report.table().find("no measured interval"), std::string::npos);
 }
 
 TEST_F(CalibrationTest, SelectorsAndErrors) {

@@ -172,7 +172,6 @@ class Simulation {
         p.heap.pop_back();
         p.vclock = std::max(p.vclock, job.finish);
         --p.live;
-        --ps_live_;
         ps_done(job);
         balance_pools();
       } else {
@@ -239,12 +238,10 @@ class Simulation {
     for (std::uint32_t i = 1; i < pools_.size(); ++i)
       if (pools_[i].live < pools_[best].live) best = i;
     ps_push(best, req, work);
-    ++ps_live_;
   }
   // A request's work left the cores early (a cancelled timeout); balance once it is released.
   void ps_cancel(const Request& r) {
     --pools_[r.ps_pool].live;
-    --ps_live_;
   }
   // Idle balancing: while two cores are two or more pieces apart, move a request's work (with
   // what is left of it) from the busiest to the idlest. Background work stays where it is.
@@ -819,7 +816,6 @@ class Simulation {
   bool truncated_ = false;
   std::vector<Event> heap_;
   std::vector<PsPool> pools_;
-  std::int64_t ps_live_ = 0;  // over every pool
 
   std::vector<Request> reqs_;
   std::vector<std::uint32_t> free_;

@@ -64,14 +64,14 @@ TEST(Simulator, RandomRoutingMatchesExactMva) {
   expect_within(p->summary.mean_s, p->summary.mean_s_ci95, exact.response, 1e-3, "response");
 }
 
-TEST(Simulator, ProcessorSharingOnCoresIsInsensitive) {
-  // Classic mode: a process per request sharing 2 cores; non-exponential work. The closed form
-  // of a 2-server station holds for processor sharing whatever the distribution.
-  System s = servers(1, 0.5, Routing::kRandom, 0.2);
+// Classic mode: a process per request on 2 cores, 10 users, think 1 s, work 0.5 s of the
+// given SCV, against the closed form of a 2-server station with think time.
+void expect_repairman_on_two_cores(double scv, CoreScheduling scheduling) {
+  System s = servers(1, 0.5, Routing::kRandom, scv);
   s.mode = Mode::kClassic;
   s.concurrency = 0;
   s.cores = 2;
-  s.core_scheduling = CoreScheduling::kShared;
+  s.core_scheduling = scheduling;
   auto p = predict(closed(10, 1.0), s, des());
   ASSERT_TRUE(p) << p.error();
   const auto exact = repairman(10, 1.0, Station{0.5, 2});
@@ -79,6 +79,11 @@ TEST(Simulator, ProcessorSharingOnCoresIsInsensitive) {
   expect_within(p->summary.throughput_rps, p->summary.throughput_rps_ci95, exact.throughput, 1e-3,
                 "throughput");
   EXPECT_NEAR(p->utilization, exact.throughput * 0.5 / 2, 0.02);
+}
+
+TEST(Simulator, ProcessorSharingOnCoresIsInsensitive) {
+  // Shared cores are processor sharing: the closed form holds whatever the distribution.
+  expect_repairman_on_two_cores(0.2, CoreScheduling::kShared);
 }
 
 // Classic mode on 2 cores: a process per request, each exactly 1 s of work.
@@ -127,18 +132,7 @@ TEST(Simulator, PerCoreQueuesBreakTheStep) {
 
 TEST(Simulator, PerCoreQueuesKeepTheRepairmanMeansWithExponentialWork) {
   // With memoryless work only the number of busy cores matters: min(k, 2) either way.
-  System s = servers(1, 0.5, Routing::kRandom, 1.0);
-  s.mode = Mode::kClassic;
-  s.concurrency = 0;
-  s.cores = 2;
-  s.core_scheduling = CoreScheduling::kPerCore;
-  auto p = predict(closed(10, 1.0), s, des());
-  ASSERT_TRUE(p) << p.error();
-  const auto exact = repairman(10, 1.0, Station{0.5, 2});
-  expect_within(p->summary.mean_s, p->summary.mean_s_ci95, exact.response, 1e-3, "response");
-  expect_within(p->summary.throughput_rps, p->summary.throughput_rps_ci95, exact.throughput, 1e-3,
-                "throughput");
-  EXPECT_NEAR(p->utilization, exact.throughput * 0.5 / 2, 0.02);
+  expect_repairman_on_two_cores(1.0, CoreScheduling::kPerCore);
 }
 
 TEST(Simulator, PerCoreQueuesReleaseTheCoreOfACancelledRequest) {

@@ -45,7 +45,6 @@ Result<Method> parse_method(const std::string& text);
 Result<CoreScheduling> parse_core_scheduling(const std::string& text);
 std::string to_string(Mode m);
 std::string to_string(Routing r);
-std::string to_string(CoreScheduling c);
 
 struct Workload {
   // Closed when users > 0: each user thinks, sends, waits for the answer (or its timeout).

@@ -48,10 +48,6 @@ Result<CoreScheduling> parse_core_scheduling(const std::string& t) {
   return make_error("unknown core scheduling '" + t + "' (per-core or shared)");
 }
 
-std::string to_string(CoreScheduling c) {
-  return c == CoreScheduling::kPerCore ? "per-core" : "shared";
-}
-
 std::string to_string(Mode m) {
   return m == Mode::kClassic ? "classic" : "http";
 }

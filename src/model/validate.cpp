@@ -88,23 +88,26 @@ int ValidationReport::passed() const {
   return n;
 }
 
-int ValidationReport::missed_metrics() const {
+namespace {
+
+// Missed figures of the judged rows; with `in_spread_only`, those inside the measured spread.
+int count_missed(const std::vector<ValidationRow>& rows, bool in_spread_only) {
   int n = 0;
   for (const auto& r : rows) {
     if (!r.judged || !r.error.empty()) continue;
-    n += !r.mean_ok + !r.p95_ok + !r.throughput_ok + !r.success_ok;
+    for (const auto& f : r.figures()) n += !f.ok && (f.in_spread || !in_spread_only);
   }
   return n;
 }
 
+}  // namespace
+
+int ValidationReport::missed_metrics() const {
+  return count_missed(rows, false);
+}
+
 int ValidationReport::missed_metrics_in_spread() const {
-  int n = 0;
-  for (const auto& r : rows) {
-    if (!r.judged || !r.error.empty()) continue;
-    n += (!r.mean_ok && r.mean_in_spread) + (!r.p95_ok && r.p95_in_spread) +
-         (!r.throughput_ok && r.throughput_in_spread) + (!r.success_ok && r.success_in_spread);
-  }
-  return n;
+  return count_missed(rows, true);
 }
 
 json ValidationReport::to_json() const {
@@ -181,13 +184,8 @@ std::string ValidationReport::table() const {
     const char* verdict = !r.judged ? "fitted" : r.ok() ? "ok" : "MISS";
     std::string misses;
     if (r.judged && !r.ok()) {
-      auto miss = [&](bool ok, bool in_spread, const char* name) {
-        if (!ok) misses += std::string(" ") + name + (in_spread ? "*" : "");
-      };
-      miss(r.mean_ok, r.mean_in_spread, "mean");
-      miss(r.p95_ok, r.p95_in_spread, "p95");
-      miss(r.throughput_ok, r.throughput_in_spread, "tput");
-      miss(r.success_ok, r.success_in_spread, "success");
+      for (const auto& f : r.figures())
+        if (!f.ok) misses += std::string(" ") + f.name + (f.in_spread ? "*" : "");
     }
     std::snprintf(
         line, sizeof line,

@@ -10,6 +10,7 @@
 // validate_campaign() reads through the caller's ResultsDb (not thread-safe, as it is not).
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -51,6 +52,17 @@ struct ValidationRow {
   std::string error;  // the configuration could not be predicted (e.g. no calibration group)
 
   bool ok() const { return error.empty() && mean_ok && p95_ok && throughput_ok && success_ok; }
+  // The four judged figures by their table names: met, and inside the measured spread.
+  struct Figure {
+    const char* name;
+    bool ok, in_spread;
+  };
+  std::array<Figure, 4> figures() const {
+    return {{{"mean", mean_ok, mean_in_spread},
+             {"p95", p95_ok, p95_in_spread},
+             {"tput", throughput_ok, throughput_in_spread},
+             {"success", success_ok, success_in_spread}}};
+  }
   nlohmann::json to_json() const;
 };
 

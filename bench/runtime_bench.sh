@@ -20,8 +20,8 @@ PIDS=()
 cleanup() { for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$WORK"; }
 trap cleanup EXIT
 
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()' 2>/dev/null ||
-  shuf -i 20000-60000 -n 1; }
+# A port the kernel just chose on 127.0.0.1 (node is installed by scripts/setup for the report).
+free_port() { node -e 'const s=require("net").createServer().listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})'; }
 wait_http() { for _ in $(seq 1 500); do curl -sf -o /dev/null "$1" && return 0; sleep 0.02; done; echo "runtime_bench: $1 never answered" >&2; exit 1; }
 
 # wrk -t1 -c16 against $1; prints "requests/s p50_ms p99_ms".
@@ -96,8 +96,7 @@ printf 'x' > "$WORK/body"
 p99_of() {
   "$BIN/faaslab" load --url "$1" --body "$WORK/body" --rate "$half" --duration "${SECONDS_PER_RUN}s" \
     --summary "$WORK/s.json" --quiet > /dev/null 2>&1
-  python3 -c 'import json,sys; s=json.load(open(sys.argv[1]))["overall"]; print("%.3f %.3f %.4f" % (s["p50_s"]*1000, s["p99_s"]*1000, s["success_rate"]))' "$WORK/s.json" 2>/dev/null ||
-    sed -n 's/.*"p99_s": *\([0-9.e-]*\).*/\1/p' "$WORK/s.json" | head -1
+  jq -r '.overall | "\(.p50_s * 1000) \(.p99_s * 1000) \(.success_rate)"' "$WORK/s.json"
 }
 read -r hw_p50 hw_p99 hw_ok < <(p99_of "http://127.0.0.1:$WD_PORT/")
 read -r hg_p50 hg_p99 hg_ok < <(p99_of "http://127.0.0.1:$GW_PORT/function/echo")

@@ -182,7 +182,7 @@ struct FunctionPool::Impl {
   std::uint64_t round_robin = 0;
   std::int64_t created_unix_s = wall_us() / 1000000;
   SteadyClock::time_point last_invocation = SteadyClock::now();
-  std::deque<std::pair<std::int64_t, int>> starts_per_second;  // for rps
+  RpsWindow rps{kRpsWindow};
   ScaleDownWindow down_window;
   std::mt19937 rng{std::random_device{}()};
 
@@ -471,17 +471,7 @@ class PoolOps {
 
   void record_start(SteadyClock::time_point now) {
     d_.last_invocation = now;
-    const auto second =
-        std::chrono::duration_cast<std::chrono::seconds>(now.time_since_epoch()).count();
-    if (!d_.starts_per_second.empty() && d_.starts_per_second.back().first == second) {
-      d_.starts_per_second.back().second++;
-    } else {
-      d_.starts_per_second.emplace_back(second, 1);
-    }
-    while (!d_.starts_per_second.empty() &&
-           d_.starts_per_second.front().first < second - kRpsWindow.count()) {
-      d_.starts_per_second.pop_front();
-    }
+    d_.rps.record(now);
   }
 
   static void forward(std::shared_ptr<FunctionPool> self, std::shared_ptr<Replica> r,
@@ -866,11 +856,7 @@ void FunctionPool::tick() {
       if (d.policy.type != ScalingPolicy::Type::kNone && d.desired > 0) {
         double load = 0;
         if (d.policy.type == ScalingPolicy::Type::kRps) {
-          ops.record_start(now);                // trims the window
-          d.starts_per_second.back().second--;  // (record_start counted a request that is not one)
-          int total = 0;
-          for (const auto& [s, n] : d.starts_per_second) total += n;
-          load = static_cast<double>(total) / static_cast<double>(kRpsWindow.count());
+          load = d.rps.per_second(now);
         } else {
           for (const auto& r : d.replicas) load += r->inflight;
           load += static_cast<double>(d.queue.size());

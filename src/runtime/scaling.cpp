@@ -134,6 +134,28 @@ int desired_replicas(const ScalingPolicy& p, double load) {
   return std::clamp(desired, std::max(1, p.min), p.max);
 }
 
+void RpsWindow::record(SteadyClock::time_point now) {
+  const auto second =
+      std::chrono::duration_cast<std::chrono::seconds>(now.time_since_epoch()).count();
+  if (!starts_.empty() && starts_.back().first == second) {
+    starts_.back().second++;
+  } else {
+    starts_.emplace_back(second, 1);
+  }
+  trim(second);
+}
+
+double RpsWindow::per_second(SteadyClock::time_point now) {
+  trim(std::chrono::duration_cast<std::chrono::seconds>(now.time_since_epoch()).count());
+  int total = 0;
+  for (const auto& [second, n] : starts_) total += n;
+  return static_cast<double>(total) / static_cast<double>(window_.count());
+}
+
+void RpsWindow::trim(std::int64_t second) {
+  while (!starts_.empty() && starts_.front().first < second - window_.count()) starts_.pop_front();
+}
+
 int ScaleDownWindow::stabilise(int recommended, int current, SteadyClock::time_point now,
                                Micros window) {
   history_.emplace_back(now, recommended);

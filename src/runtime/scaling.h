@@ -12,6 +12,7 @@
 // recommendation of the last down-window, as Kubernetes' HPA stabilisation does.
 #pragma once
 
+#include <cstdint>
 #include <deque>
 #include <map>
 #include <optional>
@@ -50,6 +51,21 @@ Result<ScalingPolicy> scaling_policy_from_labels(const std::map<std::string, std
 // The OpenFaaS Pro formula, clamped to [max(min, 1), max]; scaling to zero is separate (an idle
 // function with com.openfaas.scale.zero=true goes to zero after zero-duration).
 int desired_replicas(const ScalingPolicy& policy, double load);
+
+// Requests per second over the last `window` (whole seconds, as OpenFaaS Pro's rps metric is
+// a rate over a window): record() counts a request, per_second() reads the rate. Reading does
+// not count anything (issue 20: the pool's tick once recorded a request to trim the window).
+class RpsWindow {
+ public:
+  explicit RpsWindow(std::chrono::seconds window = std::chrono::seconds(10)) : window_(window) {}
+  void record(SteadyClock::time_point now);
+  double per_second(SteadyClock::time_point now);
+
+ private:
+  void trim(std::int64_t second);
+  std::chrono::seconds window_;
+  std::deque<std::pair<std::int64_t, int>> starts_;  // (second, requests started in it)
+};
 
 // Remembers recent recommendations; scale-down uses the highest one within the window.
 class ScaleDownWindow {

@@ -246,6 +246,15 @@ TEST(Scaling, ScaleDownWaitsForTheWindow) {
   EXPECT_EQ(w.stabilise(2, 5, t0 + seconds(31), seconds(30)), 2);  // now it has left it
 }
 
+TEST(Scaling, RpsWindowCountsRequestsNotReadsAndForgetsOldOnes) {
+  RpsWindow w(seconds(10));
+  const SteadyClock::time_point t0{seconds(1000)};
+  for (int i = 0; i < 20; ++i) w.record(t0 + std::chrono::milliseconds(i * 100));  // 20 in 2 s
+  EXPECT_DOUBLE_EQ(w.per_second(t0 + seconds(2)), 2.0);
+  for (int i = 0; i < 50; ++i) EXPECT_DOUBLE_EQ(w.per_second(t0 + seconds(3)), 2.0);  // reads
+  EXPECT_DOUBLE_EQ(w.per_second(t0 + seconds(13)), 0.0);  // all older than the window
+}
+
 TEST(Routing, NamesRoundTrip) {
   for (auto r : {Routing::kRandom, Routing::kRoundRobin, Routing::kLeastInflight, Routing::kFifo}) {
     EXPECT_EQ(routing_from_name(routing_name(r)), r);

@@ -370,6 +370,33 @@ TEST(Gateway, AutoscalerFollowsCapacityAndScalesBackAfterTheWindow) {
   EXPECT_TRUE(wait_available(g.port(), "auto", 1, 10s)) << status_of(g.port(), "auto").dump();
 }
 
+// Scale to zero after zero-duration idle, for both autoscaler types (issue 20: the rps
+// autoscaler's window bookkeeping counted as an invocation every tick, so an rps function never
+// went idle).
+TEST(Gateway, IdleFunctionsOfBothScaleTypesGoToZeroAndComeBack) {
+  auto function = [](const std::string& name, const std::string& type) {
+    return http_function(name, "    labels:\n      com.openfaas.scale.type: " + type +
+                                   "\n      com.openfaas.scale.zero: \"true\"\n"
+                                   "      com.openfaas.scale.zero-duration: 1s\n");
+  };
+  GatewayProcess g(stack(function("by-capacity", "capacity") + function("by-rps", "rps")));
+  ASSERT_NE(g.port(), 0);
+  for (const std::string name : {"by-capacity", "by-rps"}) {
+    ASSERT_TRUE(wait_available(g.port(), name, 1)) << name;
+    auto r = call(g.port(), "POST", "/function/" + name, "x");
+    ASSERT_TRUE(r.ok());
+    EXPECT_EQ(r->status, 200);
+  }
+  for (const std::string name : {"by-capacity", "by-rps"}) {
+    EXPECT_TRUE(wait_available(g.port(), name, 0, 6s))
+        << name << " did not scale to zero: " << status_of(g.port(), name).dump();
+    auto cold = call(g.port(), "POST", "/function/" + name, "again");
+    ASSERT_TRUE(cold.ok());
+    EXPECT_EQ(cold->status, 200) << name;
+    EXPECT_FALSE(cold->header("X-Faaslab-Cold-Start-Seconds").empty()) << name;
+  }
+}
+
 TEST(Gateway, LimitsAreAppliedToReplicas) {
   GatewayProcess g(
       stack(echo_function("limited", "    limits:\n      cpu: \"1\"\n      memory: 512Mi\n")));

@@ -21,6 +21,7 @@
 #include "common/env.h"
 #include "runtime/async_process.h"
 #include "runtime/resource_limits.h"
+#include "runtime/restart_backoff.h"
 #include "runtime/upstream.h"
 
 namespace faaslab::runtime {
@@ -35,7 +36,6 @@ constexpr auto kProbeInterval = std::chrono::milliseconds(5);
 constexpr auto kProbeTimeout = std::chrono::seconds(1);
 constexpr auto kKillAfter =
     std::chrono::seconds(15);  // after SIGTERM, if the watchdog is still running
-constexpr auto kMaxBackoff = std::chrono::seconds(10);
 constexpr auto kRpsWindow = std::chrono::seconds(10);
 
 std::string seconds_text(double s) {
@@ -128,6 +128,7 @@ struct Replica {
   std::shared_ptr<AsyncProcess> process;
   std::shared_ptr<Upstream> upstream;
   SteadyClock::time_point started;
+  SteadyClock::time_point ready_at;
   int inflight = 0;
   bool terminated = false;  // SIGTERM sent
   bool cold = false;        // started while requests were waiting with no replica ready
@@ -171,8 +172,7 @@ struct FunctionPool::Impl {
   std::deque<std::shared_ptr<Pending>> queue;      // guarded by mu
   int desired = 0;
   int next_id = 0;
-  int start_failures = 0;
-  int consecutive_crashes = 0;
+  RestartBackoff backoff;
   bool restart_pending = false;
   bool stopping_all = false;
   int stop_status = 503;
@@ -380,11 +380,11 @@ class PoolOps {
   }
 
   void on_start_failure(const std::shared_ptr<Replica>& r, const std::string& why, Actions& after) {
-    ++d_.start_failures;
+    d_.backoff.start_failed();
     d_.event("crash", r->name, -1, "did not start: " + why);
-    if (d_.start_failures >= d_.settings.max_start_failures) {
+    if (d_.backoff.start_failures() >= d_.settings.max_start_failures) {
       d_.unhealthy = "function " + d_.spec.name + " did not start " +
-                     std::to_string(d_.start_failures) + " times in a row; last: " + why;
+                     std::to_string(d_.backoff.start_failures()) + " times in a row; last: " + why;
       d_.event("unhealthy", "", -1, d_.unhealthy);
       fail_queue(503, d_.unhealthy, after);
       return;
@@ -395,9 +395,7 @@ class PoolOps {
   void schedule_restart(Actions& after) {
     if (d_.restart_pending) return;
     d_.restart_pending = true;
-    const int n = std::max(d_.start_failures, d_.consecutive_crashes);
-    const auto backoff = std::min<std::chrono::milliseconds>(
-        std::chrono::milliseconds(100) * (1 << std::min(n, 10)), kMaxBackoff);
+    const auto backoff = d_.backoff.delay();
     std::weak_ptr<FunctionPool> weak = self_;
     auto& ioc = d_.ioc;
     after.push_back([weak, backoff, &ioc] {
@@ -556,7 +554,8 @@ void PoolOps::on_ready(std::shared_ptr<FunctionPool> self, std::shared_ptr<Repli
     auto& d = self->impl();
     if (r->state != Replica::State::kStarting) return;
     r->state = Replica::State::kReady;
-    d.start_failures = 0;
+    d.backoff.started();
+    r->ready_at = SteadyClock::now();
     const double took = seconds_between(r->started, SteadyClock::now());
     d.event("ready", r->name, took);
     if (r->cold) {
@@ -592,7 +591,7 @@ void PoolOps::on_exit(std::shared_ptr<FunctionPool> self, std::shared_ptr<Replic
                                (last.empty() ? "" : ": " + last),
                            after);
     } else {
-      ++d.consecutive_crashes;
+      d.backoff.crashed(r->ready_at, SteadyClock::now());
       d.event("crash", r->name, seconds_between(r->started, SteadyClock::now()), e.describe());
       ops.schedule_restart(after);
     }
@@ -778,7 +777,7 @@ void FunctionPool::scale(int replicas, const std::string& reason) {
     d.desired = to;
     if (to > 0 && !d.unhealthy.empty()) {  // an explicit scale up retries an unhealthy function
       d.unhealthy.clear();
-      d.start_failures = 0;
+      d.backoff.forgive_start_failures();
     }
     PoolOps(shared_from_this(), d).reconcile(after);
   }
@@ -799,7 +798,7 @@ Status FunctionPool::update(FunctionSpec spec) {
     d.spec = std::move(spec);
     d.policy = std::move(*policy);
     d.unhealthy.clear();
-    d.start_failures = 0;
+    d.backoff.forgive_start_failures();
     d.event("deploy", "", -1,
             "updated: image " + d.spec.image + ", fprocess \"" + d.spec.fprocess + "\"");
     if (d.desired == 0 && !(d.policy.zero && d.policy.min == 0))

@@ -4,8 +4,8 @@
 
 namespace faaslab::runtime {
 
-void RestartBackoff::crashed(SteadyClock::time_point /*ready_at*/,
-                             SteadyClock::time_point /*now*/) {
+void RestartBackoff::crashed(SteadyClock::time_point ready_at, SteadyClock::time_point now) {
+  if (now - ready_at >= kStableRun) consecutive_crashes_ = 0;
   ++consecutive_crashes_;
 }
 

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "common/json_error.h"
+#include "common/not_processed.h"
 
 namespace faaslab {
 
@@ -171,9 +172,9 @@ class Session : public std::enable_shared_from_this<Session> {
     if (server_->draining) {
       // Marked as the server's own refusal (OpenFaaS's header for that): no handler saw the
       // request, so a gateway may send it elsewhere.
-      auto res = json_error_response(503, "shutting down", request.message.version());
-      res.set("X-OpenFaaS-Internal", "faaslab");
-      return write_response(std::move(res), false);
+      return write_response(
+          not_processed_response(503, "shutting down", request.message.version(), "faaslab"),
+          false);
     }
     server_->begin_request();
     auto state = std::make_shared<Responder::State>();

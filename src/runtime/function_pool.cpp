@@ -19,6 +19,7 @@
 #include <random>
 
 #include "common/env.h"
+#include "common/not_processed.h"
 #include "runtime/async_process.h"
 #include "runtime/resource_limits.h"
 #include "runtime/restart_backoff.h"
@@ -639,8 +640,7 @@ void PoolOps::on_response(std::shared_ptr<FunctionPool> self, std::shared_ptr<Re
     // Not sent (refused), or refused by the watchdog itself (503 marked X-OpenFaaS-Internal:
     // its function is not running): either way the function never saw the request.
     const bool refused = (!result && result.error_code() == Errc::kConnectFailed) ||
-                         (result && result->result_int() == 503 &&
-                          result->find("X-OpenFaaS-Internal") != result->end());
+                         (result && was_refused_unprocessed(*result));
     if (refused && p->attempts < 3 && !d.stopping_all) {
       p->attempts++;
       p->cold = true;  // it now waits for a replica to start
@@ -745,11 +745,9 @@ void FunctionPool::invoke(IncomingRequest&& request, std::string path_and_query,
       });
     } else if (static_cast<int>(d.queue.size()) >= d.policy.queue) {
       after.push_back([p, version, n = d.policy.queue] {
-        auto res = error_reply(
+        p->respond(not_processed_response(
             429, "queue full: " + std::to_string(n) + " requests already wait for a replica",
-            version);
-        res.set("X-OpenFaaS-Internal", "faaslab-gateway");
-        p->respond(std::move(res));
+            version, "faaslab-gateway"));
       });
     } else {
       p->cold = d.count(Replica::State::kReady) == 0;

@@ -12,6 +12,7 @@
 
 #include "common/env.h"
 #include "common/lock_file.h"
+#include "common/not_processed.h"
 #include "runtime/resource_limits.h"
 
 namespace faaslab::runtime {
@@ -87,7 +88,7 @@ struct Watchdog::Impl {
                                "Concurrent request limit exceeded. Max concurrent requests: " +
                                    std::to_string(config.max_inflight) + "\n",
                                req.version());
-      res.set("X-OpenFaaS-Internal", "faaslab-watchdog");
+      mark_not_processed(res, "faaslab-watchdog");
       return respond(std::move(res));
     }
     if (config.max_inflight <= 0) inflight.fetch_add(1);
@@ -101,7 +102,7 @@ struct Watchdog::Impl {
       last_refused_ns = SteadyClock::now().time_since_epoch().count();
       auto res =
           text_response(http::status::service_unavailable, "function not ready", req.version());
-      res.set("X-OpenFaaS-Internal", "faaslab-watchdog");
+      mark_not_processed(res, "faaslab-watchdog");
       return done(std::move(res));
     }
     runner->handle(std::move(in), std::move(done));

@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "common/env.h"
+#include "common/not_processed.h"
 #include "runtime/async_process.h"
 #include "runtime/command_line.h"
 #include "runtime/upstream.h"
@@ -127,9 +128,7 @@ class HttpRunner : public Runner {
   };
 
   static HttpServerResponse not_processed(unsigned version) {
-    auto res = json_error_response(503, "function not running", version);
-    res.set("X-OpenFaaS-Internal", "faaslab-watchdog");
-    return res;
+    return not_processed_response(503, "function not running", version, "faaslab-watchdog");
   }
 
   void forward(IncomingRequest&& in, std::function<void(HttpServerResponse)> respond) {

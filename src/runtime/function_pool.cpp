@@ -21,6 +21,7 @@
 #include "common/env.h"
 #include "common/not_processed.h"
 #include "runtime/async_process.h"
+#include "runtime/line_log.h"
 #include "runtime/resource_limits.h"
 #include "runtime/restart_backoff.h"
 #include "runtime/upstream.h"
@@ -93,29 +94,6 @@ std::string call_id() {
   }
   return out;
 }
-
-// Splits a stream of replica output into log lines, remembering the last one.
-struct LineLog {
-  std::string prefix, buffer;
-  std::function<void(const std::string&)> last_line;
-  void feed(std::string_view d) {
-    buffer.append(d);
-    std::size_t nl;
-    while ((nl = buffer.find('\n')) != std::string::npos) {
-      emit(buffer.substr(0, nl));
-      buffer.erase(0, nl + 1);
-    }
-    if (buffer.size() > 65536) flush();
-  }
-  void flush() {
-    if (!buffer.empty()) emit(buffer);
-    buffer.clear();
-  }
-  void emit(const std::string& line) {
-    spdlog::info("{}{}", prefix, line);
-    if (last_line) last_line(line);
-  }
-};
 
 }  // namespace
 
@@ -331,8 +309,8 @@ class PoolOps {
       std::lock_guard lock(r->log_mu);
       r->last_log = line;
     };
-    auto out = std::make_shared<LineLog>(LineLog{"[" + r->name + "] ", {}, remember});
-    auto err = std::make_shared<LineLog>(LineLog{"[" + r->name + "] ", {}, remember});
+    auto out = std::make_shared<LineLog>("[" + r->name + "] ", remember);
+    auto err = std::make_shared<LineLog>("[" + r->name + "] ", remember);
     std::weak_ptr<FunctionPool> weak = self_;
     after.push_back([weak, r, out, err, &d = d_] {
       r->process->read_stdout([out](std::string_view s) { out->feed(s); }, [out] { out->flush(); });

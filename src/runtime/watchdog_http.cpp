@@ -19,6 +19,7 @@
 #include "common/not_processed.h"
 #include "runtime/async_process.h"
 #include "runtime/command_line.h"
+#include "runtime/line_log.h"
 #include "runtime/upstream.h"
 #include "runtime/watchdog.h"
 
@@ -32,29 +33,6 @@ using tcp = asio::ip::tcp;
 constexpr auto kProbeInterval = std::chrono::milliseconds(5);
 // How long requests are held after a lost answer, waiting to see whether the function died.
 constexpr auto kSuspectWait = std::chrono::milliseconds(500);
-
-// Splits a stream of output into lines for the log.
-class LineLogger {
- public:
-  explicit LineLogger(std::string prefix) : prefix_(std::move(prefix)) {}
-  void feed(std::string_view data) {
-    buffer_.append(data);
-    std::size_t nl;
-    while ((nl = buffer_.find('\n')) != std::string::npos) {
-      spdlog::info("{}{}", prefix_, buffer_.substr(0, nl));
-      buffer_.erase(0, nl + 1);
-    }
-    if (buffer_.size() > 64 * 1024) flush();
-  }
-  void flush() {
-    if (!buffer_.empty()) spdlog::info("{}{}", prefix_, buffer_);
-    buffer_.clear();
-  }
-
- private:
-  std::string prefix_;
-  std::string buffer_;
-};
 
 class HttpRunner : public Runner {
  public:
@@ -80,8 +58,8 @@ class HttpRunner : public Runner {
     auto process = AsyncProcess::spawn(ioc_, options);
     if (!process) return ready(process.error_value());
     process_ = *process;
-    auto out = std::make_shared<LineLogger>("fprocess: ");
-    auto err = std::make_shared<LineLogger>("fprocess: ");
+    auto out = std::make_shared<LineLog>("fprocess: ");
+    auto err = std::make_shared<LineLog>("fprocess: ");
     process_->read_stdout([out](std::string_view d) { out->feed(d); }, [out] { out->flush(); });
     process_->read_stderr([err](std::string_view d) { err->feed(d); }, [err] { err->flush(); });
     auto state = std::make_shared<ReadyState>();

@@ -3,6 +3,7 @@
 #include <cctype>
 #include <charconv>
 #include <cmath>
+#include <cstdio>
 #include <string>
 
 namespace faaslab {
@@ -78,6 +79,12 @@ Result<Micros> parse_duration(std::string_view text) {
   }
   if (total_us > 9.2e18) return make_error("duration '" + original + "' is too large");
   return Micros(static_cast<std::int64_t>(std::llround(total_us)));
+}
+
+std::string format_seconds(double seconds) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.6f", seconds);
+  return buf;
 }
 
 std::string format_duration(Micros d) {

@@ -21,6 +21,9 @@ Result<Micros> parse_duration(std::string_view text);
 // Formats a duration the way Go prints it, shortest exact form: "25s", "1m30s", "500ms".
 std::string format_duration(Micros d);
 
+// Seconds with microsecond digits, as the timing headers carry them: "0.016384".
+std::string format_seconds(double seconds);
+
 // Byte size: a number with an optional unit B, KB, MB, GB (powers of 1000) or KiB, MiB, GiB
 // (powers of 1024); units are case-insensitive. "32MiB" = 33554432.
 Result<std::uint64_t> parse_byte_size(std::string_view text);

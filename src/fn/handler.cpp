@@ -14,12 +14,6 @@ namespace {
 
 using blur::Codec;
 
-std::string seconds_text(double s) {
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%.6f", s);
-  return buf;
-}
-
 // Value of `key` in a query string ("a=1&b=2"), undecoded; nullopt if absent.
 std::optional<std::string> query_param(std::string_view target, std::string_view key) {
   const auto q = target.find('?');
@@ -103,8 +97,8 @@ std::string render_seed(const std::string& image_base64, double ml_seconds,
                         double handler_seconds) {
   std::string out;
   out.reserve(image_base64.size() + 128);
-  out += "detection : Elapsed ML time: " + seconds_text(ml_seconds) + "\n";
-  out += "Total time: " + seconds_text(handler_seconds) + "\n";
+  out += "detection : Elapsed ML time: " + format_seconds(ml_seconds) + "\n";
+  out += "Total time: " + format_seconds(handler_seconds) + "\n";
   out += "{'text': 'serveRR', 'img': '";
   out += image_base64;
   out += "'}\n";
@@ -186,8 +180,8 @@ FnResponse FunctionHandler::handle(const FnRequest& request) const {
       break;
   }
   r.headers = {{"X-Faces", std::to_string(result->faces.size())},
-               {"X-ML-Seconds", seconds_text(ml)},
-               {"X-Handler-Seconds", seconds_text(watch.seconds())}};
+               {"X-ML-Seconds", format_seconds(ml)},
+               {"X-Handler-Seconds", format_seconds(watch.seconds())}};
   return r;
 }
 

@@ -15,12 +15,6 @@ namespace http = boost::beast::http;
 
 namespace {
 
-std::string seconds_text(double s) {
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%.6f", s);
-  return buf;
-}
-
 HttpServerResponse to_http(FnResponse fr, unsigned version) {
   HttpServerResponse res(static_cast<http::status>(fr.status), version);
   res.set(http::field::content_type, fr.content_type);
@@ -95,7 +89,7 @@ FunctionServer::FunctionServer(ServerOptions options)
       if (res.find(name) == res.end()) res.set(name, "0");
     }
     res.set("X-Duration-Seconds",
-            seconds_text(std::chrono::duration<double>(SteadyClock::now() - received).count()));
+            format_seconds(std::chrono::duration<double>(SteadyClock::now() - received).count()));
   };
   impl_->http = std::make_unique<HttpServer>(
       std::move(o), [impl = impl_.get()](IncomingRequest&& r, Responder respond) {

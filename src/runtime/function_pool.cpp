@@ -40,12 +40,6 @@ constexpr auto kKillAfter =
     std::chrono::seconds(15);  // after SIGTERM, if the watchdog is still running
 constexpr auto kRpsWindow = std::chrono::seconds(10);
 
-std::string seconds_text(double s) {
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%.6f", s);
-  return buf;
-}
-
 double seconds_between(SteadyClock::time_point a, SteadyClock::time_point b) {
   return std::chrono::duration<double>(b - a).count();
 }
@@ -654,8 +648,8 @@ void PoolOps::on_response(std::shared_ptr<FunctionPool> self, std::shared_ptr<Re
   res.set("X-Start-Time", p->request.message["X-Start-Time"]);
   res.set("X-Faaslab-Replica", r->name);
   const double waited = seconds_between(p->enqueued, sent);
-  if (waited > 0.0005) res.set("X-Faaslab-Queue-Seconds", seconds_text(waited));
-  if (p->cold) res.set("X-Faaslab-Cold-Start-Seconds", seconds_text(waited));
+  if (waited > 0.0005) res.set("X-Faaslab-Queue-Seconds", format_seconds(waited));
+  if (p->cold) res.set("X-Faaslab-Cold-Start-Seconds", format_seconds(waited));
   d.metrics.invocation_finished(res.result_int(),
                                 seconds_between(p->request.received, SteadyClock::now()));
   p->respond(std::move(res));

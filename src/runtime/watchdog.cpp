@@ -21,12 +21,6 @@ namespace http = boost::beast::http;
 
 namespace {
 
-std::string seconds_text(double s) {
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%.6f", s);
-  return buf;
-}
-
 HttpServerResponse text_response(http::status status, const std::string& body, unsigned version) {
   HttpServerResponse res(status, version);
   res.set(http::field::content_type, "text/plain; charset=utf-8");
@@ -153,7 +147,7 @@ Status Watchdog::start() {
   o.write_timeout = c.write_timeout;
   o.decorate = [](HttpServerResponse& res, SteadyClock::time_point received) {
     res.set("X-Duration-Seconds",
-            seconds_text(std::chrono::duration<double>(SteadyClock::now() - received).count()));
+            format_seconds(std::chrono::duration<double>(SteadyClock::now() - received).count()));
   };
   impl_->http = std::make_unique<HttpServer>(
       std::move(o), [impl = impl_.get()](IncomingRequest&& r, Responder respond) {

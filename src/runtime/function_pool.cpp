@@ -1,74 +1,40 @@
+// The pool's state machine. Under the mutex: decisions (how many replicas, which one stops,
+// which request goes where) and bookkeeping; what they imply (start a process, send a request,
+// kill, answer, arm a timer) is collected as Actions and run after the mutex is released, so
+// no I/O and no callback runs with it held.
 #include "runtime/function_pool.h"
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
 #include <signal.h>
-#include <sys/socket.h>
-#include <unistd.h>
 
 #include <spdlog/spdlog.h>
-#include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 
 #include <algorithm>
-#include <cmath>
 #include <cstdio>
-#include <deque>
 #include <filesystem>
-#include <mutex>
 #include <random>
 
-#include "common/env.h"
+#include "common/mutex.h"
 #include "common/not_processed.h"
-#include "runtime/async_process.h"
-#include "runtime/line_log.h"
-#include "runtime/resource_limits.h"
+#include "runtime/dispatcher.h"
+#include "runtime/replica_process.h"
 #include "runtime/restart_backoff.h"
-#include "runtime/upstream.h"
 
 namespace faaslab::runtime {
 
 namespace asio = boost::asio;
-namespace http = boost::beast::http;
 namespace fs = std::filesystem;
 
 namespace {
 
 constexpr auto kProbeInterval = std::chrono::milliseconds(5);
 constexpr auto kProbeTimeout = std::chrono::seconds(1);
-constexpr auto kKillAfter =
-    std::chrono::seconds(15);  // after SIGTERM, if the watchdog is still running
+constexpr auto kRecheckInterval = std::chrono::milliseconds(100);  // a broken replica's health
+constexpr auto kKillAfter = std::chrono::seconds(15);  // after SIGTERM, if still running
 constexpr auto kRpsWindow = std::chrono::seconds(10);
 
 double seconds_between(SteadyClock::time_point a, SteadyClock::time_point b) {
   return std::chrono::duration<double>(b - a).count();
-}
-
-// A listening socket on 127.0.0.1 with a kernel-chosen port, to hand to a watchdog.
-Result<std::pair<int, std::uint16_t>> listen_on_free_port() {
-  const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  if (fd < 0) return make_error(std::string("socket: ") + std::strerror(errno), Errc::kUnavailable);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t len = sizeof addr;
-  if (::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 || ::listen(fd, 1024) != 0 ||
-      ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) != 0) {
-    const std::string why = std::strerror(errno);
-    ::close(fd);
-    return make_error("cannot listen on 127.0.0.1: " + why, Errc::kUnavailable);
-  }
-  return std::make_pair(fd, ntohs(addr.sin_port));
-}
-
-// A port that was free a moment ago (for an http-mode function's upstream, which the function
-// binds itself). If another process takes it meanwhile, the replica fails to start and is
-// restarted on another port.
-Result<std::uint16_t> free_port() {
-  auto l = listen_on_free_port();
-  if (!l) return l.error_value();
-  ::close(l->first);
-  return l->second;
 }
 
 // A random version-4 UUID, as OpenFaaS's gateway puts in X-Call-Id.
@@ -89,82 +55,131 @@ std::string call_id() {
   return out;
 }
 
-}  // namespace
+using Actions = std::vector<std::function<void()>>;
 
-struct Replica {
-  enum class State { kStarting, kReady, kStopping };
-  int id = 0;
-  std::string name;
-  State state = State::kStarting;
-  std::uint16_t port = 0;
-  std::string tmpdir;
-  std::shared_ptr<AsyncProcess> process;
-  std::shared_ptr<Upstream> upstream;
-  SteadyClock::time_point started;
-  SteadyClock::time_point ready_at;
-  int inflight = 0;
-  bool terminated = false;  // SIGTERM sent
-  bool cold = false;        // started while requests were waiting with no replica ready
-  bool broken = false;      // refused a connection: dying; no more requests until its exit
-  std::mutex log_mu;
-  std::string last_log;  // guarded by log_mu: its last line of output, for failure reports
+void run(Actions& actions) {
+  for (auto& a : actions) a();
+  actions.clear();
+}
+
+// A replica's last line of output, written from its output callbacks (another strand), read
+// to explain a failed start.
+class LastLine {
+ public:
+  void set(const std::string& line) EXCLUDES(mu_) {
+    MutexLock lock(mu_);
+    line_ = line;
+  }
+  std::string get() const EXCLUDES(mu_) {
+    MutexLock lock(mu_);
+    return line_;
+  }
+
+ private:
+  mutable Mutex mu_;
+  std::string line_ GUARDED_BY(mu_);
 };
 
-struct Pending {
+// One replica's record. Reached only through the pool's `replicas`, so every field but the
+// ones set once before the replica is published (id, name, tmpdir, last_line) and the handles
+// set once when its process starts (process, upstream) is read and written under the pool's
+// mutex.
+struct Replica {
+  enum class State { kStarting, kReady, kStopping };
+  ReplicaId id = 0;
+  std::string name;
+  std::string tmpdir;
+  State state = State::kStarting;
+  SteadyClock::time_point started;
+  SteadyClock::time_point ready_at;
+  bool cold = false;                      // started while requests waited with no replica ready
+  bool terminated = false;                // SIGTERM asked for (sent as soon as its process exists)
+  std::shared_ptr<AsyncProcess> process;  // null until started
+  std::shared_ptr<Upstream> upstream;
+  std::shared_ptr<LastLine> last_line = std::make_shared<LastLine>();
+};
+
+// A request the pool holds: what the dispatcher sees, plus what answering it needs.
+struct PoolRequest : PendingRequest {
+  PoolRequest(IncomingRequest&& r, std::string p, Responder resp)
+      : PendingRequest(r.received),
+        request(std::move(r)),
+        path(std::move(p)),
+        respond(std::move(resp)) {}
   IncomingRequest request;
   std::string path;
   Responder respond;
-  SteadyClock::time_point enqueued;
-  bool cold = false;  // no replica was ready when it arrived
-  int attempts = 0;   // replicas that refused it (it was not sent)
-  Pending(IncomingRequest&& r, std::string p, Responder resp)
-      : request(std::move(r)),
-        path(std::move(p)),
-        respond(std::move(resp)),
-        enqueued(SteadyClock::now()) {}
+  SteadyClock::time_point arrived = SteadyClock::now();  // at the pool: its wait counts from here
 };
 
-struct FunctionPool::Impl {
+PoolRequest& pool_request(const std::shared_ptr<PendingRequest>& p) {
+  return static_cast<PoolRequest&>(*p);
+}
+
+std::function<void()> answer_error(std::shared_ptr<PendingRequest> p, int status, std::string why) {
+  return [p = std::move(p), status, why = std::move(why)] {
+    auto& r = pool_request(p);
+    r.respond(json_error_response(status, why, r.request.message.version()));
+  };
+}
+
+DispatchOptions dispatch_options(const ScalingPolicy& policy, const PoolSettings& settings) {
+  DispatchOptions o;
+  o.routing = policy.routing.value_or(settings.default_routing);
+  o.concurrency = policy.concurrency;
+  o.queue_limit = static_cast<std::size_t>(policy.queue);
+  o.timeout = settings.upstream_timeout;
+  return o;
+}
+
+std::uint64_t routing_seed(const PoolSettings& settings) {
+  return settings.routing_seed != 0 ? settings.routing_seed : std::random_device{}();
+}
+
+}  // namespace
+
+struct FunctionPool::Impl : std::enable_shared_from_this<FunctionPool::Impl> {
   Impl(asio::io_context& io, FunctionSpec s, ScalingPolicy p, const PoolSettings& st, EventLog& ev,
        GatewayMetrics& m)
       : ioc(io),
-        spec(std::move(s)),
-        policy(std::move(p)),
         settings(st),
         events(ev),
-        metrics(m.function(spec.name)) {}
+        metrics(m.function(s.name)),
+        name(s.name),
+        spec(std::move(s)),
+        policy(std::move(p)),
+        dispatcher(dispatch_options(policy, settings), routing_seed(settings)) {}
 
   asio::io_context& ioc;
-  mutable std::mutex mu;
-  FunctionSpec spec;     // guarded by mu
-  ScalingPolicy policy;  // guarded by mu
   const PoolSettings& settings;
   EventLog& events;
   FunctionMetrics& metrics;
-  std::vector<std::shared_ptr<Replica>> replicas;  // guarded by mu
-  std::deque<std::shared_ptr<Pending>> queue;      // guarded by mu
-  int desired = 0;
-  int next_id = 0;
-  RestartBackoff backoff;
-  bool restart_pending = false;
-  bool stopping_all = false;
-  int stop_status = 503;
-  std::string stop_reason;
-  std::string unhealthy;
-  std::uint64_t invocations = 0;
-  std::uint64_t round_robin = 0;
-  std::int64_t created_unix_s = wall_us() / 1000000;
-  SteadyClock::time_point last_invocation = SteadyClock::now();
-  RpsWindow rps{kRpsWindow};
-  ScaleDownWindow down_window;
-  std::mt19937 rng{std::random_device{}()};
+  const std::string name;
+  const std::int64_t created_unix_s = wall_us() / 1000000;
 
-  Routing routing() const { return policy.routing.value_or(settings.default_routing); }
+  mutable Mutex mu;
+  FunctionSpec spec GUARDED_BY(mu);
+  ScalingPolicy policy GUARDED_BY(mu);
+  Dispatcher dispatcher GUARDED_BY(mu);
+  std::vector<std::shared_ptr<Replica>> replicas GUARDED_BY(mu);
+  RestartBackoff backoff GUARDED_BY(mu);
+  int desired GUARDED_BY(mu) = 0;
+  int next_id GUARDED_BY(mu) = 0;
+  bool restart_pending GUARDED_BY(mu) = false;
+  bool stopping_all GUARDED_BY(mu) = false;
+  int stop_status GUARDED_BY(mu) = 503;
+  std::string stop_reason GUARDED_BY(mu);
+  std::string unhealthy GUARDED_BY(mu);  // why it is no longer restarted, or empty
+  std::uint64_t invocations GUARDED_BY(mu) = 0;
+  SteadyClock::time_point last_invocation GUARDED_BY(mu) = SteadyClock::now();
+  RpsWindow rps GUARDED_BY(mu){kRpsWindow};
+  ScaleDownWindow down_window GUARDED_BY(mu);
 
+  // ---- under the mutex ----
   void event(std::string kind, const std::string& replica, double seconds = -1,
              std::string detail = {}, int from = -1, int to = -1) {
     ReplicaEvent e;
-    e.function = spec.name;
+    e.function = name;
     e.replica = replica;
     e.kind = std::move(kind);
     e.seconds = seconds;
@@ -173,574 +188,494 @@ struct FunctionPool::Impl {
     e.to = to;
     events.record(std::move(e));
   }
+  int count(Replica::State s) const REQUIRES(mu);
+  void publish_gauges() REQUIRES(mu);
+  void reconcile(Actions& after) REQUIRES(mu);
+  void plan_replica(Actions& after) REQUIRES(mu);
+  void begin_stop(const std::shared_ptr<Replica>& r, const std::string& why, Actions& after)
+      REQUIRES(mu);
+  void terminate(const std::shared_ptr<Replica>& r, Actions& after) REQUIRES(mu);
+  std::function<void()> stop_process(const std::shared_ptr<Replica>& r) REQUIRES(mu);
+  void on_start_failure(const std::shared_ptr<Replica>& r, const std::string& why, Actions& after)
+      REQUIRES(mu);
+  void schedule_restart(Actions& after) REQUIRES(mu);
+  void fail_waiting(int status, const std::string& why, Actions& after) REQUIRES(mu);
+  void dispatch_waiting(Actions& after) REQUIRES(mu);
+  std::function<void()> forward_action(Dispatcher::Assignment a) REQUIRES(mu);
+  void forget(const std::shared_ptr<Replica>& r) REQUIRES(mu);
+  void autoscale(SteadyClock::time_point now, Actions& after) REQUIRES(mu);
+  void scale_idle_to_zero(SteadyClock::time_point now, Actions& after) REQUIRES(mu);
 
-  void publish_gauges_locked() {
-    int starting = 0, ready = 0, stopping = 0, inflight = 0;
+  // ---- callbacks and I/O: take the mutex themselves ----
+  void launch(std::shared_ptr<Replica> r, ReplicaPlan plan) EXCLUDES(mu);
+  void probe(std::shared_ptr<Replica> r) EXCLUDES(mu);
+  void recheck(std::shared_ptr<Replica> r) EXCLUDES(mu);
+  void on_ready(std::shared_ptr<Replica> r) EXCLUDES(mu);
+  void on_exit(std::shared_ptr<Replica> r, ProcessExit e) EXCLUDES(mu);
+  void forward(Dispatcher::Assignment a, std::shared_ptr<Replica> r) EXCLUDES(mu);
+  void on_response(Dispatcher::Assignment a, std::shared_ptr<Replica> r,
+                   Result<HttpServerResponse> result, SteadyClock::time_point sent) EXCLUDES(mu);
+  void after(Micros delay, std::function<void(Impl&)> then);
+};
+
+// ---- decisions, under the mutex ----
+
+int FunctionPool::Impl::count(Replica::State s) const {
+  return static_cast<int>(std::count_if(replicas.begin(), replicas.end(),
+                                        [s](const auto& r) { return r->state == s; }));
+}
+
+void FunctionPool::Impl::publish_gauges() {
+  metrics.replicas(desired, count(Replica::State::kStarting), count(Replica::State::kReady),
+                   count(Replica::State::kStopping));
+  metrics.queue_length(static_cast<int>(dispatcher.waiting()));
+  metrics.inflight(dispatcher.inflight());
+}
+
+// Starts replicas up to `desired`, or stops the extra ones.
+void FunctionPool::Impl::reconcile(Actions& after) {
+  if (!unhealthy.empty() || stopping_all) return;
+  const int active = count(Replica::State::kStarting) + count(Replica::State::kReady);
+  if (active < desired && !restart_pending) {
+    for (int i = active; i < desired; ++i) plan_replica(after);
+  } else if (active > desired) {
+    std::vector<std::shared_ptr<Replica>> candidates;
     for (const auto& r : replicas) {
-      (r->state == Replica::State::kStarting ? starting
-       : r->state == Replica::State::kReady  ? ready
-                                             : stopping)++;
-      inflight += r->inflight;
+      if (r->state != Replica::State::kStopping) candidates.push_back(r);
     }
-    metrics.replicas(desired, starting, ready, stopping);
-    metrics.queue_length(static_cast<int>(queue.size()));
-    metrics.inflight(inflight);
-  }
-
-  int count(Replica::State s) const {
-    return static_cast<int>(std::count_if(replicas.begin(), replicas.end(),
-                                          [s](const auto& r) { return r->state == s; }));
-  }
-};
-
-using Actions = std::vector<std::function<void()>>;
-
-namespace {
-
-void run(Actions& actions) {
-  for (auto& a : actions) a();
-  actions.clear();
-}
-
-HttpServerResponse error_reply(int status, const std::string& message, unsigned version) {
-  return json_error_response(status, message, version);
-}
-
-}  // namespace
-
-// ---- the parts of FunctionPool that need the lock, written as free functions over Impl ----
-
-namespace {
-
-class PoolOps {
- public:
-  PoolOps(std::shared_ptr<FunctionPool> self, FunctionPool::Impl& d)
-      : self_(std::move(self)), d_(d) {}
-
-  // Starts replicas up to `desired`, or stops the extra ones. Locked.
-  void reconcile(Actions& after) {
-    if (!d_.unhealthy.empty() || d_.stopping_all) return;
-    const int active = d_.count(Replica::State::kStarting) + d_.count(Replica::State::kReady);
-    if (active < d_.desired && !d_.restart_pending) {
-      for (int i = active; i < d_.desired; ++i) launch(after);
-    } else if (active > d_.desired) {
-      std::vector<std::shared_ptr<Replica>> candidates;
-      for (const auto& r : d_.replicas) {
-        if (r->state != Replica::State::kStopping) candidates.push_back(r);
+    // Stop the ones that are not serving yet first, then the least busy.
+    std::sort(candidates.begin(), candidates.end(), [this](const auto& a, const auto& b) {
+      mu.assert_held();
+      if ((a->state == Replica::State::kStarting) != (b->state == Replica::State::kStarting)) {
+        return a->state == Replica::State::kStarting;
       }
-      // Stop the ones that are not serving yet first, then the least busy.
-      std::sort(candidates.begin(), candidates.end(), [](const auto& a, const auto& b) {
-        if ((a->state == Replica::State::kStarting) != (b->state == Replica::State::kStarting)) {
-          return a->state == Replica::State::kStarting;
-        }
-        return a->inflight < b->inflight;
-      });
-      for (int i = 0; i < active - d_.desired; ++i)
-        begin_stop(candidates[static_cast<std::size_t>(i)], "scaled down", after);
-    }
-    d_.publish_gauges_locked();
-  }
-
-  void begin_stop(const std::shared_ptr<Replica>& r, const std::string& why, Actions& after) {
-    if (r->state == Replica::State::kStopping) return;
-    r->state = Replica::State::kStopping;
-    d_.event("stop", r->name, -1, why);
-    if (r->inflight == 0) terminate(r, after);
-  }
-
-  void terminate(const std::shared_ptr<Replica>& r, Actions& after) {
-    if (r->terminated) return;
-    r->terminated = true;
-    auto process = r->process;
-    auto upstream = r->upstream;
-    auto& ioc = d_.ioc;
-    after.push_back([process, upstream, &ioc] {
-      if (upstream) upstream->close_idle();
-      if (!process) return;
-      process->kill(SIGTERM);
-      auto timer = std::make_shared<asio::steady_timer>(ioc, kKillAfter);
-      timer->async_wait([timer, process](boost::system::error_code ec) {
-        if (!ec && process->running()) process->kill(SIGKILL);
-      });
+      return dispatcher.inflight(a->id) < dispatcher.inflight(b->id);
     });
+    for (int i = 0; i < active - desired; ++i)
+      begin_stop(candidates[static_cast<std::size_t>(i)], "scaled down", after);
   }
-
-  void launch(Actions& after) {
-    auto r = std::make_shared<Replica>();
-    r->id = ++d_.next_id;
-    r->name = d_.spec.name + "-" + std::to_string(r->id);
-    r->started = SteadyClock::now();
-    r->cold = d_.count(Replica::State::kReady) == 0 && !d_.queue.empty();
-    d_.replicas.push_back(r);
-    d_.event("start", r->name);
-    auto fail_start = [&](const std::string& why) {
-      d_.replicas.erase(std::remove(d_.replicas.begin(), d_.replicas.end(), r), d_.replicas.end());
-      on_start_failure(r, why, after);
-    };
-
-    auto listener = listen_on_free_port();
-    if (!listener) return fail_start(listener.error());
-    const int fd = listener->first;
-    r->port = listener->second;
-    r->tmpdir = (fs::path(d_.settings.state_dir) / r->name).string();
-    std::error_code ec;
-    fs::create_directories(r->tmpdir, ec);
-
-    SpawnOptions o;
-    o.argv = {d_.settings.watchdog_path};
-    o.env = replica_environment(*r);
-    o.pipe_stdin = false;
-    o.pass_fd = fd;
-    auto process = AsyncProcess::spawn(d_.ioc, o);
-    ::close(fd);
-    if (!process) return fail_start(process.error());
-    r->process = *process;
-    auto upstream = Upstream::create(d_.ioc, "127.0.0.1", r->port);
-    if (!upstream) return fail_start(upstream.error());
-    r->upstream = *upstream;
-
-    auto remember = [r](const std::string& line) {
-      std::lock_guard lock(r->log_mu);
-      r->last_log = line;
-    };
-    auto out = std::make_shared<LineLog>("[" + r->name + "] ", remember);
-    auto err = std::make_shared<LineLog>("[" + r->name + "] ", remember);
-    std::weak_ptr<FunctionPool> weak = self_;
-    after.push_back([weak, r, out, err, &d = d_] {
-      r->process->read_stdout([out](std::string_view s) { out->feed(s); }, [out] { out->flush(); });
-      r->process->read_stderr([err](std::string_view s) { err->feed(s); }, [err] { err->flush(); });
-      r->process->wait_exit([weak, r](ProcessExit e) {
-        if (auto self = weak.lock()) on_exit(self, r, e);
-      });
-      probe(weak, r, d.ioc);
-    });
-  }
-
-  std::vector<std::string> replica_environment(const Replica& r) {
-    std::vector<std::string> env;
-    const Env parent(current_environment());
-    const std::string path =
-        d_.settings.bin_dir + ":" + parent.get_or("PATH", "/usr/local/bin:/usr/bin:/bin");
-    env.push_back("PATH=" + path);
-    for (const char* keep :
-         {"HOME", "USER", "LANG", "LC_ALL", "TZ", "FAASLAB_MODELS_DIR", "LD_LIBRARY_PATH"}) {
-      if (auto v = parent.get(keep)) env.push_back(std::string(keep) + "=" + *v);
-    }
-    std::map<std::string, std::string> vars = d_.spec.environment;
-    vars["fprocess"] = d_.spec.fprocess;
-    vars["LISTEN_FDS"] = "1";
-    vars["port"] = std::to_string(r.port);
-    vars["TMPDIR"] = r.tmpdir;
-    // The gateway stops routing to a replica before it stops it, so no orchestrator grace.
-    vars.emplace("healthcheck_interval", "0");
-    if (vars.count("mode") && vars["mode"] == "http") {
-      if (auto p = free_port()) vars["upstream_url"] = "http://127.0.0.1:" + std::to_string(*p);
-    }
-    if (!d_.spec.limits.cpu.empty()) {
-      if (auto cpus = parse_cpu_quantity(d_.spec.limits.cpu)) {
-        vars["faaslab_cpus"] = d_.spec.limits.cpu;
-        // Spread replicas over the cores: replica k starts at core k * ceil(cpus).
-        const int n = static_cast<int>(std::ceil(*cpus));
-        const int cores = available_cores();
-        std::vector<int> list;
-        for (int i = 0; i < std::min(n, cores); ++i) list.push_back((r.id * n + i) % cores);
-        vars["faaslab_cpu_list"] = format_cpu_list(list);
-      }
-    }
-    if (!d_.spec.limits.memory.empty()) vars["faaslab_memory"] = d_.spec.limits.memory;
-    for (const auto& [k, v] : vars) env.push_back(k + "=" + v);
-    return env;
-  }
-
-  void on_start_failure(const std::shared_ptr<Replica>& r, const std::string& why, Actions& after) {
-    d_.backoff.start_failed();
-    d_.event("crash", r->name, -1, "did not start: " + why);
-    if (d_.backoff.start_failures() >= d_.settings.max_start_failures) {
-      d_.unhealthy = "function " + d_.spec.name + " did not start " +
-                     std::to_string(d_.backoff.start_failures()) + " times in a row; last: " + why;
-      d_.event("unhealthy", "", -1, d_.unhealthy);
-      fail_queue(503, d_.unhealthy, after);
-      return;
-    }
-    schedule_restart(after);
-  }
-
-  void schedule_restart(Actions& after) {
-    if (d_.restart_pending) return;
-    d_.restart_pending = true;
-    const auto backoff = d_.backoff.delay();
-    std::weak_ptr<FunctionPool> weak = self_;
-    auto& ioc = d_.ioc;
-    after.push_back([weak, backoff, &ioc] {
-      auto timer = std::make_shared<asio::steady_timer>(ioc, backoff);
-      timer->async_wait([weak, timer](boost::system::error_code) {
-        auto self = weak.lock();
-        if (!self) return;
-        Actions later;
-        {
-          std::lock_guard lock(self->impl().mu);
-          self->impl().restart_pending = false;
-          PoolOps(self, self->impl()).reconcile(later);
-          if (!self->impl().unhealthy.empty()) return;
-          self->impl().event("restart", "");
-        }
-        run(later);
-      });
-    });
-  }
-
-  void fail_queue(int status, const std::string& why, Actions& after) {
-    for (auto& p : d_.queue) {
-      after.push_back(
-          [p, status, why] { p->respond(error_reply(status, why, p->request.message.version())); });
-    }
-    d_.queue.clear();
-  }
-
-  // Picks a ready replica for the next request, or null. Locked.
-  std::shared_ptr<Replica> pick() {
-    std::vector<std::shared_ptr<Replica>> ready;
-    const Routing routing = d_.routing();
-    for (const auto& r : d_.replicas) {
-      if (r->state != Replica::State::kReady || r->broken) continue;
-      if (routing == Routing::kFifo && r->inflight >= d_.policy.concurrency) continue;
-      ready.push_back(r);
-    }
-    if (ready.empty()) return nullptr;
-    switch (routing) {
-      case Routing::kRandom:
-        return ready[std::uniform_int_distribution<std::size_t>(0, ready.size() - 1)(d_.rng)];
-      case Routing::kRoundRobin:
-        return ready[d_.round_robin++ % ready.size()];
-      case Routing::kLeastInflight:
-      case Routing::kFifo: {
-        // Fewest in flight; ties broken at random so no replica is favoured.
-        int least = ready.front()->inflight;
-        for (const auto& r : ready) least = std::min(least, r->inflight);
-        std::vector<std::shared_ptr<Replica>> best;
-        for (const auto& r : ready) {
-          if (r->inflight == least) best.push_back(r);
-        }
-        return best[std::uniform_int_distribution<std::size_t>(0, best.size() - 1)(d_.rng)];
-      }
-    }
-    return nullptr;
-  }
-
-  // Sends queued requests to replicas while there are free ones. Locked.
-  void dispatch(Actions& after) {
-    while (!d_.queue.empty()) {
-      auto r = pick();
-      if (!r) break;
-      auto p = d_.queue.front();
-      d_.queue.pop_front();
-      r->inflight++;
-      after.push_back([self = self_, r, p] { forward(self, r, p); });
-    }
-    d_.publish_gauges_locked();
-  }
-
-  void record_start(SteadyClock::time_point now) {
-    d_.last_invocation = now;
-    d_.rps.record(now);
-  }
-
-  static void forward(std::shared_ptr<FunctionPool> self, std::shared_ptr<Replica> r,
-                      std::shared_ptr<Pending> p);
-  static void recheck(std::weak_ptr<FunctionPool> weak, std::shared_ptr<Replica> r,
-                      asio::io_context& ioc);
-  static void on_exit(std::shared_ptr<FunctionPool> self, std::shared_ptr<Replica> r,
-                      ProcessExit e);
-  static void probe(std::weak_ptr<FunctionPool> weak, std::shared_ptr<Replica> r,
-                    asio::io_context& ioc);
-  static void on_ready(std::shared_ptr<FunctionPool> self, std::shared_ptr<Replica> r);
-  static void on_response(std::shared_ptr<FunctionPool> self, std::shared_ptr<Replica> r,
-                          std::shared_ptr<Pending> p, Result<HttpServerResponse> result,
-                          SteadyClock::time_point sent);
-
- private:
-  std::shared_ptr<FunctionPool> self_;
-  FunctionPool::Impl& d_;
-};
-
-void PoolOps::probe(std::weak_ptr<FunctionPool> weak, std::shared_ptr<Replica> r,
-                    asio::io_context& ioc) {
-  auto self = weak.lock();
-  if (!self) return;
-  {
-    std::lock_guard lock(self->impl().mu);
-    if (r->state != Replica::State::kStarting) return;
-    if (SteadyClock::now() - r->started > self->impl().settings.replica_start_timeout) {
-      Actions after;
-      PoolOps ops(self, self->impl());
-      r->state = Replica::State::kStopping;  // its exit is then not counted again as a crash
-      ops.terminate(r, after);
-      ops.on_start_failure(
-          r, "not healthy within " + format_duration(self->impl().settings.replica_start_timeout),
-          after);
-      self->impl().replicas.erase(
-          std::remove(self->impl().replicas.begin(), self->impl().replicas.end(), r),
-          self->impl().replicas.end());
-      run(after);
-      return;
-    }
-  }
-  HttpServerRequest health(http::verb::get, "/_/health", 11);
-  r->upstream->send(
-      std::move(health), kProbeTimeout, [weak, r, &ioc](Result<HttpServerResponse> res) {
-        auto self = weak.lock();
-        if (!self) return;
-        if (res && res->result_int() == 200) return on_ready(self, r);
-        auto timer = std::make_shared<asio::steady_timer>(ioc, kProbeInterval);
-        timer->async_wait(
-            [weak, r, timer, &ioc](boost::system::error_code) { probe(weak, r, ioc); });
-      });
+  publish_gauges();
 }
 
-void PoolOps::recheck(std::weak_ptr<FunctionPool> weak, std::shared_ptr<Replica> r,
-                      asio::io_context& ioc) {
-  if (!weak.lock() || !r->process || !r->process->running()) return;
-  HttpServerRequest health(http::verb::get, "/_/health", 11);
-  r->upstream->send(
-      std::move(health), kProbeTimeout, [weak, r, &ioc](Result<HttpServerResponse> res) {
-        auto self = weak.lock();
-        if (!self) return;
-        if (res && res->result_int() == 200) {
-          Actions after;
-          {
-            std::lock_guard lock(self->impl().mu);
-            r->broken = false;
-            PoolOps(self, self->impl()).dispatch(after);
-          }
-          return run(after);
-        }
-        auto timer = std::make_shared<asio::steady_timer>(ioc, std::chrono::milliseconds(100));
-        timer->async_wait(
-            [weak, r, timer, &ioc](boost::system::error_code) { recheck(weak, r, ioc); });
-      });
-}
-
-void PoolOps::on_ready(std::shared_ptr<FunctionPool> self, std::shared_ptr<Replica> r) {
-  Actions after;
-  {
-    std::lock_guard lock(self->impl().mu);
-    auto& d = self->impl();
-    if (r->state != Replica::State::kStarting) return;
-    r->state = Replica::State::kReady;
-    d.backoff.started();
-    r->ready_at = SteadyClock::now();
-    const double took = seconds_between(r->started, SteadyClock::now());
-    d.event("ready", r->name, took);
-    if (r->cold) {
-      d.event("cold_start", r->name, took, "started for a waiting request");
-      d.metrics.cold_start(took);
-    }
-    PoolOps(self, d).dispatch(after);
-  }
-  run(after);
-}
-
-void PoolOps::on_exit(std::shared_ptr<FunctionPool> self, std::shared_ptr<Replica> r,
-                      ProcessExit e) {
-  Actions after;
-  {
-    std::lock_guard lock(self->impl().mu);
-    auto& d = self->impl();
-    std::error_code ec;
-    fs::remove_all(r->tmpdir, ec);
-    const bool known = std::find(d.replicas.begin(), d.replicas.end(), r) != d.replicas.end();
-    d.replicas.erase(std::remove(d.replicas.begin(), d.replicas.end(), r), d.replicas.end());
-    PoolOps ops(self, d);
-    if (!known || r->state == Replica::State::kStopping) {
-      d.event("exit", r->name, seconds_between(r->started, SteadyClock::now()), e.describe());
-    } else if (r->state == Replica::State::kStarting) {
-      std::string last;
-      {
-        std::lock_guard log_lock(r->log_mu);
-        last = r->last_log;
-      }
-      ops.on_start_failure(r,
-                           "exited before becoming healthy (" + e.describe() + ")" +
-                               (last.empty() ? "" : ": " + last),
-                           after);
-    } else {
-      d.backoff.crashed(r->ready_at, SteadyClock::now());
-      d.event("crash", r->name, seconds_between(r->started, SteadyClock::now()), e.describe());
-      ops.schedule_restart(after);
-    }
-    d.publish_gauges_locked();
-  }
-  run(after);
-}
-
-void PoolOps::forward(std::shared_ptr<FunctionPool> self, std::shared_ptr<Replica> r,
-                      std::shared_ptr<Pending> p) {
-  auto& d = self->impl();
-  auto& msg = p->request.message;
-  const auto elapsed = std::chrono::duration_cast<Micros>(SteadyClock::now() - p->request.received);
-  const Micros left = d.settings.upstream_timeout - elapsed;
-  if (left.count() <= 0) {
-    return on_response(self, r, p,
-                       make_error("timed out before a replica was free", Errc::kTimeout),
-                       SteadyClock::now());
-  }
-  // A copy, not a move: a replica that refuses the connection gets the request retried elsewhere.
-  HttpServerRequest req = msg;
-  req.target(p->path);
-  if (req.find("X-Call-Id") == req.end()) req.set("X-Call-Id", call_id());
-  p->request.message.set("X-Call-Id", req["X-Call-Id"]);  // kept for the response
-  req.set("X-Start-Time", std::to_string(wall_us() * 1000));
-  p->request.message.set("X-Start-Time", req["X-Start-Time"]);
-  const auto sent = SteadyClock::now();
-  r->upstream->send(std::move(req), left, [self, r, p, sent](Result<HttpServerResponse> res) {
-    on_response(self, r, p, std::move(res), sent);
+// Records a new replica as starting; its process is started after the mutex is released.
+void FunctionPool::Impl::plan_replica(Actions& after) {
+  auto r = std::make_shared<Replica>();
+  r->id = ++next_id;
+  r->name = name + "-" + std::to_string(r->id);
+  r->tmpdir = (fs::path(settings.state_dir) / r->name).string();
+  r->started = SteadyClock::now();
+  r->cold = count(Replica::State::kReady) == 0 && dispatcher.waiting() > 0;
+  replicas.push_back(r);
+  event("start", r->name);
+  ReplicaPlan plan{r->id, r->name, r->tmpdir, settings.watchdog_path, settings.bin_dir, spec};
+  after.push_back([self = shared_from_this(), r, plan = std::move(plan)]() mutable {
+    self->launch(std::move(r), std::move(plan));
   });
 }
 
-void PoolOps::on_response(std::shared_ptr<FunctionPool> self, std::shared_ptr<Replica> r,
-                          std::shared_ptr<Pending> p, Result<HttpServerResponse> result,
-                          SteadyClock::time_point sent) {
-  auto& d = self->impl();
-  Actions after;
-  std::string function;
+void FunctionPool::Impl::begin_stop(const std::shared_ptr<Replica>& r, const std::string& why,
+                                    Actions& after) {
+  if (r->state == Replica::State::kStopping) return;
+  r->state = Replica::State::kStopping;
+  dispatcher.retire_replica(r->id);
+  event("stop", r->name, -1, why);
+  if (dispatcher.inflight(r->id) == 0) terminate(r, after);
+}
+
+// SIGTERM (the watchdog drains), then SIGKILL if it is still there kKillAfter later. A replica
+// whose process has not started yet is terminated as soon as it has (launch()).
+void FunctionPool::Impl::terminate(const std::shared_ptr<Replica>& r, Actions& after) {
+  if (r->terminated) return;
+  r->terminated = true;
+  if (r->process) after.push_back(stop_process(r));
+}
+
+std::function<void()> FunctionPool::Impl::stop_process(const std::shared_ptr<Replica>& r) {
+  return [process = r->process, upstream = r->upstream, &ioc = ioc] {
+    if (upstream) upstream->close_idle();
+    process->kill(SIGTERM);
+    auto timer = std::make_shared<asio::steady_timer>(ioc, kKillAfter);
+    timer->async_wait([timer, process](boost::system::error_code ec) {
+      if (!ec && process->running()) process->kill(SIGKILL);
+    });
+  };
+}
+
+void FunctionPool::Impl::on_start_failure(const std::shared_ptr<Replica>& r, const std::string& why,
+                                          Actions& after) {
+  backoff.start_failed();
+  event("crash", r->name, -1, "did not start: " + why);
+  if (backoff.start_failures() >= settings.max_start_failures) {
+    unhealthy = "function " + name + " did not start " + std::to_string(backoff.start_failures()) +
+                " times in a row; last: " + why;
+    event("unhealthy", "", -1, unhealthy);
+    fail_waiting(503, unhealthy, after);
+    return;
+  }
+  schedule_restart(after);
+}
+
+void FunctionPool::Impl::schedule_restart(Actions& actions) {
+  if (restart_pending) return;
+  restart_pending = true;
+  const Micros delay = backoff.delay();
+  actions.push_back([self = shared_from_this(), delay] {
+    self->after(delay, [](Impl& pool) {
+      Actions later;
+      {
+        MutexLock lock(pool.mu);
+        pool.restart_pending = false;
+        pool.reconcile(later);
+        if (!pool.unhealthy.empty()) return;
+        pool.event("restart", "");
+      }
+      run(later);
+    });
+  });
+}
+
+void FunctionPool::Impl::fail_waiting(int status, const std::string& why, Actions& after) {
+  for (auto& p : dispatcher.take_waiting()) after.push_back(answer_error(p, status, why));
+}
+
+void FunctionPool::Impl::dispatch_waiting(Actions& after) {
+  for (auto& a : dispatcher.assign_waiting()) after.push_back(forward_action(std::move(a)));
+  publish_gauges();
+}
+
+std::function<void()> FunctionPool::Impl::forward_action(Dispatcher::Assignment a) {
+  std::shared_ptr<Replica> r;
+  for (const auto& x : replicas) {
+    if (x->id == a.replica) r = x;
+  }
+  return [self = shared_from_this(), a = std::move(a), r] { self->forward(a, r); };
+}
+
+// Removes a replica that is gone from the records.
+void FunctionPool::Impl::forget(const std::shared_ptr<Replica>& r) {
+  replicas.erase(std::remove(replicas.begin(), replicas.end(), r), replicas.end());
+  dispatcher.remove_replica(r->id);
+}
+
+// OpenFaaS Pro's formula, for functions with a scale type.
+void FunctionPool::Impl::autoscale(SteadyClock::time_point now, Actions& after) {
+  if (policy.type == ScalingPolicy::Type::kNone || desired == 0) return;
+  const bool by_rps = policy.type == ScalingPolicy::Type::kRps;
+  const double load = by_rps ? rps.per_second(now)
+                             : static_cast<double>(dispatcher.inflight()) +
+                                   static_cast<double>(dispatcher.waiting());
+  const int next =
+      down_window.stabilise(desired_replicas(policy, load), desired, now, policy.down_window);
+  if (next == desired) return;
+  char why[96];
+  std::snprintf(why, sizeof why, "autoscaler: %s load %.2f", by_rps ? "rps" : "capacity", load);
+  event("scale", "", -1, why, desired, next);
+  desired = next;
+  reconcile(after);
+}
+
+// Idle functions that may sit at zero go there after zero-duration.
+void FunctionPool::Impl::scale_idle_to_zero(SteadyClock::time_point now, Actions& after) {
+  if (!policy.zero || desired == 0 || dispatcher.waiting() > 0 || dispatcher.inflight() > 0 ||
+      now - last_invocation < policy.zero_duration) {
+    return;
+  }
+  event("scale", "", -1, "idle for " + format_duration(policy.zero_duration), desired, 0);
+  desired = 0;
+  reconcile(after);
+}
+
+// ---- callbacks and I/O ----
+
+void FunctionPool::Impl::after(Micros delay, std::function<void(Impl&)> then) {
+  auto timer = std::make_shared<asio::steady_timer>(ioc, delay);
+  timer->async_wait(
+      [weak = weak_from_this(), timer, then = std::move(then)](boost::system::error_code) {
+        if (auto self = weak.lock()) then(*self);
+      });
+}
+
+void FunctionPool::Impl::launch(std::shared_ptr<Replica> r, ReplicaPlan plan) {
+  auto started =
+      start_replica(ioc, plan, [last = r->last_line](const std::string& line) { last->set(line); });
+  Actions actions;
+  {
+    MutexLock lock(mu);
+    if (!started) {
+      forget(r);
+      if (r->state == Replica::State::kStopping) {
+        event("exit", r->name, -1, "stopped before it started");
+      } else {
+        on_start_failure(r, started.error(), actions);
+      }
+    } else {
+      r->process = started->process;
+      r->upstream = started->upstream;
+      std::weak_ptr<Impl> weak = weak_from_this();
+      actions.push_back([weak, r, process = r->process] {
+        process->wait_exit([weak, r](ProcessExit e) {
+          if (auto self = weak.lock()) self->on_exit(r, e);
+        });
+      });
+      if (r->terminated) {  // stopped while it was being started
+        actions.push_back(stop_process(r));
+      } else {
+        actions.push_back([self = shared_from_this(), r] { self->probe(r); });
+      }
+    }
+    publish_gauges();
+  }
+  run(actions);
+}
+
+// Health checks every kProbeInterval until the replica answers 200 or replica_start_timeout.
+void FunctionPool::Impl::probe(std::shared_ptr<Replica> r) {
+  Actions actions;
+  {
+    MutexLock lock(mu);
+    if (r->state != Replica::State::kStarting) return;
+    if (SteadyClock::now() - r->started > settings.replica_start_timeout) {
+      r->state = Replica::State::kStopping;  // its exit is then not counted again as a crash
+      terminate(r, actions);
+      on_start_failure(r, "not healthy within " + format_duration(settings.replica_start_timeout),
+                       actions);
+      forget(r);
+      publish_gauges();
+    }
+  }
+  if (!actions.empty()) return run(actions);
+  check_health(*r->upstream, kProbeTimeout, [weak = weak_from_this(), r](bool healthy) {
+    auto self = weak.lock();
+    if (!self) return;
+    if (healthy) return self->on_ready(r);
+    self->after(kProbeInterval, [r](Impl& pool) { pool.probe(r); });
+  });
+}
+
+// A replica out of rotation (it refused or reset a connection) is checked every
+// kRecheckInterval and returns once healthy, or is replaced when its process ends.
+void FunctionPool::Impl::recheck(std::shared_ptr<Replica> r) {
+  if (!r->process || !r->process->running()) return;
+  check_health(*r->upstream, kProbeTimeout, [weak = weak_from_this(), r](bool healthy) {
+    auto self = weak.lock();
+    if (!self) return;
+    if (!healthy) return self->after(kRecheckInterval, [r](Impl& pool) { pool.recheck(r); });
+    Actions actions;
+    {
+      MutexLock lock(self->mu);
+      self->dispatcher.set_broken(r->id, false);
+      self->dispatch_waiting(actions);
+    }
+    run(actions);
+  });
+}
+
+void FunctionPool::Impl::on_ready(std::shared_ptr<Replica> r) {
+  Actions actions;
+  {
+    MutexLock lock(mu);
+    if (r->state != Replica::State::kStarting) return;
+    r->state = Replica::State::kReady;
+    r->ready_at = SteadyClock::now();
+    backoff.started();
+    const double took = seconds_between(r->started, r->ready_at);
+    event("ready", r->name, took);
+    if (r->cold) {
+      event("cold_start", r->name, took, "started for a waiting request");
+      metrics.cold_start(took);
+    }
+    dispatcher.add_replica(r->id);
+    dispatch_waiting(actions);
+  }
+  run(actions);
+}
+
+void FunctionPool::Impl::on_exit(std::shared_ptr<Replica> r, ProcessExit e) {
+  Actions actions;
+  actions.push_back([tmpdir = r->tmpdir] {
+    std::error_code ec;
+    fs::remove_all(tmpdir, ec);
+  });
+  {
+    MutexLock lock(mu);
+    const auto now = SteadyClock::now();
+    const bool known = std::find(replicas.begin(), replicas.end(), r) != replicas.end();
+    forget(r);
+    if (!known || r->state == Replica::State::kStopping) {
+      event("exit", r->name, seconds_between(r->started, now), e.describe());
+    } else if (r->state == Replica::State::kStarting) {
+      const std::string last = r->last_line->get();
+      on_start_failure(r,
+                       "exited before becoming healthy (" + e.describe() + ")" +
+                           (last.empty() ? "" : ": " + last),
+                       actions);
+    } else {
+      backoff.crashed(r->ready_at, now);
+      event("crash", r->name, seconds_between(r->started, now), e.describe());
+      schedule_restart(actions);
+    }
+    publish_gauges();
+  }
+  run(actions);
+}
+
+void FunctionPool::Impl::forward(Dispatcher::Assignment a, std::shared_ptr<Replica> r) {
+  auto& p = pool_request(a.request);
+  const auto now = SteadyClock::now();
+  const Micros left =
+      settings.upstream_timeout - std::chrono::duration_cast<Micros>(now - p.request.received);
+  if (!r || left.count() <= 0) {
+    return on_response(std::move(a), std::move(r),
+                       make_error("timed out before a replica was free", Errc::kTimeout), now);
+  }
+  // A copy, not a move: a replica that refuses the connection gets the request retried elsewhere.
+  HttpServerRequest req = p.request.message;
+  req.target(p.path);
+  if (req.find("X-Call-Id") == req.end()) req.set("X-Call-Id", call_id());
+  p.request.message.set("X-Call-Id", req["X-Call-Id"]);  // kept for the response
+  req.set("X-Start-Time", std::to_string(wall_us() * 1000));
+  p.request.message.set("X-Start-Time", req["X-Start-Time"]);
+  r->upstream->send(std::move(req), left,
+                    [self = shared_from_this(), a, r, sent = now](Result<HttpServerResponse> res) {
+                      self->on_response(a, r, std::move(res), sent);
+                    });
+}
+
+void FunctionPool::Impl::on_response(Dispatcher::Assignment a, std::shared_ptr<Replica> r,
+                                     Result<HttpServerResponse> result,
+                                     SteadyClock::time_point sent) {
+  // Not sent (refused), or refused by the watchdog itself: the function never saw it.
+  const bool refused = (!result && result.error_code() == Errc::kConnectFailed) ||
+                       (result && was_refused_unprocessed(*result));
+  const bool lost = !result && result.error_code() == Errc::kUnavailable;  // reset, closed
+  Actions actions;
   bool requeued = false;
   {
-    std::lock_guard lock(d.mu);
-    r->inflight--;
-    // A replica that refused the connection is dying (its function crashed): the request was
-    // not sent, so it waits for another replica instead of failing.
-    // Not sent (refused), or refused by the watchdog itself (503 marked X-OpenFaaS-Internal:
-    // its function is not running): either way the function never saw the request.
-    const bool refused = (!result && result.error_code() == Errc::kConnectFailed) ||
-                         (result && was_refused_unprocessed(*result));
-    if (refused && p->attempts < 3 && !d.stopping_all) {
-      p->attempts++;
-      p->cold = true;  // it now waits for a replica to start
-      d.queue.push_front(p);
-      requeued = true;
-    } else {
-      d.invocations++;
-    }
+    MutexLock lock(mu);
+    requeued = dispatcher.finish(a, refused, !stopping_all);
+    if (!requeued) invocations++;
     // A replica that refused or reset a connection leaves the rotation until its health check
     // passes again (or its process ends and it is replaced), as an outlier detector would.
-    if ((refused || (!result && result.error_code() == Errc::kUnavailable)) && !r->broken) {
-      r->broken = true;
-      after.push_back(
-          [weak = std::weak_ptr<FunctionPool>(self), r, &ioc = d.ioc] { recheck(weak, r, ioc); });
+    if (r && (refused || lost) && dispatcher.set_broken(r->id, true)) {
+      actions.push_back([self = shared_from_this(), r] { self->recheck(r); });
     }
-    function = d.spec.name;
-    PoolOps ops(self, d);
-    if (r->state == Replica::State::kStopping && r->inflight == 0) ops.terminate(r, after);
-    ops.dispatch(after);
+    if (r && r->state == Replica::State::kStopping && dispatcher.inflight(r->id) == 0) {
+      terminate(r, actions);
+    }
+    dispatch_waiting(actions);
   }
-  run(after);
+  run(actions);
   if (requeued) return;
-  const unsigned version = p->request.message.version();
+  auto& p = pool_request(a.request);
+  const unsigned version = p.request.message.version();
   HttpServerResponse res;
   if (result) {
     res = std::move(*result);
     res.version(version);
   } else {
-    const int status = result.error_code() == Errc::kTimeout ? 504 : 502;
-    res = error_reply(status, result.error(), version);
+    res = json_error_response(result.error_code() == Errc::kTimeout ? 504 : 502, result.error(),
+                              version);
   }
-  res.set("X-Call-Id", p->request.message["X-Call-Id"]);
-  res.set("X-Start-Time", p->request.message["X-Start-Time"]);
-  res.set("X-Faaslab-Replica", r->name);
-  const double waited = seconds_between(p->enqueued, sent);
+  res.set("X-Call-Id", p.request.message["X-Call-Id"]);
+  res.set("X-Start-Time", p.request.message["X-Start-Time"]);
+  if (r) res.set("X-Faaslab-Replica", r->name);
+  const double waited = seconds_between(p.arrived, sent);
   if (waited > 0.0005) res.set("X-Faaslab-Queue-Seconds", format_seconds(waited));
-  if (p->cold) res.set("X-Faaslab-Cold-Start-Seconds", format_seconds(waited));
-  d.metrics.invocation_finished(res.result_int(),
-                                seconds_between(p->request.received, SteadyClock::now()));
-  p->respond(std::move(res));
+  if (p.cold) res.set("X-Faaslab-Cold-Start-Seconds", format_seconds(waited));
+  metrics.invocation_finished(res.result_int(), seconds_between(p.received, SteadyClock::now()));
+  p.respond(std::move(res));
 }
 
-}  // namespace
+// ---- the public face ----
+
+Status FunctionPool::validate(const FunctionSpec& spec) {
+  if (spec.fprocess.empty()) {
+    return make_error("function " + spec.name +
+                      ": no fprocess (set `fprocess:` or the fprocess environment variable)");
+  }
+  if (auto policy = scaling_policy_from_labels(spec.labels); !policy)
+    return make_error("function " + spec.name + ": " + policy.error());
+  return Ok{};
+}
 
 Result<std::shared_ptr<FunctionPool>> FunctionPool::create(asio::io_context& ioc, FunctionSpec spec,
                                                            const PoolSettings& settings,
                                                            EventLog& events,
                                                            GatewayMetrics& metrics) {
-  if (spec.fprocess.empty()) {
-    return make_error("function " + spec.name +
-                      ": no fprocess (set `fprocess:` or the fprocess environment variable)");
-  }
-  auto policy = scaling_policy_from_labels(spec.labels);
-  if (!policy) return make_error("function " + spec.name + ": " + policy.error());
-  std::shared_ptr<FunctionPool> pool(new FunctionPool(spec.name));
-  pool->impl_ =
-      std::make_unique<Impl>(ioc, std::move(spec), std::move(*policy), settings, events, metrics);
-  return pool;
+  if (auto valid = validate(spec); !valid) return valid.error_value();
+  auto policy = *scaling_policy_from_labels(spec.labels);
+  std::string name = spec.name;
+  auto impl =
+      std::make_shared<Impl>(ioc, std::move(spec), std::move(policy), settings, events, metrics);
+  return std::shared_ptr<FunctionPool>(new FunctionPool(std::move(name), std::move(impl)));
 }
 
-FunctionPool::FunctionPool(std::string name) : name_(std::move(name)) {}
+FunctionPool::FunctionPool(std::string name, std::shared_ptr<Impl> impl)
+    : name_(std::move(name)), impl_(std::move(impl)) {}
 FunctionPool::~FunctionPool() = default;
 
 void FunctionPool::start() {
-  Actions after;
+  auto& d = *impl_;
+  Actions actions;
   {
-    std::lock_guard lock(impl_->mu);
-    impl_->event("deploy", "", -1,
-                 "image " + impl_->spec.image + ", fprocess \"" + impl_->spec.fprocess + "\"");
-    impl_->desired =
-        impl_->policy.zero && impl_->policy.min == 0 ? 0 : std::max(1, impl_->policy.min);
-    PoolOps(shared_from_this(), *impl_).reconcile(after);
+    MutexLock lock(d.mu);
+    d.event("deploy", "", -1, "image " + d.spec.image + ", fprocess \"" + d.spec.fprocess + "\"");
+    d.desired = d.policy.zero && d.policy.min == 0 ? 0 : std::max(1, d.policy.min);
+    d.reconcile(actions);
   }
-  run(after);
+  run(actions);
 }
 
 void FunctionPool::invoke(IncomingRequest&& request, std::string path_and_query,
                           Responder respond) {
   auto& d = *impl_;
   d.metrics.invocation_started();
-  auto p =
-      std::make_shared<Pending>(std::move(request), std::move(path_and_query), std::move(respond));
-  Actions after;
+  auto p = std::make_shared<PoolRequest>(std::move(request), std::move(path_and_query),
+                                         std::move(respond));
+  const unsigned version = p->request.message.version();
+  Actions actions;
   {
-    std::lock_guard lock(d.mu);
-    PoolOps ops(shared_from_this(), d);
-    ops.record_start(SteadyClock::now());
-    const unsigned version = p->request.message.version();
+    MutexLock lock(d.mu);
+    const auto now = SteadyClock::now();
+    d.last_invocation = now;
+    d.rps.record(now);
     if (d.stopping_all) {
-      after.push_back(
-          [p, version, &d] { p->respond(error_reply(d.stop_status, d.stop_reason, version)); });
+      actions.push_back(answer_error(p, d.stop_status, d.stop_reason));
     } else if (!d.unhealthy.empty()) {
-      after.push_back(
-          [p, version, why = d.unhealthy] { p->respond(error_reply(503, why, version)); });
-    } else if (auto r = d.routing() != Routing::kFifo && d.queue.empty() ? ops.pick() : nullptr) {
-      r->inflight++;
-      after.push_back([self = shared_from_this(), r, p] { PoolOps::forward(self, r, p); });
+      actions.push_back(answer_error(p, 503, d.unhealthy));
+    } else if (auto a = d.dispatcher.route(p)) {
+      actions.push_back(d.forward_action(std::move(*a)));
     } else if (d.desired == 0 && !d.settings.scale_from_zero) {
-      after.push_back([p, version, name = d.spec.name] {
-        p->respond(error_reply(
-            503, "function " + name + " is scaled to zero (scale from zero is off)", version));
-      });
-    } else if (static_cast<int>(d.queue.size()) >= d.policy.queue) {
-      after.push_back([p, version, n = d.policy.queue] {
-        p->respond(not_processed_response(
-            429, "queue full: " + std::to_string(n) + " requests already wait for a replica",
-            version, "faaslab-gateway"));
-      });
+      actions.push_back(answer_error(
+          p, 503, "function " + d.name + " is scaled to zero (scale from zero is off)"));
     } else {
       p->cold = d.count(Replica::State::kReady) == 0;
-      d.queue.push_back(p);
-      if (d.desired == 0) {
-        d.event("scale", "", -1, "scale from zero for a waiting request", 0, 1);
-        d.desired = 1;
-        ops.reconcile(after);
+      if (!d.dispatcher.enqueue(p)) {
+        const auto n = d.dispatcher.options().queue_limit;
+        actions.push_back([p, version, n] {
+          p->respond(not_processed_response(
+              429, "queue full: " + std::to_string(n) + " requests already wait for a replica",
+              version, "faaslab-gateway"));
+        });
+      } else {
+        if (d.desired == 0) {
+          d.event("scale", "", -1, "scale from zero for a waiting request", 0, 1);
+          d.desired = 1;
+          d.reconcile(actions);
+        }
+        d.dispatch_waiting(actions);
       }
-      ops.dispatch(after);
     }
-    d.publish_gauges_locked();
+    d.publish_gauges();
   }
-  run(after);
+  run(actions);
 }
 
 void FunctionPool::scale(int replicas, const std::string& reason) {
-  Actions after;
+  auto& d = *impl_;
+  Actions actions;
   {
-    std::lock_guard lock(impl_->mu);
-    auto& d = *impl_;
+    MutexLock lock(d.mu);
     if (d.stopping_all) return;
     const int to = std::clamp(replicas, 0, d.settings.max_replicas);
     if (to != d.desired) d.event("scale", "", -1, reason, d.desired, to);
@@ -749,132 +684,93 @@ void FunctionPool::scale(int replicas, const std::string& reason) {
       d.unhealthy.clear();
       d.backoff.forgive_start_failures();
     }
-    PoolOps(shared_from_this(), d).reconcile(after);
+    d.reconcile(actions);
   }
-  run(after);
+  run(actions);
 }
 
 Status FunctionPool::update(FunctionSpec spec) {
-  if (spec.fprocess.empty()) return make_error("function " + spec.name + ": no fprocess");
-  auto policy = scaling_policy_from_labels(spec.labels);
-  if (!policy) return make_error("function " + spec.name + ": " + policy.error());
-  Actions after;
+  if (auto valid = validate(spec); !valid) return valid;
+  auto policy = *scaling_policy_from_labels(spec.labels);
+  auto& d = *impl_;
+  Actions actions;
   {
-    std::lock_guard lock(impl_->mu);
-    auto& d = *impl_;
-    PoolOps ops(shared_from_this(), d);
+    MutexLock lock(d.mu);
     for (const auto& r : std::vector<std::shared_ptr<Replica>>(d.replicas))
-      ops.begin_stop(r, "redeployed", after);
+      d.begin_stop(r, "redeployed", actions);
     d.spec = std::move(spec);
-    d.policy = std::move(*policy);
+    d.policy = std::move(policy);
+    d.dispatcher.set_options(dispatch_options(d.policy, d.settings));
     d.unhealthy.clear();
     d.backoff.forgive_start_failures();
     d.event("deploy", "", -1,
             "updated: image " + d.spec.image + ", fprocess \"" + d.spec.fprocess + "\"");
     if (d.desired == 0 && !(d.policy.zero && d.policy.min == 0))
       d.desired = std::max(1, d.policy.min);
-    ops.reconcile(after);
+    d.reconcile(actions);
   }
-  run(after);
+  run(actions);
   return Ok{};
 }
 
 void FunctionPool::stop_all(int status, const std::string& why) {
-  Actions after;
+  auto& d = *impl_;
+  Actions actions;
   {
-    std::lock_guard lock(impl_->mu);
-    auto& d = *impl_;
+    MutexLock lock(d.mu);
     d.stopping_all = true;
     d.stop_status = status;
     d.stop_reason = why;
     d.desired = 0;
-    PoolOps ops(shared_from_this(), d);
-    ops.fail_queue(status, why, after);
+    d.fail_waiting(status, why, actions);
     for (const auto& r : std::vector<std::shared_ptr<Replica>>(d.replicas))
-      ops.begin_stop(r, why, after);
-    d.publish_gauges_locked();
+      d.begin_stop(r, why, actions);
+    d.publish_gauges();
   }
-  run(after);
+  run(actions);
 }
 
 bool FunctionPool::stopped() const {
-  std::lock_guard lock(impl_->mu);
+  MutexLock lock(impl_->mu);
   return impl_->replicas.empty();
 }
 
 void FunctionPool::tick() {
-  Actions after;
+  auto& d = *impl_;
+  Actions actions;
   {
-    std::lock_guard lock(impl_->mu);
-    auto& d = *impl_;
+    MutexLock lock(d.mu);
     const auto now = SteadyClock::now();
-    // Requests that waited past upstream_timeout for a replica.
-    while (!d.queue.empty() &&
-           now - d.queue.front()->request.received >= d.settings.upstream_timeout) {
-      auto p = d.queue.front();
-      d.queue.pop_front();
-      after.push_back([p, t = d.settings.upstream_timeout] {
-        p->respond(error_reply(
-            504, "no replica became free within upstream_timeout (" + format_duration(t) + ")",
-            p->request.message.version()));
-      });
+    for (auto& p : d.dispatcher.expire(now)) {
+      actions.push_back(answer_error(p, 504,
+                                     "no replica became free within upstream_timeout (" +
+                                         format_duration(d.settings.upstream_timeout) + ")"));
     }
     if (!d.stopping_all && d.unhealthy.empty()) {
-      PoolOps ops(shared_from_this(), d);
-      // The autoscaler (OpenFaaS Pro's formula) for functions with a scale type.
-      if (d.policy.type != ScalingPolicy::Type::kNone && d.desired > 0) {
-        double load = 0;
-        if (d.policy.type == ScalingPolicy::Type::kRps) {
-          load = d.rps.per_second(now);
-        } else {
-          for (const auto& r : d.replicas) load += r->inflight;
-          load += static_cast<double>(d.queue.size());
-        }
-        const int recommended = desired_replicas(d.policy, load);
-        const int next = d.down_window.stabilise(recommended, d.desired, now, d.policy.down_window);
-        if (next != d.desired) {
-          char why[96];
-          std::snprintf(why, sizeof why, "autoscaler: %s load %.2f",
-                        d.policy.type == ScalingPolicy::Type::kRps ? "rps" : "capacity", load);
-          d.event("scale", "", -1, why, d.desired, next);
-          d.desired = next;
-          ops.reconcile(after);
-        }
-      }
-      // Idle functions that may sit at zero go there after zero-duration.
-      int inflight = 0;
-      for (const auto& r : d.replicas) inflight += r->inflight;
-      if (d.policy.zero && d.desired > 0 && d.queue.empty() && inflight == 0 &&
-          now - d.last_invocation >= d.policy.zero_duration) {
-        d.event("scale", "", -1, "idle for " + format_duration(d.policy.zero_duration), d.desired,
-                0);
-        d.desired = 0;
-        ops.reconcile(after);
-      }
+      d.autoscale(now, actions);
+      d.scale_idle_to_zero(now, actions);
     }
-    d.publish_gauges_locked();
+    d.publish_gauges();
   }
-  run(after);
+  run(actions);
 }
 
 PoolStatus FunctionPool::status() const {
-  std::lock_guard lock(impl_->mu);
   const auto& d = *impl_;
+  MutexLock lock(d.mu);
   PoolStatus s;
   s.spec = d.spec;
   s.desired = d.desired;
   s.ready = d.count(Replica::State::kReady);
   s.starting = d.count(Replica::State::kStarting);
   s.stopping = d.count(Replica::State::kStopping);
-  s.queued = static_cast<int>(d.queue.size());
-  for (const auto& r : d.replicas) {
-    s.inflight += r->inflight;
-    s.replica_names.push_back(r->name);
-  }
+  s.queued = static_cast<int>(d.dispatcher.waiting());
+  s.inflight = d.dispatcher.inflight();
+  for (const auto& r : d.replicas) s.replica_names.push_back(r->name);
   s.invocations = d.invocations;
   s.created_unix_s = d.created_unix_s;
   s.unhealthy = d.unhealthy;
-  s.routing = d.routing();
+  s.routing = d.dispatcher.options().routing;
   return s;
 }
 

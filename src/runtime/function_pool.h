@@ -1,12 +1,13 @@
-// One deployed function on the local runtime: its replica processes (each a faaslab-watchdog
-// started with the function's environment and a listening socket handed over as fd 3), the
-// routing of requests to them, the queue of requests waiting for a replica (a cold start, or
-// the central FIFO), restarts with back-off, and scaling (by API, by the autoscaler, to and
-// from zero). Every replica event goes to the EventLog.
+// One deployed function on the local runtime: its replicas (each a faaslab-watchdog process,
+// replica_process.h) and the requests for it. The pool keeps the replica count where it should
+// be (by API, by the autoscaler, to and from zero), restarts what crashed with back-off
+// (restart_backoff.h), and hands each request to the Dispatcher (dispatcher.h), which routes it
+// to a replica or holds it until one is free. Every replica event goes to the EventLog.
 //
-// Thread-safe: one mutex per function; callbacks from processes and connections arrive on the
-// io_context's threads. Lifetime: shared_ptr; pending work keeps it alive; remove() or
-// stop_all() ends its replicas.
+// Thread-safe: one mutex per function guards its state; process, probe and connection
+// callbacks arrive on the io_context's threads; process starts and other I/O happen outside
+// the mutex. Lifetime: owned by shared_ptr (the gateway's); requests in flight keep its state
+// alive; stop_all() ends its replicas and stopped() says when they are gone.
 #pragma once
 
 #include <boost/asio/io_context.hpp>
@@ -35,6 +36,7 @@ struct PoolSettings {
   Routing default_routing = Routing::kRandom;
   bool scale_from_zero = true;
   int max_replicas = 64;
+  std::uint64_t routing_seed = 0;  // random routing's seed; 0 = a random one per function
 };
 
 struct PoolStatus {
@@ -52,13 +54,20 @@ struct PoolStatus {
   std::vector<std::string> replica_names;
 };
 
-class FunctionPool : public std::enable_shared_from_this<FunctionPool> {
+class FunctionPool {
  public:
-  // Errors: invalid labels (scaling or routing), no fprocess.
+  // What create(), update() and the gateway's start check before anything runs: an fprocess,
+  // and valid scaling and routing labels. Errors name the function.
+  static Status validate(const FunctionSpec& spec);
+
+  // Errors: those of validate().
   static Result<std::shared_ptr<FunctionPool>> create(boost::asio::io_context& ioc,
                                                       FunctionSpec spec,
                                                       const PoolSettings& settings,
                                                       EventLog& events, GatewayMetrics& metrics);
+  ~FunctionPool();
+  FunctionPool(const FunctionPool&) = delete;
+  FunctionPool& operator=(const FunctionPool&) = delete;
 
   // Starts the initial replicas: com.openfaas.scale.min (0 leaves it cold until a request).
   void start();
@@ -70,6 +79,7 @@ class FunctionPool : public std::enable_shared_from_this<FunctionPool> {
   void scale(int replicas, const std::string& reason);
 
   // Replaces the spec: current replicas drain and stop, new ones start with the new spec.
+  // Requests in flight finish on the old replicas; waiting ones go to the new.
   Status update(FunctionSpec spec);
 
   // Stops every replica (draining) and fails waiting requests with `status`.
@@ -82,16 +92,11 @@ class FunctionPool : public std::enable_shared_from_this<FunctionPool> {
   PoolStatus status() const;
   const std::string& name() const { return name_; }
 
-  struct Impl;
-  Impl& impl() const { return *impl_; }  // implementation detail (function_pool.cpp)
-
  private:
-  explicit FunctionPool(std::string name);
+  struct Impl;
+  FunctionPool(std::string name, std::shared_ptr<Impl> impl);
   const std::string name_;
-  std::unique_ptr<Impl> impl_;
-
- public:
-  ~FunctionPool();
+  std::shared_ptr<Impl> impl_;  // shared with callbacks in flight
 };
 
 }  // namespace faaslab::runtime

@@ -305,11 +305,7 @@ Status Gateway::start(const std::vector<FunctionSpec>& functions) {
       });
   // Validate every function before anything runs, so a bad stack file starts nothing.
   for (const auto& f : functions) {
-    if (f.fprocess.empty())
-      return make_error("function " + f.name +
-                        ": no fprocess (set `fprocess:` or environment.fprocess)");
-    if (auto p = scaling_policy_from_labels(f.labels); !p)
-      return make_error("function " + f.name + ": " + p.error());
+    if (auto valid = FunctionPool::validate(f); !valid) return valid;
   }
   if (auto st = impl_->http->start(); !st) return st;
   impl_->ticker = std::make_unique<asio::steady_timer>(impl_->http->io_context());

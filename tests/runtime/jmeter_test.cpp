@@ -14,16 +14,22 @@ namespace {
 using namespace testing_support;
 
 TEST(GatewayWithJMeter, AJMeterPlanAgainstTheGatewaySucceedsEverywhere) {
-  if (!fs::exists("/usr/share/jmeter/bin/ApacheJMeter.jar")) GTEST_SKIP() << "JMeter is not installed: run scripts/setup";
-  GatewayProcess g("version: 1.0\nprovider:\n  name: openfaas\nfunctions:\n  blur:\n    image: faaslab/fn\n"
-                   "    fprocess: " + fn() + "\n    environment:\n      mode: http\n      upstream_url: http://127.0.0.1:8082\n"
-                   "      ready_path: /_/health\n    labels:\n      com.openfaas.scale.min: \"2\"\n");
+  if (!fs::exists("/usr/share/jmeter/bin/ApacheJMeter.jar"))
+    GTEST_SKIP() << "JMeter is not installed: run scripts/setup";
+  GatewayProcess g(
+      "version: 1.0\nprovider:\n  name: openfaas\nfunctions:\n  blur:\n    image: faaslab/fn\n"
+      "    fprocess: " +
+      fn() +
+      "\n    environment:\n      mode: http\n      upstream_url: http://127.0.0.1:8082\n"
+      "      ready_path: /_/health\n    labels:\n      com.openfaas.scale.min: \"2\"\n");
   ASSERT_NE(g.port(), 0) << g.process().err();
-  const auto plan = g.dir() / "plan.jmx", results = g.dir() / "jmeter.jtl", log = g.dir() / "jmeter.log";
+  const auto plan = g.dir() / "plan.jmx", results = g.dir() / "jmeter.jtl",
+             log = g.dir() / "jmeter.log";
   Subprocess emit({faaslab::testing::binary("bin/faaslab"), "load", "--url",
                    "http://127.0.0.1:" + std::to_string(g.port()) + "/function/blur", "--video",
-                   faaslab::testing::video_path().string(), "--format", "jpeg", "--frames", "4", "--users", "3",
-                   "--ramp-up", "1s", "--think", "50ms", "--emit-jmx", plan.string()});
+                   faaslab::testing::video_path().string(), "--format", "jpeg", "--frames", "4",
+                   "--users", "3", "--ramp-up", "1s", "--think", "50ms", "--emit-jmx",
+                   plan.string()});
   ASSERT_EQ(emit.wait(120s), 0) << emit.err();
   const auto jmeter = faaslab::testing::run_jmeter_plan(plan, results, log);
   ASSERT_EQ(jmeter.code, 0) << jmeter.out << jmeter.err;
@@ -40,7 +46,9 @@ TEST(GatewayWithJMeter, AJMeterPlanAgainstTheGatewaySucceedsEverywhere) {
   EXPECT_EQ(ok, rows) << "every JMeter sample succeeds";
   // The gateway counted them too.
   const auto metrics = call(g.port(), "GET", "/metrics")->body;
-  EXPECT_NE(metrics.find("gateway_function_invocation_total{code=\"200\",function_name=\"blur\"} 12"), std::string::npos);
+  EXPECT_NE(
+      metrics.find("gateway_function_invocation_total{code=\"200\",function_name=\"blur\"} 12"),
+      std::string::npos);
 }
 
 }  // namespace

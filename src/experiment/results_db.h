@@ -17,6 +17,7 @@
 #include <nlohmann/json.hpp>
 
 #include "common/result.h"
+#include "common/summary.h"
 
 struct sqlite3;
 
@@ -50,18 +51,6 @@ struct EventRow {
   std::string function, replica, kind, detail;
   std::optional<double> seconds;
   std::optional<int> from_replicas, to_replicas;
-};
-
-// The summary schema's fields.
-struct SummaryRow {
-  std::string label = "*";
-  std::uint64_t count = 0;
-  double success_rate = 0, throughput_rps = 0;
-  double mean_s = 0, stddev_s = 0, min_s = 0, p50_s = 0, p90_s = 0, p95_s = 0, p99_s = 0,
-         p999_s = 0, max_s = 0;
-  // per configuration only
-  int repetitions = 0;
-  std::optional<double> mean_s_ci95, throughput_rps_ci95, success_rate_ci95, p95_s_ci95;
 };
 
 // The run's configuration columns (docs/results-db.md, runs).

@@ -240,9 +240,7 @@ class Simulation {
     ps_push(best, req, work);
   }
   // A request's work left the cores early (a cancelled timeout); balance once it is released.
-  void ps_cancel(const Request& r) {
-    --pools_[r.ps_pool].live;
-  }
+  void ps_cancel(const Request& r) { --pools_[r.ps_pool].live; }
   // Idle balancing: while two cores are two or more pieces apart, move a request's work (with
   // what is left of it) from the busiest to the idlest. Background work stays where it is.
   void balance_pools() {
@@ -851,8 +849,8 @@ double nearest_rank(const std::vector<double>& sorted, double p) {
 
 }  // namespace
 
-experiment::SummaryRow summarise_records(const std::vector<SimRecord>& records) {
-  experiment::SummaryRow s;
+SummaryRow summarise_records(const std::vector<SimRecord>& records) {
+  SummaryRow s;
   s.count = records.size();
   if (records.empty()) return s;
   std::vector<double> times;

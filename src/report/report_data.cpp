@@ -6,6 +6,7 @@
 #include <set>
 #include <sstream>
 
+#include "common/summary.h"
 #include "common/units.h"
 #include "experiment/summaries.h"
 
@@ -15,7 +16,6 @@ namespace {
 using experiment::EventRow;
 using experiment::RequestRow;
 using experiment::RunRow;
-using experiment::SummaryRow;
 using nlohmann::json;
 
 std::string seconds_label(double s) {
@@ -305,8 +305,7 @@ Result<json> build_report_data(experiment::ResultsDb& db, std::optional<std::int
                  {"rate", c.rate ? json(*c.rate) : json(nullptr)},
                  {"runs", json::array()}};
       const auto it = overall_by_key.find(c.config_key);
-      cj["summary"] =
-          it != overall_by_key.end() ? experiment::summary_to_json(it->second) : json::object();
+      cj["summary"] = it != overall_by_key.end() ? summary_to_json(it->second) : json::object();
       configs.push_back(cj);
     }
     configs[config_index[c.config_key]]["runs"].push_back(r.id);

@@ -1,8 +1,34 @@
 #include "common/summary.h"
 
+#include <algorithm>
 #include <cmath>
 
 namespace faaslab {
+
+double nearest_rank(const std::vector<double>& sorted, double p) {
+  if (sorted.empty()) return 0;
+  const auto rank = static_cast<std::size_t>(std::ceil(p * static_cast<double>(sorted.size())));
+  return sorted[std::clamp<std::size_t>(rank, 1, sorted.size()) - 1];
+}
+
+void set_response_times(SummaryRow& s, std::vector<double> times) {
+  if (times.empty()) return;
+  double sum = 0;
+  for (double t : times) sum += t;
+  std::sort(times.begin(), times.end());
+  const double n = static_cast<double>(times.size());
+  s.mean_s = sum / n;
+  double sq = 0;
+  for (double t : times) sq += (t - s.mean_s) * (t - s.mean_s);
+  s.stddev_s = std::sqrt(sq / n);
+  s.min_s = times.front();
+  s.max_s = times.back();
+  s.p50_s = nearest_rank(times, 0.50);
+  s.p90_s = nearest_rank(times, 0.90);
+  s.p95_s = nearest_rank(times, 0.95);
+  s.p99_s = nearest_rank(times, 0.99);
+  s.p999_s = nearest_rank(times, 0.999);
+}
 
 nlohmann::json summary_to_json(const SummaryRow& s) {
   nlohmann::json j = {{"count", s.count},

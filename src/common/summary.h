@@ -1,7 +1,8 @@
 // The summary schema measured and predicted results share (ARCHITECTURE.md, "Summary"), so
 // that a model's prediction and a campaign's measurement compare row by row: the row, its JSON
-// form, and how the summaries of repetitions combine. The experiment part fills rows from
-// stored requests, the model from simulated ones; neither owns the schema.
+// form, the statistics of response times that fill it, and how the summaries of repetitions
+// combine. The experiment part fills rows from stored requests, the model from simulated ones;
+// neither owns the schema.
 //
 // Value types and pure functions: safe to use from any thread.
 #pragma once
@@ -26,6 +27,14 @@ struct SummaryRow {
   int repetitions = 0;
   std::optional<double> mean_s_ci95, throughput_rps_ci95, success_rate_ci95, p95_s_ci95;
 };
+
+// Sets the response-time fields from response times in seconds: mean_s, stddev_s (population),
+// min_s, max_s and the nearest-rank percentiles p50_s … p999_s; all 0 when there are none. The
+// mean sums `times` in the order given, so its rounding is the caller's choice.
+void set_response_times(SummaryRow& s, std::vector<double> times);
+
+// The nearest-rank percentile p (in (0, 1]) of ascending values; 0 when there are none.
+double nearest_rank(const std::vector<double>& sorted, double p);
 
 // count, success_rate, throughput_rps, mean_s, stddev_s, min_s, p50_s … max_s; `repetitions`
 // and the *_ci95 fields when set.

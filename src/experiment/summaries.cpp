@@ -7,12 +7,6 @@
 namespace faaslab::experiment {
 namespace {
 
-double nearest_rank(const std::vector<double>& sorted, double p) {
-  if (sorted.empty()) return 0;
-  const auto rank = static_cast<std::size_t>(std::ceil(p * static_cast<double>(sorted.size())));
-  return sorted[std::clamp<std::size_t>(rank, 1, sorted.size()) - 1];
-}
-
 // The run's window: from the first intended start to the last end of any request.
 struct Window {
   std::int64_t first = INT64_MAX, last = INT64_MIN;
@@ -46,22 +40,9 @@ SummaryRow summarise(const std::string& label, const std::vector<const RequestRo
   s.success_rate = s.count ? static_cast<double>(ok) / static_cast<double>(s.count) : 0;
   const double window = run.seconds();
   s.throughput_rps = window > 0 ? static_cast<double>(ended) / window : 0;
-  if (!times.empty()) {
-    std::sort(times.begin(), times.end());
-    double sum = 0;
-    for (double t : times) sum += t;
-    s.mean_s = sum / static_cast<double>(times.size());
-    double sq = 0;
-    for (double t : times) sq += (t - s.mean_s) * (t - s.mean_s);
-    s.stddev_s = std::sqrt(sq / static_cast<double>(times.size()));
-    s.min_s = times.front();
-    s.max_s = times.back();
-    s.p50_s = nearest_rank(times, 0.50);
-    s.p90_s = nearest_rank(times, 0.90);
-    s.p95_s = nearest_rank(times, 0.95);
-    s.p99_s = nearest_rank(times, 0.99);
-    s.p999_s = nearest_rank(times, 0.999);
-  }
+  // Ascending: a run's mean is summed smallest first.
+  std::sort(times.begin(), times.end());
+  set_response_times(s, std::move(times));
   return s;
 }
 

@@ -51,7 +51,8 @@ struct SimulationLimits {
 SimulationResult simulate(const Workload& w, const System& s, std::uint64_t seed,
                           const SimulationLimits& limits = {});
 
-// The summary of client records by the measurement's definitions (experiment/summaries.h):
+// The summary of client records by the measurement's definitions (experiment/summaries.h, with
+// the same statistics: common/summary.h):
 // count issued, ok / count, ended per second of [first intended start, last end], response
 // times from the intended start over every request, nearest-rank percentiles.
 SummaryRow summarise_records(const std::vector<SimRecord>& records);

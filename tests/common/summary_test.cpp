@@ -1,11 +1,43 @@
-// The summary schema's pieces that measurement and model share: Student-t quantiles, how the
-// summaries of repetitions combine (means and 95% confidence intervals), and the JSON form.
+// The summary schema's pieces that measurement and model share: the statistics of response
+// times, Student-t quantiles, how the summaries of repetitions combine (means and 95%
+// confidence intervals), and the JSON form.
 #include "common/summary.h"
 
 #include <gtest/gtest.h>
 
+#include <cmath>
+#include <vector>
+
 namespace faaslab {
 namespace {
+
+TEST(Summary, ResponseTimesInAnyOrder) {
+  SummaryRow s;
+  set_response_times(s, {0.4, 0.1, 0.3, 0.2});
+  EXPECT_DOUBLE_EQ(s.mean_s, 0.25);
+  EXPECT_DOUBLE_EQ(s.stddev_s, std::sqrt(0.0125));  // population
+  EXPECT_DOUBLE_EQ(s.min_s, 0.1);
+  EXPECT_DOUBLE_EQ(s.max_s, 0.4);
+  EXPECT_DOUBLE_EQ(s.p50_s, 0.2);  // rank ceil(0.5 · 4) = 2
+  EXPECT_DOUBLE_EQ(s.p90_s, 0.4);  // rank ceil(3.6) = 4
+  EXPECT_DOUBLE_EQ(s.p999_s, 0.4);
+  EXPECT_EQ(s.count, 0u);  // only the response-time fields are set
+
+  SummaryRow none;
+  set_response_times(none, {});
+  EXPECT_EQ(none.mean_s, 0.0);
+  EXPECT_EQ(none.p99_s, 0.0);
+}
+
+TEST(Summary, NearestRank) {
+  std::vector<double> v;
+  for (int i = 1; i <= 1000; ++i) v.push_back(i);
+  EXPECT_EQ(nearest_rank(v, 0.5), 500);
+  EXPECT_EQ(nearest_rank(v, 0.999), 999);
+  EXPECT_EQ(nearest_rank(v, 1.0), 1000);
+  EXPECT_EQ(nearest_rank(v, 0.0), 1);  // rank clamped to the first
+  EXPECT_EQ(nearest_rank({}, 0.5), 0);
+}
 
 TEST(Summary, StudentT95) {
   EXPECT_DOUBLE_EQ(student_t95(1), 12.706);

@@ -3,7 +3,9 @@
 //
 // Written as a run goes: requests are buffered and inserted in batches inside transactions, so
 // a crash or Ctrl-C loses at most the unflushed tail of the run in progress, and a run is only
-// marked complete once all of it is in. Not thread-safe: one ResultsDb per thread.
+// marked complete once all of it is in. A ResultsDb owns its SQLite connection (closed, after a
+// last flush, when it is destroyed); the connection is not exposed: tests that look inside the
+// file open it with sqlite3 themselves. Not thread-safe: one ResultsDb per thread.
 #pragma once
 
 #include <cstdint>
@@ -137,8 +139,6 @@ class ResultsDb {
   // A table (campaigns, runs, requests, events, summaries) as CSV, optionally one campaign's.
   Status export_csv(const std::string& table, std::optional<std::int64_t> campaign_id,
                     const std::string& path);
-
-  sqlite3* handle() { return db_; }
 
  private:
   explicit ResultsDb(sqlite3* db) : db_(db) {}

@@ -9,6 +9,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <set>
@@ -143,6 +144,8 @@ class ResultsDb {
  private:
   explicit ResultsDb(sqlite3* db) : db_(db) {}
   Status exec(const std::string& sql);
+  // BEGIN, body, COMMIT; ROLLBACK when the body fails (its error is returned).
+  Status transaction(const std::function<Status()>& body);
   Status create_schema();
 
   sqlite3* db_;

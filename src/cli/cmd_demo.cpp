@@ -55,7 +55,8 @@ void print_results_table(experiment::ResultsDb& db, std::int64_t campaign_id) {
   std::set<std::string> shown;
   for (const auto& r : *runs) {
     const auto& c = r.columns;
-    if (r.status != "complete" || !shown.insert(c.config_key).second) continue;
+    if (r.status != experiment::RunStatus::kComplete || !shown.insert(c.config_key).second)
+      continue;
     const auto it = by_key.find(c.config_key);
     if (it == by_key.end()) continue;
     const auto& s = it->second;

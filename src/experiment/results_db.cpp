@@ -15,6 +15,12 @@ using nlohmann::json;
 
 constexpr std::size_t kBatch = 2000;
 
+// A status as the text the database stores.
+template <class S>
+std::string text(S status) {
+  return std::string(status_text(status));
+}
+
 const char* kSchema = R"SQL(
 CREATE TABLE IF NOT EXISTS campaigns (
   id INTEGER PRIMARY KEY, name TEXT NOT NULL, file TEXT, spec_json TEXT, machine_json TEXT,
@@ -115,13 +121,14 @@ Result<std::int64_t> ResultsDb::create_campaign(const std::string& name, const s
   Statement s(db_,
               "INSERT INTO campaigns(name, file, spec_json, machine_json, versions_json, "
               "created_wall_us, status) "
-              "VALUES(?,?,?,?,?,?,'running')");
+              "VALUES(?,?,?,?,?,?,?)");
   s.bind(1, name)
       .bind(2, file)
       .bind(3, spec.dump())
       .bind(4, machine.dump())
       .bind(5, versions.dump())
-      .bind(6, wall_us());
+      .bind(6, wall_us())
+      .bind(7, text(CampaignStatus::kRunning));
   if (s.step() != SQLITE_DONE) return db_error(db_, "creating the campaign");
   return sqlite3_last_insert_rowid(db_);
 }
@@ -143,9 +150,9 @@ Result<std::vector<std::int64_t>> ResultsDb::campaign_ids() {
   return ids;
 }
 
-Status ResultsDb::set_campaign_status(std::int64_t id, const std::string& status) {
+Status ResultsDb::set_campaign_status(std::int64_t id, CampaignStatus status) {
   Statement s(db_, "UPDATE campaigns SET status=? WHERE id=?");
-  s.bind(1, status).bind(2, id);
+  s.bind(1, text(status)).bind(2, id);
   if (s.step() != SQLITE_DONE) return db_error(db_, "updating the campaign");
   return Ok{};
 }
@@ -182,11 +189,10 @@ Result<json> ResultsDb::campaign_info(std::int64_t id) {
 Result<std::int64_t> ResultsDb::begin_run(std::int64_t campaign_id, const RunColumns& r) {
   const auto& columns = run_columns();
   Statement s(db_, "INSERT INTO runs(campaign_id, " + columns.names() +
-                       ", started_wall_us, status) VALUES(?," + columns.placeholders() +
-                       ",?,'running')");
+                       ", started_wall_us, status) VALUES(?," + columns.placeholders() + ",?,?)");
   s.bind(1, campaign_id);
   columns.bind(s, 2, r);
-  s.bind(2 + columns.size(), wall_us());
+  s.bind(2 + columns.size(), wall_us()).bind(3 + columns.size(), text(RunStatus::kRunning));
   if (s.step() != SQLITE_DONE) return db_error(db_, "recording the run");
   return sqlite3_last_insert_rowid(db_);
 }
@@ -244,12 +250,16 @@ Status ResultsDb::add_events(std::int64_t run_id, const std::vector<EventRow>& e
       [&] { return insert_rows(db_, "events", event_columns(), with_run, "storing events"); });
 }
 
-Status ResultsDb::finish_run(std::int64_t run_id, const std::string& status,
-                             const std::string& error, bool first_request_cold) {
+Status ResultsDb::finish_run(std::int64_t run_id, RunStatus status, const std::string& error,
+                             bool first_request_cold) {
   if (auto st = flush(); !st) return st;
   Statement s(
       db_, "UPDATE runs SET status=?, error=?, first_request_cold=?, ended_wall_us=? WHERE id=?");
-  s.bind(1, status).bind(2, error).bind(3, first_request_cold).bind(4, wall_us()).bind(5, run_id);
+  s.bind(1, text(status))
+      .bind(2, error)
+      .bind(3, first_request_cold)
+      .bind(4, wall_us())
+      .bind(5, run_id);
   if (s.step() != SQLITE_DONE) return db_error(db_, "finishing the run");
   return Ok{};
 }
@@ -268,9 +278,9 @@ Status ResultsDb::mark_warmup(std::int64_t run_id, std::uint64_t n) {
 Result<std::vector<std::int64_t>> ResultsDb::complete_run_ids(std::int64_t campaign_id,
                                                               const std::string& key) {
   Statement s(db_,
-              "SELECT id FROM runs WHERE campaign_id=? AND config_key=? AND status='complete' "
+              "SELECT id FROM runs WHERE campaign_id=? AND config_key=? AND status=? "
               "ORDER BY repetition");
-  s.bind(1, campaign_id).bind(2, key);
+  s.bind(1, campaign_id).bind(2, key).bind(3, text(RunStatus::kComplete));
   std::vector<std::int64_t> out;
   if (auto st = s.each_row("reading runs", [&] { out.push_back(s.i64(0)); }); !st)
     return st.error_value();
@@ -281,26 +291,24 @@ Status ResultsDb::delete_incomplete_runs(std::int64_t campaign_id) {
   // Requests still buffered for those runs go with them (a later flush would fail on them,
   // or attach them to a new run that reuses the id).
   {
-    Statement s(db_, "SELECT id FROM runs WHERE campaign_id=? AND status!='complete'");
-    s.bind(1, campaign_id);
+    Statement s(db_, "SELECT id FROM runs WHERE campaign_id=? AND status!=?");
+    s.bind(1, campaign_id).bind(2, text(RunStatus::kComplete));
     std::set<std::int64_t> doomed;
     if (auto st = s.each_row("reading runs", [&] { doomed.insert(s.i64(0)); }); !st) return st;
     std::erase_if(pending_, [&](const auto& p) { return doomed.count(p.first) > 0; });
   }
-  const std::string where =
-      "(SELECT id FROM runs WHERE campaign_id=" + std::to_string(campaign_id) +
-      " AND status!='complete')";
+  const std::string incomplete = "campaign_id=" + std::to_string(campaign_id) + " AND status!='" +
+                                 text(RunStatus::kComplete) + "'";
+  const std::string where = "(SELECT id FROM runs WHERE " + incomplete + ")";
   return exec("BEGIN; DELETE FROM requests WHERE run_id IN " + where +
               "; DELETE FROM events WHERE run_id IN " + where +
-              "; DELETE FROM summaries WHERE run_id IN " + where +
-              "; DELETE FROM runs WHERE campaign_id=" + std::to_string(campaign_id) +
-              " AND status!='complete'; COMMIT;");
+              "; DELETE FROM summaries WHERE run_id IN " + where + "; DELETE FROM runs WHERE " +
+              incomplete + "; COMMIT;");
 }
 
 Result<std::set<std::pair<std::string, int>>> ResultsDb::complete_runs(std::int64_t campaign_id) {
-  Statement s(db_,
-              "SELECT config_key, repetition FROM runs WHERE campaign_id=? AND status='complete'");
-  s.bind(1, campaign_id);
+  Statement s(db_, "SELECT config_key, repetition FROM runs WHERE campaign_id=? AND status=?");
+  s.bind(1, campaign_id).bind(2, text(RunStatus::kComplete));
   std::set<std::pair<std::string, int>> out;
   auto st = s.each_row("reading runs", [&] { out.emplace(s.text(0), static_cast<int>(s.i64(1))); });
   if (!st) return st.error_value();
@@ -322,7 +330,7 @@ Result<std::vector<RunRow>> ResultsDb::runs(std::int64_t campaign_id) {
     s.read(tail, r.first_request_cold);
     s.read(tail + 1, r.started_wall_us);
     s.read(tail + 2, r.ended_wall_us);
-    s.read(tail + 3, r.status);
+    r.status = run_status_from_text(s.text(tail + 3));
     s.read(tail + 4, r.error);
     out.push_back(std::move(r));
   });

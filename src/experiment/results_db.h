@@ -21,6 +21,7 @@
 
 #include "common/result.h"
 #include "common/summary.h"
+#include "experiment/run_status.h"
 
 struct sqlite3;
 
@@ -80,7 +81,8 @@ struct RunColumns {
 struct RunRow {
   std::int64_t id = 0;
   RunColumns columns;
-  std::string status, error;
+  RunStatus status = RunStatus::kRunning;
+  std::string error;
   bool first_request_cold = false;
   std::int64_t started_wall_us = 0, ended_wall_us = 0;
 };
@@ -101,7 +103,7 @@ class ResultsDb {
   // The most recent campaign with this name, for --resume.
   Result<std::optional<std::int64_t>> latest_campaign(const std::string& name);
   Result<std::vector<std::int64_t>> campaign_ids();
-  Status set_campaign_status(std::int64_t campaign_id, const std::string& status);
+  Status set_campaign_status(std::int64_t campaign_id, CampaignStatus status);
   Result<nlohmann::json> campaign_spec(std::int64_t campaign_id);
   // id, name, file, status, created_wall_us, spec, machine, versions.
   Result<nlohmann::json> campaign_info(std::int64_t campaign_id);
@@ -112,7 +114,7 @@ class ResultsDb {
   Status add_request(std::int64_t run_id, RequestRow row);
   Status flush();
   Status add_events(std::int64_t run_id, const std::vector<EventRow>& events);
-  Status finish_run(std::int64_t run_id, const std::string& status, const std::string& error,
+  Status finish_run(std::int64_t run_id, RunStatus status, const std::string& error,
                     bool first_request_cold);
   // Marks the run's first n requests by intended start as warm-up (left out of summaries).
   Status mark_warmup(std::int64_t run_id, std::uint64_t n);

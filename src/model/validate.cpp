@@ -247,7 +247,7 @@ Result<ValidationReport> validate_campaign(experiment::ResultsDb& db, const Cali
   std::vector<std::string> order;
   std::map<std::string, std::vector<const experiment::RunRow*>> by_key;
   for (const auto& r : *runs) {
-    if (r.status != "complete") continue;
+    if (r.status != experiment::RunStatus::kComplete) continue;
     auto [it, inserted] = by_key.try_emplace(r.columns.config_key);
     if (inserted) order.push_back(r.columns.config_key);
     it->second.push_back(&r);

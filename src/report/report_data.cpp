@@ -261,7 +261,7 @@ Result<json> build_report_data(experiment::ResultsDb& db, std::optional<std::int
   if (!runs) return runs.error_value();
   std::vector<RunRow> complete;
   for (const auto& r : *runs) {
-    if (r.status == "complete") complete.push_back(r);
+    if (r.status == experiment::RunStatus::kComplete) complete.push_back(r);
   }
   if (complete.empty())
     return make_error("campaign " + std::to_string(*campaign_id) +

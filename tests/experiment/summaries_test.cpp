@@ -209,7 +209,7 @@ class SummariesDb : public testing::Test {
   }
   // A run of `key` whose requests are `rows`, summarised and stored as the sweep does.
   std::int64_t run(const std::string& key, int repetition, const std::vector<RequestRow>& rows,
-                   const std::string& status, std::uint64_t warmup = 0) {
+                   RunStatus status, std::uint64_t warmup = 0) {
     RunColumns cols;
     cols.config_key = key;
     cols.repetition = repetition;
@@ -237,10 +237,10 @@ TEST_F(SummariesDb, UpdateConfigSummariesOverCompleteRuns) {
     return std::vector<RequestRow>{req(0, 10000, "ok", "a"), req(100, a_ms, "ok", "a"),
                                    req(200, b_ms, "ok", "b")};
   };
-  run("K", 0, reps(100, 300), "complete", 1);
-  run("K", 1, reps(900, 900), "failed", 1);
-  run("K", 2, reps(300, 500), "complete", 1);
-  run("L", 0, reps(100, 100), "complete", 1);
+  run("K", 0, reps(100, 300), RunStatus::kComplete, 1);
+  run("K", 1, reps(900, 900), RunStatus::kFailed, 1);
+  run("K", 2, reps(300, 500), RunStatus::kComplete, 1);
+  run("L", 0, reps(100, 100), RunStatus::kComplete, 1);
   ASSERT_TRUE(update_config_summaries(*db_, campaign_, "K").ok());
   ASSERT_TRUE(update_config_summaries(*db_, campaign_, "K").ok());  // replaces, no duplicates
 

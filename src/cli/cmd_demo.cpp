@@ -47,7 +47,7 @@ void print_results_table(experiment::ResultsDb& db, std::int64_t campaign_id) {
   auto runs = db.runs(campaign_id);
   auto summaries = db.config_summaries(campaign_id);
   if (!runs || !summaries) return;
-  std::map<std::string, experiment::SummaryRow> by_key;
+  std::map<std::string, SummaryRow> by_key;
   for (const auto& [key, row] : *summaries)
     if (row.label == "*") by_key[key] = row;
   std::fprintf(stderr, "\n%-8s %5s %6s | %8s %9s %9s %9s %7s\n", "mode", "users", "think",
@@ -55,7 +55,8 @@ void print_results_table(experiment::ResultsDb& db, std::int64_t campaign_id) {
   std::set<std::string> shown;
   for (const auto& r : *runs) {
     const auto& c = r.columns;
-    if (r.status != "complete" || !shown.insert(c.config_key).second) continue;
+    if (r.status != experiment::RunStatus::kComplete || !shown.insert(c.config_key).second)
+      continue;
     const auto it = by_key.find(c.config_key);
     if (it == by_key.end()) continue;
     const auto& s = it->second;

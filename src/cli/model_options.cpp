@@ -3,17 +3,141 @@
 #include <cmath>
 #include <cstdio>
 #include <fstream>
+#include <span>
 #include <sstream>
+#include <variant>
 
 #include "common/units.h"
 
 namespace faaslab::cli {
 namespace {
 
+// A flag: its names, the member of ModelOptions it sets, its help. Registered in this order,
+// which is the order of `--help`.
+struct Flag {
+  template <class T>
+  using Member = T ModelOptions::*;
+  const char* names;
+  std::variant<Member<std::string>, Member<double>, Member<int>, Member<std::uint64_t>,
+               Member<bool>>
+      member;
+  const char* help;
+};
+
+const Flag kWorkloadFlags[] = {
+    {"--users,-u", &ModelOptions::users, "closed workload: concurrent users"},
+    {"--think", &ModelOptions::think, "closed: mean think time before each request (e.g. 1s)"},
+    {"--think-dist", &ModelOptions::think_dist, "closed: constant, exponential or uniform"},
+    {"--ramp-up", &ModelOptions::ramp_up, "closed: spread of the users' starts (simulated)"},
+    {"--requests", &ModelOptions::requests,
+     "closed: requests per user, a finite run (simulated); default steady state"},
+    {"--rate", &ModelOptions::rate, "open workload: requests per second"},
+    {"--arrival", &ModelOptions::arrival, "open: poisson or constant"},
+    {"--trace", &ModelOptions::trace_file, "open: file of send times in seconds, one per line"},
+    {"--duration", &ModelOptions::duration, "open: a finite run of this length (simulated)"},
+    {"--warmup", &ModelOptions::warmup, "finite runs: leading requests left out of the summary"},
+};
+
+const Flag kSystemFlags[] = {
+    {"--calibration", &ModelOptions::calibration, "calibration file from `faaslab model fit`"},
+    {"--mode", &ModelOptions::mode, "watchdog mode: classic or http (default http)"},
+    {"--codec", &ModelOptions::codec, "calibration group: payload codec"},
+    {"--frame", &ModelOptions::frame, "calibration group: frame size WxH"},
+    {"--service-mean", &ModelOptions::service_mean, "handler service time, mean (e.g. 2s)"},
+    {"--service-scv", &ModelOptions::service_scv,
+     "squared coefficient of variation of the service time (1 = exponential)"},
+    {"--overhead", &ModelOptions::overhead, "per-request time outside the server (e.g. 3.9s)"},
+    {"--overhead-cpu", &ModelOptions::overhead_cpu,
+     "share of the overhead that is work on the cores (0 = pure delay)"},
+    {"--client", &ModelOptions::client, "the client's own time between requests"},
+    {"--replicas,-r", &ModelOptions::replicas, "replicas of the function"},
+    {"--concurrency", &ModelOptions::concurrency,
+     "requests one replica serves at once (workers); 0 = unlimited. Default: http the "
+     "calibration's workers or 1, classic unlimited, fifo routing 1"},
+    {"--max-inflight", &ModelOptions::max_inflight, "per replica, 429 beyond; 0 = unlimited"},
+    {"--cores", &ModelOptions::cores,
+     "cores the replicas share; 0 = unlimited (default: the calibration's, else unlimited)"},
+    {"--routing", &ModelOptions::routing, "random, round-robin, least-inflight or fifo"},
+    {"--core-scheduling", &ModelOptions::core_scheduling,
+     "simulator: per-core (a run queue per core, as Linux) or shared (one processor-sharing "
+     "pool)"},
+    {"--queue-limit", &ModelOptions::queue_limit,
+     "gateway queue length, 429 beyond; 0 = unlimited"},
+    {"--queue-timeout", &ModelOptions::queue_timeout,
+     "the gateway answers 504 after a request waited this long in its queue"},
+    {"--timeout", &ModelOptions::timeout, "the client's timeout per request; 0 = none"},
+    {"--cancel-on-timeout", &ModelOptions::cancel_on_timeout,
+     "a timed-out request stops using the server (default: it keeps running)"},
+    {"--cold-start", &ModelOptions::cold_start, "replica start time (default: the calibration's)"},
+    {"--initial-replicas", &ModelOptions::initial_replicas,
+     "replicas ready at the start, the others start cold; 0 = scale from zero"},
+    {"--autoscale", &ModelOptions::autoscale, "the runtime's autoscaler: rps or capacity"},
+    {"--scale-min", &ModelOptions::scale_min, "autoscaler: minimum replicas"},
+    {"--scale-max", &ModelOptions::scale_max, "autoscaler: maximum replicas"},
+    {"--scale-target", &ModelOptions::scale_target, "autoscaler: target load per replica"},
+    {"--scale-proportion", &ModelOptions::scale_proportion, "autoscaler: target proportion"},
+    {"--scale-down-window", &ModelOptions::scale_down_window, "autoscaler: scale-down window"},
+    {"--scale-zero-after", &ModelOptions::scale_zero_after,
+     "scale to zero after this long without a request; 0 = never"},
+};
+
+const Flag kMethodFlags[] = {
+    {"--method", &ModelOptions::method, "auto, mva, erlang or des"},
+    {"--replications", &ModelOptions::replications,
+     "simulator: replications (confidence intervals)"},
+    {"--seed", &ModelOptions::seed, "simulator: random seed"},
+    {"--measured", &ModelOptions::measured, "simulator, steady state: requests per replication"},
+};
+
+void add_flags(CLI::App& app, ModelOptions& o, std::span<const Flag> flags) {
+  for (const auto& f : flags) {
+    std::visit(
+        [&](auto member) {
+          if constexpr (std::is_same_v<decltype(member), Flag::Member<bool>>)
+            app.add_flag(f.names, o.*member, f.help);
+          else
+            app.add_option(f.names, o.*member, f.help);
+        },
+        f.member);
+  }
+}
+
+// --- Values.
+
 Result<double> seconds(const std::string& flag, const std::string& text) {
   auto d = parse_duration(text);
   if (!d) return make_error(flag + ": " + d.error());
   return to_seconds(*d);
+}
+
+// A duration flag into `out`, in seconds.
+Status set_seconds(double& out, const std::string& flag, const std::string& text) {
+  auto s = seconds(flag, text);
+  if (!s) return s.error_value();
+  out = *s;
+  return Ok{};
+}
+
+// A duration flag that may be left out into a constant distribution (kept when left out).
+Status set_constant(model::Distribution& out, const std::string& flag, const std::string& text) {
+  if (text.empty()) return Ok{};
+  auto s = seconds(flag, text);
+  if (!s) return s.error_value();
+  out = model::Distribution::constant(*s);
+  return Ok{};
+}
+
+// --frame "WxH" as sscanf reads it: 0 from where it stops; `complete` when it read both.
+struct Frame {
+  int width = 0, height = 0;
+  bool complete = true;  // also when not given
+};
+
+Frame frame_of(const ModelOptions& o) {
+  Frame f;
+  if (!o.frame.empty())
+    f.complete = std::sscanf(o.frame.c_str(), "%dx%d", &f.width, &f.height) == 2;
+  return f;
 }
 
 Result<std::vector<double>> read_trace(const std::string& path) {
@@ -42,126 +166,11 @@ Result<std::vector<double>> read_trace(const std::string& path) {
   return times;
 }
 
-}  // namespace
+// --- The parts of build(), in the order it checks them.
 
-void add_workload_flags(CLI::App& app, ModelOptions& o) {
-  app.add_option("--users,-u", o.users, "closed workload: concurrent users");
-  app.add_option("--think", o.think, "closed: mean think time before each request (e.g. 1s)");
-  app.add_option("--think-dist", o.think_dist, "closed: constant, exponential or uniform");
-  app.add_option("--ramp-up", o.ramp_up, "closed: spread of the users' starts (simulated)");
-  app.add_option("--requests", o.requests,
-                 "closed: requests per user, a finite run (simulated); default steady state");
-  app.add_option("--rate", o.rate, "open workload: requests per second");
-  app.add_option("--arrival", o.arrival, "open: poisson or constant");
-  app.add_option("--trace", o.trace_file, "open: file of send times in seconds, one per line");
-  app.add_option("--duration", o.duration, "open: a finite run of this length (simulated)");
-  app.add_option("--warmup", o.warmup, "finite runs: leading requests left out of the summary");
-}
-
-void add_system_flags(CLI::App& app, ModelOptions& o) {
-  app.add_option("--calibration", o.calibration, "calibration file from `faaslab model fit`");
-  app.add_option("--mode", o.mode, "watchdog mode: classic or http (default http)");
-  app.add_option("--codec", o.codec, "calibration group: payload codec");
-  app.add_option("--frame", o.frame, "calibration group: frame size WxH");
-  app.add_option("--service-mean", o.service_mean, "handler service time, mean (e.g. 2s)");
-  app.add_option("--service-scv", o.service_scv,
-                 "squared coefficient of variation of the service time (1 = exponential)");
-  app.add_option("--overhead", o.overhead, "per-request time outside the server (e.g. 3.9s)");
-  app.add_option("--overhead-cpu", o.overhead_cpu,
-                 "share of the overhead that is work on the cores (0 = pure delay)");
-  app.add_option("--client", o.client, "the client's own time between requests");
-  app.add_option("--replicas,-r", o.replicas, "replicas of the function");
-  app.add_option("--concurrency", o.concurrency,
-                 "requests one replica serves at once (workers); 0 = unlimited. Default: http "
-                 "the calibration's workers or 1, classic unlimited, fifo routing 1");
-  app.add_option("--max-inflight", o.max_inflight, "per replica, 429 beyond; 0 = unlimited");
-  app.add_option("--cores", o.cores,
-                 "cores the replicas share; 0 = unlimited (default: the "
-                 "calibration's, else unlimited)");
-  app.add_option("--routing", o.routing, "random, round-robin, least-inflight or fifo");
-  app.add_option("--core-scheduling", o.core_scheduling,
-                 "simulator: per-core (a run queue per core, as Linux) or shared (one "
-                 "processor-sharing pool)");
-  app.add_option("--queue-limit", o.queue_limit, "gateway queue length, 429 beyond; 0 = unlimited");
-  app.add_option("--queue-timeout", o.queue_timeout,
-                 "the gateway answers 504 after a request waited this long in its queue");
-  app.add_option("--timeout", o.timeout, "the client's timeout per request; 0 = none");
-  app.add_flag("--cancel-on-timeout", o.cancel_on_timeout,
-               "a timed-out request stops using the server (default: it keeps running)");
-  app.add_option("--cold-start", o.cold_start, "replica start time (default: the calibration's)");
-  app.add_option("--initial-replicas", o.initial_replicas,
-                 "replicas ready at the start, the others start cold; 0 = scale from zero");
-  app.add_option("--autoscale", o.autoscale, "the runtime's autoscaler: rps or capacity");
-  app.add_option("--scale-min", o.scale_min, "autoscaler: minimum replicas");
-  app.add_option("--scale-max", o.scale_max, "autoscaler: maximum replicas");
-  app.add_option("--scale-target", o.scale_target, "autoscaler: target load per replica");
-  app.add_option("--scale-proportion", o.scale_proportion, "autoscaler: target proportion");
-  app.add_option("--scale-down-window", o.scale_down_window, "autoscaler: scale-down window");
-  app.add_option("--scale-zero-after", o.scale_zero_after,
-                 "scale to zero after this long without a request; 0 = never");
-}
-
-void add_method_flags(CLI::App& app, ModelOptions& o) {
-  app.add_option("--method", o.method, "auto, mva, erlang or des");
-  app.add_option("--replications", o.replications,
-                 "simulator: replications (confidence intervals)");
-  app.add_option("--seed", o.seed, "simulator: random seed");
-  app.add_option("--measured", o.measured, "simulator, steady state: requests per replication");
-}
-
-namespace {
-
-Status apply_group(model::System& s, const model::GroupCalibration& g, int cores) {
-  s.service = g.handler;
-  s.overhead = g.overhead;
-  s.overhead_cpu = g.overhead_cpu;
-  s.client_s = g.client_s;
-  s.cores = cores;
-  if (g.cold_start) s.cold_start = *g.cold_start;
-  return Ok{};
-}
-
-}  // namespace
-
-Result<model::System> build_system(const ModelOptions& o, const BuiltModel& base, model::Mode mode,
-                                   int replicas) {
-  model::System s = base.system;
-  s.mode = mode;
-  s.replicas = replicas;
-  const model::GroupCalibration* g = nullptr;
-  if (base.calibration) {
-    int fw = 0, fh = 0;
-    if (!o.frame.empty()) std::sscanf(o.frame.c_str(), "%dx%d", &fw, &fh);
-    g = base.calibration->find(model::to_string(mode), o.codec, fw, fh);
-    if (!g)
-      return make_error("--calibration: no calibration for mode " + model::to_string(mode) +
-                        " in " + o.calibration);
-    if (auto st = apply_group(s, *g, base.calibration->cores); !st) return st.error_value();
-    if (o.given("--cores")) s.cores = o.cores;
-    if (o.given("--service-mean") || o.given("--service-scv")) s.service = base.system.service;
-    if (o.given("--overhead")) s.overhead = base.system.overhead;
-    if (o.given("--overhead-cpu")) s.overhead_cpu = o.overhead_cpu;
-    if (o.given("--client")) s.client_s = base.system.client_s;
-    if (o.given("--cold-start")) s.cold_start = base.system.cold_start;
-  }
-  if (o.given("--concurrency")) {
-    s.concurrency = o.concurrency;
-  } else if (s.routing == model::Routing::kFifo) {
-    s.concurrency = 1;  // the gateway's com.faaslab.concurrency
-  } else if (mode == model::Mode::kClassic) {
-    s.concurrency = 0;  // a process per request
-  } else {
-    const int workers = g && g->workers > 0 ? g->workers : (g ? s.cores : 1);
-    s.concurrency = std::max(1, workers);
-  }
-  return s;
-}
-
-Result<BuiltModel> build(const ModelOptions& o) {
-  BuiltModel b;
-  auto& w = b.workload;
-  auto& s = b.system;
-  // Workload.
+// Closed (--users) or open (--rate or --trace), and the run's length.
+Result<model::Workload> workload_from(const ModelOptions& o) {
+  model::Workload w;
   const bool open = o.rate != 0 || !o.trace_file.empty() || o.given("--rate");
   if (o.users > 0 && open)
     return make_error("--users and --rate/--trace: a workload is closed or open, not both");
@@ -169,13 +178,9 @@ Result<BuiltModel> build(const ModelOptions& o) {
     return make_error("give --users (closed workload) or --rate/--trace (open)");
   if (o.given("--users") && o.users == 0) return make_error("--users: must be >= 1");
   w.users = o.users;
-  auto think = seconds("--think", o.think);
-  if (!think) return think.error_value();
-  w.think_s = *think;
+  if (auto st = set_seconds(w.think_s, "--think", o.think); !st) return st.error_value();
   w.think_dist = o.think_dist;
-  auto ramp = seconds("--ramp-up", o.ramp_up);
-  if (!ramp) return ramp.error_value();
-  w.ramp_up_s = *ramp;
+  if (auto st = set_seconds(w.ramp_up_s, "--ramp-up", o.ramp_up); !st) return st.error_value();
   w.requests_per_user = o.requests;
   w.warmup_requests = o.warmup;
   w.rate = o.rate;
@@ -189,11 +194,12 @@ Result<BuiltModel> build(const ModelOptions& o) {
     w.arrival = "trace";
     w.rate = 0;
   }
-  auto duration = seconds("--duration", o.duration);
-  if (!duration) return duration.error_value();
-  w.duration_s = *duration;
+  if (auto st = set_seconds(w.duration_s, "--duration", o.duration); !st) return st.error_value();
+  return w;
+}
 
-  // System: the calibration's group, then the flags.
+// Mode, routing, scheduling and the sizes of the deployment.
+Status set_deployment(const ModelOptions& o, model::System& s) {
   auto mode = model::parse_mode(o.mode.empty() ? "http" : o.mode);
   if (!mode) return make_error("--mode: " + mode.error());
   auto routing = model::parse_routing(o.routing);
@@ -213,6 +219,11 @@ Result<BuiltModel> build(const ModelOptions& o) {
   s.queue_limit = o.queue_limit;
   if (o.queue_limit < 0) return make_error("--queue-limit: must be >= 0");
   s.cores = o.cores >= 0 ? o.cores : 0;
+  return Ok{};
+}
+
+// The request's own times: service, overhead, the client's time.
+Status set_request_times(const ModelOptions& o, model::System& s) {
   s.service = model::Distribution();  // none yet
   if (!o.service_mean.empty()) {
     auto m = seconds("--service-mean", o.service_mean);
@@ -223,30 +234,19 @@ Result<BuiltModel> build(const ModelOptions& o) {
   } else if (o.given("--service-scv")) {
     return make_error("--service-scv needs --service-mean");
   }
-  if (!o.overhead.empty()) {
-    auto v = seconds("--overhead", o.overhead);
-    if (!v) return v.error_value();
-    s.overhead = model::Distribution::constant(*v);
-  }
+  if (auto st = set_constant(s.overhead, "--overhead", o.overhead); !st) return st;
   if (!(o.overhead_cpu >= 0)) return make_error("--overhead-cpu: must be >= 0");
   s.overhead_cpu = o.overhead_cpu;
-  if (!o.client.empty()) {
-    auto v = seconds("--client", o.client);
-    if (!v) return v.error_value();
-    s.client_s = *v;
-  }
-  auto timeout = seconds("--timeout", o.timeout);
-  if (!timeout) return timeout.error_value();
-  s.timeout_s = *timeout;
+  if (!o.client.empty()) return set_seconds(s.client_s, "--client", o.client);
+  return Ok{};
+}
+
+// Timeouts, cold starts and scaling.
+Status set_timeouts_and_scaling(const ModelOptions& o, model::System& s) {
+  if (auto st = set_seconds(s.timeout_s, "--timeout", o.timeout); !st) return st;
   s.cancel_on_timeout = o.cancel_on_timeout;
-  auto qt = seconds("--queue-timeout", o.queue_timeout);
-  if (!qt) return qt.error_value();
-  s.queue_timeout_s = *qt;
-  if (!o.cold_start.empty()) {
-    auto v = seconds("--cold-start", o.cold_start);
-    if (!v) return v.error_value();
-    s.cold_start = model::Distribution::constant(*v);
-  }
+  if (auto st = set_seconds(s.queue_timeout_s, "--queue-timeout", o.queue_timeout); !st) return st;
+  if (auto st = set_constant(s.cold_start, "--cold-start", o.cold_start); !st) return st;
   s.initial_replicas = o.initial_replicas;
   if (!o.autoscale.empty()) {
     auto& a = s.autoscaling;
@@ -256,14 +256,101 @@ Result<BuiltModel> build(const ModelOptions& o) {
     a.max_replicas = o.scale_max;
     a.target = o.scale_target;
     a.proportion = o.scale_proportion;
-    auto window = seconds("--scale-down-window", o.scale_down_window);
-    if (!window) return window.error_value();
-    a.down_window_s = *window;
+    if (auto st = set_seconds(a.down_window_s, "--scale-down-window", o.scale_down_window); !st)
+      return st;
   }
-  auto zero = seconds("--scale-zero-after", o.scale_zero_after);
-  if (!zero) return zero.error_value();
-  s.autoscaling.zero_after_s = *zero;
+  return set_seconds(s.autoscaling.zero_after_s, "--scale-zero-after", o.scale_zero_after);
+}
 
+// The system the flags give, before a calibration fills what they leave out.
+Result<model::System> system_from_flags(const ModelOptions& o) {
+  model::System s;
+  if (auto st = set_deployment(o, s); !st) return st.error_value();
+  if (auto st = set_request_times(o, s); !st) return st.error_value();
+  if (auto st = set_timeouts_and_scaling(o, s); !st) return st.error_value();
+  return s;
+}
+
+Result<model::PredictOptions> predict_options_from(const ModelOptions& o) {
+  model::PredictOptions p;
+  auto method = model::parse_method(o.method);
+  if (!method) return make_error("--method: " + method.error());
+  p.method = *method;
+  if (o.replications < 1) return make_error("--replications: must be >= 1");
+  p.replications = o.replications;
+  p.seed = o.seed;
+  p.measured_requests = o.measured;
+  return p;
+}
+
+// The calibration's times for one group, then the flags that override them.
+void apply_group(model::System& s, const model::GroupCalibration& g, int cores,
+                 const ModelOptions& o, const model::System& flags) {
+  s.service = g.handler;
+  s.overhead = g.overhead;
+  s.overhead_cpu = g.overhead_cpu;
+  s.client_s = g.client_s;
+  s.cores = cores;
+  if (g.cold_start) s.cold_start = *g.cold_start;
+  if (o.given("--cores")) s.cores = o.cores;
+  if (o.given("--service-mean") || o.given("--service-scv")) s.service = flags.service;
+  if (o.given("--overhead")) s.overhead = flags.overhead;
+  if (o.given("--overhead-cpu")) s.overhead_cpu = o.overhead_cpu;
+  if (o.given("--client")) s.client_s = flags.client_s;
+  if (o.given("--cold-start")) s.cold_start = flags.cold_start;
+}
+
+}  // namespace
+
+void add_workload_flags(CLI::App& app, ModelOptions& o) {
+  add_flags(app, o, kWorkloadFlags);
+}
+
+void add_system_flags(CLI::App& app, ModelOptions& o) {
+  add_flags(app, o, kSystemFlags);
+}
+
+void add_method_flags(CLI::App& app, ModelOptions& o) {
+  add_flags(app, o, kMethodFlags);
+}
+
+Result<model::System> build_system(const ModelOptions& o, const BuiltModel& base, model::Mode mode,
+                                   int replicas) {
+  model::System s = base.system;
+  s.mode = mode;
+  s.replicas = replicas;
+  const model::GroupCalibration* g = nullptr;
+  if (base.calibration) {
+    const Frame frame = frame_of(o);
+    g = base.calibration->find(model::to_string(mode), o.codec, frame.width, frame.height);
+    if (!g)
+      return make_error("--calibration: no calibration for mode " + model::to_string(mode) +
+                        " in " + o.calibration);
+    apply_group(s, *g, base.calibration->cores, o, base.system);
+  }
+  if (o.given("--concurrency")) {
+    s.concurrency = o.concurrency;
+  } else if (s.routing == model::Routing::kFifo) {
+    s.concurrency = 1;  // the gateway's com.faaslab.concurrency
+  } else if (mode == model::Mode::kClassic) {
+    s.concurrency = 0;  // a process per request
+  } else {
+    const int workers = g && g->workers > 0 ? g->workers : (g ? s.cores : 1);
+    s.concurrency = std::max(1, workers);
+  }
+  return s;
+}
+
+Result<BuiltModel> build(const ModelOptions& o) {
+  BuiltModel b;
+  auto workload = workload_from(o);
+  if (!workload) return workload.error_value();
+  b.workload = std::move(*workload);
+  auto system = system_from_flags(o);
+  if (!system) return system.error_value();
+  b.system = std::move(*system);
+
+  // The calibration's group fills what the flags leave out.
   if (!o.calibration.empty()) {
     auto cal = model::Calibration::load(o.calibration);
     if (!cal) return make_error("--calibration: " + cal.error());
@@ -271,23 +358,19 @@ Result<BuiltModel> build(const ModelOptions& o) {
   } else if (o.service_mean.empty()) {
     return make_error("give --service-mean (and --service-scv) or --calibration FILE");
   }
-  auto built = build_system(o, b, s.mode, s.replicas);
+  auto built = build_system(o, b, b.system.mode, b.system.replicas);
   if (!built) return built.error_value();
-  s = *built;
+  b.system = *built;
   if (b.calibration) {
-    int fw = 0, fh = 0;
-    if (!o.frame.empty() && std::sscanf(o.frame.c_str(), "%dx%d", &fw, &fh) != 2)
-      return make_error("--frame: expected WxH, e.g. 1308x888");
-    b.group = b.calibration->find(model::to_string(s.mode), o.codec, fw, fh);
+    const Frame frame = frame_of(o);
+    if (!frame.complete) return make_error("--frame: expected WxH, e.g. 1308x888");
+    b.group =
+        b.calibration->find(model::to_string(b.system.mode), o.codec, frame.width, frame.height);
   }
 
-  auto method = model::parse_method(o.method);
-  if (!method) return make_error("--method: " + method.error());
-  b.predict.method = *method;
-  if (o.replications < 1) return make_error("--replications: must be >= 1");
-  b.predict.replications = o.replications;
-  b.predict.seed = o.seed;
-  b.predict.measured_requests = o.measured;
+  auto predict = predict_options_from(o);
+  if (!predict) return predict.error_value();
+  b.predict = *predict;
   return b;
 }
 

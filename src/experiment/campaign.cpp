@@ -92,73 +92,70 @@ Result<std::string> choice_of(const std::string& field, const json& v,
   return make_error(field + ": '" + s + "' is not one of " + all);
 }
 
+// The setters below leave `out` as it was when the value is refused; errors name `field`.
+template <class T>
+Status set_integer(T& out, const std::string& field, const json& v, long long lo, long long hi) {
+  auto x = integer_of(field, v, lo, hi);
+  if (!x) return x.error_value();
+  out = static_cast<T>(*x);
+  return Ok{};
+}
+
+Status set_duration(Micros& out, const std::string& field, const json& v) {
+  auto d = duration_of(field, v);
+  if (!d) return d.error_value();
+  out = *d;
+  return Ok{};
+}
+
+Status set_choice(std::string& out, const std::string& field, const json& v,
+                  const std::vector<std::string>& choices) {
+  auto s = choice_of(field, v, choices);
+  if (!s) return s.error_value();
+  out = *s;
+  return Ok{};
+}
+
+Status set_rate(double& out, const std::string& field, const json& v) {
+  if (!v.is_number() || !(v.get<double>() > 0) || v.get<double>() > 1e6) {
+    return make_error(field + ": expected a positive number of requests per second, got " +
+                      v.dump());
+  }
+  out = v.get<double>();
+  return Ok{};
+}
+
+Status set_frame_size(RunConfig& c, const std::string& field, const json& v) {
+  const std::string s = text_of(v);
+  int w = 0, h = 0;
+  char x = 0;
+  std::istringstream in(s);
+  if (!(in >> w >> x >> h) || x != 'x' || w < 16 || h < 16 || w > 8192 || h > 8192 || !in.eof()) {
+    return make_error(field + ": expected WIDTHxHEIGHT such as 1308x888, got '" + s + "'");
+  }
+  c.frame_width = w;
+  c.frame_height = h;
+  return Ok{};
+}
+
 // Sets one grid axis (or workload default) on a run configuration.
 Status apply_axis(RunConfig& c, const std::string& axis, const json& v) {
-  const std::string field = axis;
-  if (axis == "users") {
-    auto x = integer_of(field, v, 1, 1'000'000);
-    if (!x) return x.error_value();
-    c.users = static_cast<std::uint64_t>(*x);
-  } else if (axis == "think") {
-    auto d = duration_of(field, v);
-    if (!d) return d.error_value();
-    c.think = *d;
-  } else if (axis == "think_dist") {
-    auto s = choice_of(field, v, {"constant", "exponential", "uniform"});
-    if (!s) return s.error_value();
-    c.think_dist = *s;
-  } else if (axis == "ramp_up") {
-    auto d = duration_of(field, v);
-    if (!d) return d.error_value();
-    c.ramp_up = *d;
-  } else if (axis == "rate") {
-    if (!v.is_number() || !(v.get<double>() > 0) || v.get<double>() > 1e6) {
-      return make_error(field + ": expected a positive number of requests per second, got " +
-                        v.dump());
-    }
-    c.rate = v.get<double>();
-  } else if (axis == "arrival") {
-    auto s = choice_of(field, v, {"constant", "poisson"});
-    if (!s) return s.error_value();
-    c.arrival = *s;
-  } else if (axis == "replicas") {
-    auto x = integer_of(field, v, 1, 64);
-    if (!x) return x.error_value();
-    c.replicas = static_cast<int>(*x);
-  } else if (axis == "mode") {
-    auto s = choice_of(field, v, {"classic", "http"});
-    if (!s) return s.error_value();
-    c.mode = *s;
-  } else if (axis == "routing") {
-    auto s = choice_of(field, v, {"random", "round-robin", "least-inflight", "fifo"});
-    if (!s) return s.error_value();
-    c.routing = *s;
-  } else if (axis == "max_inflight") {
-    auto x = integer_of(field, v, 0, 100000);
-    if (!x) return x.error_value();
-    c.max_inflight = static_cast<int>(*x);
-  } else if (axis == "workers") {
-    auto x = integer_of(field, v, 0, 1024);
-    if (!x) return x.error_value();
-    c.workers = static_cast<int>(*x);
-  } else if (axis == "codec") {
-    auto s = choice_of(field, v, {"png", "jpeg", "base64"});
-    if (!s) return s.error_value();
-    c.codec = *s;
-  } else if (axis == "frame_size") {
-    const std::string s = text_of(v);
-    int w = 0, h = 0;
-    char x = 0;
-    std::istringstream in(s);
-    if (!(in >> w >> x >> h) || x != 'x' || w < 16 || h < 16 || w > 8192 || h > 8192 || !in.eof()) {
-      return make_error(field + ": expected WIDTHxHEIGHT such as 1308x888, got '" + s + "'");
-    }
-    c.frame_width = w;
-    c.frame_height = h;
-  } else {
-    return make_error("unknown grid axis '" + axis + "'");
-  }
-  return Ok{};
+  if (axis == "users") return set_integer(c.users, axis, v, 1, 1'000'000);
+  if (axis == "think") return set_duration(c.think, axis, v);
+  if (axis == "think_dist")
+    return set_choice(c.think_dist, axis, v, {"constant", "exponential", "uniform"});
+  if (axis == "ramp_up") return set_duration(c.ramp_up, axis, v);
+  if (axis == "rate") return set_rate(c.rate, axis, v);
+  if (axis == "arrival") return set_choice(c.arrival, axis, v, {"constant", "poisson"});
+  if (axis == "replicas") return set_integer(c.replicas, axis, v, 1, 64);
+  if (axis == "mode") return set_choice(c.mode, axis, v, {"classic", "http"});
+  if (axis == "routing")
+    return set_choice(c.routing, axis, v, {"random", "round-robin", "least-inflight", "fifo"});
+  if (axis == "max_inflight") return set_integer(c.max_inflight, axis, v, 0, 100000);
+  if (axis == "workers") return set_integer(c.workers, axis, v, 0, 1024);
+  if (axis == "codec") return set_choice(c.codec, axis, v, {"png", "jpeg", "base64"});
+  if (axis == "frame_size") return set_frame_size(c, axis, v);
+  return make_error("unknown grid axis '" + axis + "'");
 }
 
 Status check_keys(const json& o, const std::string& where, const std::set<std::string>& allowed) {
@@ -220,31 +217,39 @@ json RunConfig::to_json() const {
   return j;
 }
 
-Result<Campaign> parse_campaign(const std::string& yaml, const std::string& base_dir) {
+namespace {
+
+// The YAML as JSON, and the grid's axes in the file's order (JSON objects sort their keys; the
+// run order follows the file).
+struct Document {
   json doc;
-  // The grid's axes in the file's order (json objects sort their keys): the run order follows it.
   std::vector<std::string> grid_order;
+};
+
+Result<Document> parse_document(const std::string& yaml) {
+  Document d;
   try {
     const YAML::Node root = YAML::Load(yaml);
-    doc = to_json(root);
+    d.doc = to_json(root);
     if (root.IsMap() && root["grid"] && root["grid"].IsMap()) {
-      for (const auto& kv : root["grid"]) grid_order.push_back(kv.first.as<std::string>());
+      for (const auto& kv : root["grid"]) d.grid_order.push_back(kv.first.as<std::string>());
     }
   } catch (const YAML::Exception& e) {
     return make_error(std::string("invalid YAML: ") + e.what());
   }
-  if (!doc.is_object()) return make_error("a campaign is a map with target, workload and grid");
-  if (auto st = check_keys(doc, "",
+  if (!d.doc.is_object()) return make_error("a campaign is a map with target, workload and grid");
+  if (auto st = check_keys(d.doc, "",
                            {"name", "target", "workload", "grid", "repetitions", "warmup",
                             "cooldown", "order", "seed"});
       !st) {
     return st.error_value();
   }
-  Campaign c;
-  c.name = doc.contains("name") ? text_of(doc["name"]) : std::string("campaign");
-  if (c.name.empty()) return make_error("name: must not be empty");
+  return d;
+}
 
-  // target
+// target: an external gateway (url, with gateway and credentials for scaling) or the embedded
+// runtime (a stack file and its function per watchdog mode).
+Status parse_target(const json& doc, const std::string& base_dir, Target& target) {
   if (!doc.contains("target") || !doc["target"].is_object())
     return make_error("target: required (stack + function, or url)");
   const json& t = doc["target"];
@@ -252,48 +257,50 @@ Result<Campaign> parse_campaign(const std::string& yaml, const std::string& base
                            {"stack", "function", "functions", "url", "gateway", "user", "password",
                             "password_file"});
       !st) {
-    return st.error_value();
+    return st;
   }
   if (t.contains("url")) {
-    c.target.url = text_of(t["url"]);
-    c.target.gateway = t.contains("gateway") ? text_of(t["gateway"]) : "";
-    if (t.contains("user")) c.target.user = text_of(t["user"]);
-    if (t.contains("password")) c.target.password = text_of(t["password"]);
+    target.url = text_of(t["url"]);
+    target.gateway = t.contains("gateway") ? text_of(t["gateway"]) : "";
+    if (t.contains("user")) target.user = text_of(t["user"]);
+    if (t.contains("password")) target.password = text_of(t["password"]);
     if (t.contains("password_file")) {
       std::ifstream in(resolve(base_dir, text_of(t["password_file"])));
       if (!in)
         return make_error("target.password_file: cannot read " + text_of(t["password_file"]));
-      std::getline(in, c.target.password);
+      std::getline(in, target.password);
     }
     if (t.contains("stack"))
       return make_error("target: give either url (an external gateway) or stack, not both");
-  } else {
-    if (!t.contains("stack"))
-      return make_error("target.stack: required (or target.url for an external gateway)");
-    c.target.stack_file = resolve(base_dir, text_of(t["stack"]));
-    if (t.contains("functions")) {
-      if (!t["functions"].is_object())
-        return make_error("target.functions: a map of mode (classic, http) to function");
-      for (const auto& [mode, fn] : t["functions"].items()) {
-        if (mode != "classic" && mode != "http")
-          return make_error("target.functions." + mode + ": modes are classic and http");
-        c.target.functions[mode] = text_of(fn);
-      }
-    } else if (t.contains("function")) {
-      c.target.functions["classic"] = c.target.functions["http"] = text_of(t["function"]);
-    } else {
-      return make_error(
-          "target.function (or target.functions: {classic: ..., http: ...}): required");
-    }
+    return Ok{};
   }
+  if (!t.contains("stack"))
+    return make_error("target.stack: required (or target.url for an external gateway)");
+  target.stack_file = resolve(base_dir, text_of(t["stack"]));
+  if (t.contains("functions")) {
+    if (!t["functions"].is_object())
+      return make_error("target.functions: a map of mode (classic, http) to function");
+    for (const auto& [mode, fn] : t["functions"].items()) {
+      if (mode != "classic" && mode != "http")
+        return make_error("target.functions." + mode + ": modes are classic and http");
+      target.functions[mode] = text_of(fn);
+    }
+  } else if (t.contains("function")) {
+    target.functions["classic"] = target.functions["http"] = text_of(t["function"]);
+  } else {
+    return make_error("target.function (or target.functions: {classic: ..., http: ...}): required");
+  }
+  return Ok{};
+}
 
-  // workload
+// workload: the video and the fields every run shares, and defaults for the grid's axes.
+Status parse_workload(const json& doc, const std::string& base_dir, Campaign& c) {
   const json w = doc.value("workload", json::object());
   if (!w.is_object()) return make_error("workload: expected a map");
   std::set<std::string> workload_keys = {"video",      "frames",   "frame_step",
                                          "iterations", "duration", "timeout"};
   for (const auto& a : grid_axes()) workload_keys.insert(a);
-  if (auto st = check_keys(w, "workload", workload_keys); !st) return st.error_value();
+  if (auto st = check_keys(w, "workload", workload_keys); !st) return st;
   if (!w.contains("video"))
     return make_error("workload.video: required (the video whose frames are sent)");
   c.video = resolve(base_dir, text_of(w["video"]));
@@ -301,36 +308,30 @@ Result<Campaign> parse_campaign(const std::string& yaml, const std::string& base
     Status st = Ok{};
     if (k == "video") continue;
     if (k == "frames") {
-      auto x = integer_of("workload.frames", v, 0, 1'000'000);
-      if (!x) return x.error_value();
-      c.frames = static_cast<std::uint32_t>(*x);
+      st = set_integer(c.frames, "workload.frames", v, 0, 1'000'000);
     } else if (k == "frame_step") {
-      auto x = integer_of("workload.frame_step", v, 1, 10'000);
-      if (!x) return x.error_value();
-      c.frame_step = static_cast<std::uint32_t>(*x);
+      st = set_integer(c.frame_step, "workload.frame_step", v, 1, 10'000);
     } else if (k == "iterations") {
-      auto x = integer_of("workload.iterations", v, 0, 1'000'000);
-      if (!x) return x.error_value();
-      c.iterations = static_cast<std::uint64_t>(*x);
+      st = set_integer(c.iterations, "workload.iterations", v, 0, 1'000'000);
     } else if (k == "duration") {
-      auto d = duration_of("workload.duration", v);
-      if (!d) return d.error_value();
-      c.duration = *d;
+      st = set_duration(c.duration, "workload.duration", v);
     } else if (k == "timeout") {
-      auto d = duration_of("workload.timeout", v);
-      if (!d) return d.error_value();
-      if (d->count() == 0) return make_error("workload.timeout: must be positive");
-      c.timeout = *d;
+      st = set_duration(c.timeout, "workload.timeout", v);
+      if (st && c.timeout.count() == 0) return make_error("workload.timeout: must be positive");
     } else {
       st = apply_axis(c.base, k, v);
       if (!st) return make_error("workload." + st.error());
     }
+    if (!st) return st;
   }
+  return Ok{};
+}
 
-  // grid
+// grid: each axis's values, in the file's order, each checked against the workload's defaults.
+Status parse_grid(const json& doc, const std::vector<std::string>& order, Campaign& c) {
   const json g = doc.value("grid", json::object());
   if (!g.is_object()) return make_error("grid: expected a map of axis to a list of values");
-  for (const auto& axis : grid_order) {
+  for (const auto& axis : order) {
     const json& values = g[axis];
     if (std::find(grid_axes().begin(), grid_axes().end(), axis) == grid_axes().end()) {
       return make_error("grid." + axis + ": unknown axis");
@@ -343,35 +344,34 @@ Result<Campaign> parse_campaign(const std::string& yaml, const std::string& base
     }
     c.grid.emplace_back(axis, std::vector<json>(list.begin(), list.end()));
   }
+  return Ok{};
+}
 
+// repetitions, warmup, cooldown, order, seed: how the runs are repeated and ordered.
+Status parse_run_order(const json& doc, Campaign& c) {
   if (doc.contains("repetitions")) {
-    auto x = integer_of("repetitions", doc["repetitions"], 1, 1000);
-    if (!x) return x.error_value();
-    c.repetitions = static_cast<int>(*x);
+    if (auto st = set_integer(c.repetitions, "repetitions", doc["repetitions"], 1, 1000); !st)
+      return st;
   }
   if (doc.contains("warmup")) {
-    auto x = integer_of("warmup", doc["warmup"], 0, 1'000'000);
-    if (!x)
-      return make_error(x.error() + " (the number of leading requests of each run to leave out)");
-    c.warmup_requests = static_cast<std::uint64_t>(*x);
+    if (auto st = set_integer(c.warmup_requests, "warmup", doc["warmup"], 0, 1'000'000); !st)
+      return make_error(st.error() + " (the number of leading requests of each run to leave out)");
   }
   if (doc.contains("cooldown")) {
-    auto d = duration_of("cooldown", doc["cooldown"]);
-    if (!d) return d.error_value();
-    c.cooldown = *d;
+    if (auto st = set_duration(c.cooldown, "cooldown", doc["cooldown"]); !st) return st;
   }
   if (doc.contains("order")) {
-    auto s = choice_of("order", doc["order"], {"listed", "shuffled"});
-    if (!s) return s.error_value();
-    c.order = *s;
+    if (auto st = set_choice(c.order, "order", doc["order"], {"listed", "shuffled"}); !st)
+      return st;
   }
   if (doc.contains("seed")) {
-    auto x = integer_of("seed", doc["seed"], 0, (1ll << 62));
-    if (!x) return x.error_value();
-    c.seed = static_cast<std::uint64_t>(*x);
+    if (auto st = set_integer(c.seed, "seed", doc["seed"], 0, (1ll << 62)); !st) return st;
   }
+  return Ok{};
+}
 
-  // Contradictions.
+// What the sections allow one by one but not together.
+Status check_contradictions(const Campaign& c) {
   auto varies = [&](const std::string& axis) {
     return std::any_of(c.grid.begin(), c.grid.end(),
                        [&](const auto& a) { return a.first == axis; });
@@ -393,19 +393,36 @@ Result<Campaign> parse_campaign(const std::string& yaml, const std::string& base
     if (varies("replicas") && c.target.gateway.empty()) {
       return make_error("target.gateway: required to vary replicas on an external gateway");
     }
-  } else {
-    std::set<std::string> modes = {c.base.mode};
-    for (const auto& [axis, values] : c.grid) {
-      if (axis == "mode") {
-        modes.clear();
-        for (const auto& v : values) modes.insert(text_of(v));
-      }
-    }
-    for (const auto& m : modes) {
-      if (!c.target.functions.count(m))
-        return make_error("target.functions: no function for mode " + m);
+    return Ok{};
+  }
+  std::set<std::string> modes = {c.base.mode};
+  for (const auto& [axis, values] : c.grid) {
+    if (axis == "mode") {
+      modes.clear();
+      for (const auto& v : values) modes.insert(text_of(v));
     }
   }
+  for (const auto& m : modes) {
+    if (!c.target.functions.count(m))
+      return make_error("target.functions: no function for mode " + m);
+  }
+  return Ok{};
+}
+
+}  // namespace
+
+Result<Campaign> parse_campaign(const std::string& yaml, const std::string& base_dir) {
+  auto d = parse_document(yaml);
+  if (!d) return d.error_value();
+  const json& doc = d->doc;
+  Campaign c;
+  c.name = doc.contains("name") ? text_of(doc["name"]) : std::string("campaign");
+  if (c.name.empty()) return make_error("name: must not be empty");
+  if (auto st = parse_target(doc, base_dir, c.target); !st) return st.error_value();
+  if (auto st = parse_workload(doc, base_dir, c); !st) return st.error_value();
+  if (auto st = parse_grid(doc, d->grid_order, c); !st) return st.error_value();
+  if (auto st = parse_run_order(doc, c); !st) return st.error_value();
+  if (auto st = check_contradictions(c); !st) return st.error_value();
   return c;
 }
 

@@ -3,10 +3,13 @@
 //
 // Written as a run goes: requests are buffered and inserted in batches inside transactions, so
 // a crash or Ctrl-C loses at most the unflushed tail of the run in progress, and a run is only
-// marked complete once all of it is in. Not thread-safe: one ResultsDb per thread.
+// marked complete once all of it is in. A ResultsDb owns its SQLite connection (closed, after a
+// last flush, when it is destroyed); the connection is not exposed: tests that look inside the
+// file open it with sqlite3 themselves. Not thread-safe: one ResultsDb per thread.
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <set>
@@ -17,6 +20,8 @@
 #include <nlohmann/json.hpp>
 
 #include "common/result.h"
+#include "common/summary.h"
+#include "experiment/run_status.h"
 
 struct sqlite3;
 
@@ -52,18 +57,6 @@ struct EventRow {
   std::optional<int> from_replicas, to_replicas;
 };
 
-// The summary schema's fields.
-struct SummaryRow {
-  std::string label = "*";
-  std::uint64_t count = 0;
-  double success_rate = 0, throughput_rps = 0;
-  double mean_s = 0, stddev_s = 0, min_s = 0, p50_s = 0, p90_s = 0, p95_s = 0, p99_s = 0,
-         p999_s = 0, max_s = 0;
-  // per configuration only
-  int repetitions = 0;
-  std::optional<double> mean_s_ci95, throughput_rps_ci95, success_rate_ci95, p95_s_ci95;
-};
-
 // The run's configuration columns (docs/results-db.md, runs).
 struct RunColumns {
   std::string config_key;
@@ -88,7 +81,8 @@ struct RunColumns {
 struct RunRow {
   std::int64_t id = 0;
   RunColumns columns;
-  std::string status, error;
+  RunStatus status = RunStatus::kRunning;
+  std::string error;
   bool first_request_cold = false;
   std::int64_t started_wall_us = 0, ended_wall_us = 0;
 };
@@ -109,7 +103,7 @@ class ResultsDb {
   // The most recent campaign with this name, for --resume.
   Result<std::optional<std::int64_t>> latest_campaign(const std::string& name);
   Result<std::vector<std::int64_t>> campaign_ids();
-  Status set_campaign_status(std::int64_t campaign_id, const std::string& status);
+  Status set_campaign_status(std::int64_t campaign_id, CampaignStatus status);
   Result<nlohmann::json> campaign_spec(std::int64_t campaign_id);
   // id, name, file, status, created_wall_us, spec, machine, versions.
   Result<nlohmann::json> campaign_info(std::int64_t campaign_id);
@@ -120,7 +114,7 @@ class ResultsDb {
   Status add_request(std::int64_t run_id, RequestRow row);
   Status flush();
   Status add_events(std::int64_t run_id, const std::vector<EventRow>& events);
-  Status finish_run(std::int64_t run_id, const std::string& status, const std::string& error,
+  Status finish_run(std::int64_t run_id, RunStatus status, const std::string& error,
                     bool first_request_cold);
   // Marks the run's first n requests by intended start as warm-up (left out of summaries).
   Status mark_warmup(std::int64_t run_id, std::uint64_t n);
@@ -149,11 +143,11 @@ class ResultsDb {
   Status export_csv(const std::string& table, std::optional<std::int64_t> campaign_id,
                     const std::string& path);
 
-  sqlite3* handle() { return db_; }
-
  private:
   explicit ResultsDb(sqlite3* db) : db_(db) {}
   Status exec(const std::string& sql);
+  // BEGIN, body, COMMIT; ROLLBACK when the body fails (its error is returned).
+  Status transaction(const std::function<Status()>& body);
   Status create_schema();
 
   sqlite3* db_;

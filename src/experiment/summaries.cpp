@@ -7,12 +7,6 @@
 namespace faaslab::experiment {
 namespace {
 
-double nearest_rank(const std::vector<double>& sorted, double p) {
-  if (sorted.empty()) return 0;
-  const auto rank = static_cast<std::size_t>(std::ceil(p * static_cast<double>(sorted.size())));
-  return sorted[std::clamp<std::size_t>(rank, 1, sorted.size()) - 1];
-}
-
 // The run's window: from the first intended start to the last end of any request.
 struct Window {
   std::int64_t first = INT64_MAX, last = INT64_MIN;
@@ -46,59 +40,13 @@ SummaryRow summarise(const std::string& label, const std::vector<const RequestRo
   s.success_rate = s.count ? static_cast<double>(ok) / static_cast<double>(s.count) : 0;
   const double window = run.seconds();
   s.throughput_rps = window > 0 ? static_cast<double>(ended) / window : 0;
-  if (!times.empty()) {
-    std::sort(times.begin(), times.end());
-    double sum = 0;
-    for (double t : times) sum += t;
-    s.mean_s = sum / static_cast<double>(times.size());
-    double sq = 0;
-    for (double t : times) sq += (t - s.mean_s) * (t - s.mean_s);
-    s.stddev_s = std::sqrt(sq / static_cast<double>(times.size()));
-    s.min_s = times.front();
-    s.max_s = times.back();
-    s.p50_s = nearest_rank(times, 0.50);
-    s.p90_s = nearest_rank(times, 0.90);
-    s.p95_s = nearest_rank(times, 0.95);
-    s.p99_s = nearest_rank(times, 0.99);
-    s.p999_s = nearest_rank(times, 0.999);
-  }
+  // Ascending: a run's mean is summed smallest first.
+  std::sort(times.begin(), times.end());
+  set_response_times(s, std::move(times));
   return s;
 }
 
 }  // namespace
-
-nlohmann::json summary_to_json(const SummaryRow& s) {
-  nlohmann::json j = {{"count", s.count},
-                      {"success_rate", s.success_rate},
-                      {"throughput_rps", s.throughput_rps},
-                      {"mean_s", s.mean_s},
-                      {"stddev_s", s.stddev_s},
-                      {"min_s", s.min_s},
-                      {"p50_s", s.p50_s},
-                      {"p90_s", s.p90_s},
-                      {"p95_s", s.p95_s},
-                      {"p99_s", s.p99_s},
-                      {"p999_s", s.p999_s},
-                      {"max_s", s.max_s}};
-  if (s.repetitions > 0) j["repetitions"] = s.repetitions;
-  if (s.mean_s_ci95) j["mean_s_ci95"] = *s.mean_s_ci95;
-  if (s.throughput_rps_ci95) j["throughput_rps_ci95"] = *s.throughput_rps_ci95;
-  if (s.success_rate_ci95) j["success_rate_ci95"] = *s.success_rate_ci95;
-  if (s.p95_s_ci95) j["p95_s_ci95"] = *s.p95_s_ci95;
-  return j;
-}
-
-double student_t95(int dof) {
-  static const double table[] = {0,     12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365,
-                                 2.306, 2.262,  2.228, 2.201, 2.179, 2.160, 2.145, 2.131,
-                                 2.120, 2.110,  2.101, 2.093, 2.086, 2.080, 2.074, 2.069,
-                                 2.064, 2.060,  2.056, 2.052, 2.048, 2.045, 2.042};
-  if (dof <= 0) return 0;
-  if (dof <= 30) return table[dof];
-  if (dof <= 60) return 2.000 + (2.042 - 2.000) * (60.0 - dof) / 30.0;
-  if (dof <= 120) return 1.980 + (2.000 - 1.980) * (120.0 - dof) / 60.0;
-  return 1.960;
-}
 
 std::vector<SummaryRow> summarise_run(const std::vector<RequestRow>& requests) {
   std::vector<const RequestRow*> all;
@@ -117,44 +65,6 @@ std::vector<SummaryRow> summarise_run(const std::vector<RequestRow>& requests) {
   return out;
 }
 
-SummaryRow summarise_config(const std::vector<SummaryRow>& runs) {
-  SummaryRow s;
-  if (runs.empty()) return s;
-  s.label = runs.front().label;
-  s.repetitions = static_cast<int>(runs.size());
-  const double n = static_cast<double>(runs.size());
-  auto mean_of = [&](auto field) {
-    double sum = 0;
-    for (const auto& r : runs) sum += r.*field;
-    return sum / n;
-  };
-  auto ci_of = [&](auto field, double mean) -> std::optional<double> {
-    if (runs.size() < 2) return std::nullopt;
-    double sq = 0;
-    for (const auto& r : runs) sq += (r.*field - mean) * (r.*field - mean);
-    return student_t95(static_cast<int>(runs.size()) - 1) * std::sqrt(sq / (n - 1)) / std::sqrt(n);
-  };
-  std::uint64_t count = 0;
-  for (const auto& r : runs) count += r.count;
-  s.count = count;
-  s.success_rate = mean_of(&SummaryRow::success_rate);
-  s.throughput_rps = mean_of(&SummaryRow::throughput_rps);
-  s.mean_s = mean_of(&SummaryRow::mean_s);
-  s.stddev_s = mean_of(&SummaryRow::stddev_s);
-  s.min_s = mean_of(&SummaryRow::min_s);
-  s.p50_s = mean_of(&SummaryRow::p50_s);
-  s.p90_s = mean_of(&SummaryRow::p90_s);
-  s.p95_s = mean_of(&SummaryRow::p95_s);
-  s.p99_s = mean_of(&SummaryRow::p99_s);
-  s.p999_s = mean_of(&SummaryRow::p999_s);
-  s.max_s = mean_of(&SummaryRow::max_s);
-  s.mean_s_ci95 = ci_of(&SummaryRow::mean_s, s.mean_s);
-  s.throughput_rps_ci95 = ci_of(&SummaryRow::throughput_rps, s.throughput_rps);
-  s.success_rate_ci95 = ci_of(&SummaryRow::success_rate, s.success_rate);
-  s.p95_s_ci95 = ci_of(&SummaryRow::p95_s, s.p95_s);
-  return s;
-}
-
 Status update_config_summaries(ResultsDb& db, std::int64_t campaign_id, const std::string& key) {
   auto ids = db.complete_run_ids(campaign_id, key);
   if (!ids) return ids.error_value();
@@ -170,7 +80,8 @@ Status update_config_summaries(ResultsDb& db, std::int64_t campaign_id, const st
     }
   }
   for (const auto& label : order) {
-    if (auto st = db.put_config_summary(campaign_id, key, summarise_config(by_label[label])); !st)
+    if (auto st = db.put_config_summary(campaign_id, key, summarise_repetitions(by_label[label]));
+        !st)
       return st;
   }
   return Ok{};

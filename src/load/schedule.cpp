@@ -4,6 +4,8 @@
 #include <fstream>
 #include <sstream>
 
+#include "common/number.h"
+
 namespace faaslab::load {
 
 Result<ThinkDistribution> think_distribution_from_name(const std::string& name) {
@@ -57,14 +59,9 @@ Result<std::vector<RateStage>> parse_stages(const std::string& text, bool steps)
       return make_error("stage '" + item + "': expected DURATION:RATE, e.g. 30s:100");
     auto d = parse_duration(item.substr(0, colon));
     if (!d) return make_error("stage '" + item + "': " + d.error());
-    double rate = 0;
-    try {
-      std::size_t used = 0;
-      rate = std::stod(item.substr(colon + 1), &used);
-      if (used != item.size() - colon - 1) throw std::invalid_argument("trailing text");
-    } catch (const std::exception&) {
-      return make_error("stage '" + item + "': the rate must be a number of requests/s");
-    }
+    const auto parsed = parse_double(item.substr(colon + 1));
+    if (!parsed) return make_error("stage '" + item + "': the rate must be a number of requests/s");
+    const double rate = *parsed;
     if (!(rate >= 0) || !std::isfinite(rate))
       return make_error("stage '" + item + "': the rate must be >= 0");
     if (steps) out.push_back({Micros{0}, rate});  // jump to the rate, then hold it
@@ -94,16 +91,13 @@ Result<std::vector<Micros>> load_trace(const std::string& path) {
     const auto first = line.find_first_not_of(" \t\r");
     if (first == std::string::npos || line[first] == '#') continue;
     std::string field = line.substr(first, line.find_first_of(",\t\r ", first) - first);
-    double s = 0;
-    try {
-      std::size_t used = 0;
-      s = std::stod(field, &used);
-      if (used != field.size()) throw std::invalid_argument("trailing");
-    } catch (const std::exception&) {
+    const auto parsed = parse_double(field);
+    if (!parsed) {
       if (out.empty() && number == 1) continue;  // a header line
       return make_error(path + ":" + std::to_string(number) + ": '" + field +
                         "' is not a time in seconds");
     }
+    const double s = *parsed;
     if (!(s >= 0) || !std::isfinite(s))
       return make_error(path + ":" + std::to_string(number) + ": negative time");
     const Micros t = from_seconds(s);

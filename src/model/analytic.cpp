@@ -50,7 +50,7 @@ double gamma_q(double a, double x) {
 
 // Fills the summary's percentiles, stddev, min and max from a survival function of the
 // response time and its mean.
-void fill_from_tail(experiment::SummaryRow& s, double mean, double low,
+void fill_from_tail(SummaryRow& s, double mean, double low,
                     const std::function<double(double)>& survival) {
   s.mean_s = mean;
   auto q = [&](double p) {

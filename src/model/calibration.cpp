@@ -401,7 +401,7 @@ Result<Calibration> fit(experiment::ResultsDb& db, const std::string& db_path,
   if (!runs) return runs.error_value();
   std::vector<const RunRow*> complete;
   for (const auto& r : *runs)
-    if (r.status == "complete") complete.push_back(&r);
+    if (r.status == experiment::RunStatus::kComplete) complete.push_back(&r);
   if (complete.empty())
     return make_error(db_path + ": campaign " + std::to_string(campaign) + " has no complete run");
   for (const auto& s : options.runs) cal.selection.push_back(s.text);

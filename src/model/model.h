@@ -20,7 +20,7 @@
 #include <nlohmann/json.hpp>
 
 #include "common/result.h"
-#include "experiment/results_db.h"
+#include "common/summary.h"
 #include "model/distribution.h"
 #include "runtime/scaling.h"
 
@@ -118,7 +118,7 @@ struct PredictOptions {
 
 struct Prediction {
   // The summary schema (count … max_s; CIs over replications for the simulator).
-  experiment::SummaryRow summary;
+  SummaryRow summary;
   double timeout_rate = 0, rejected_rate = 0;  // of requests issued: timeouts and 429s
   double utilization = 0;      // busy share of the serving capacity (cores, or servers if fewer)
   double mean_queue = 0;       // requests waiting for a server

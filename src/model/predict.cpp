@@ -4,7 +4,7 @@
 #include <cmath>
 #include <sstream>
 
-#include "experiment/summaries.h"
+#include "common/summary.h"
 #include "model/analytic.h"
 #include "model/model.h"
 #include "model/simulator.h"
@@ -117,7 +117,7 @@ Result<Prediction> simulate_prediction(const Workload& w, const System& s,
                                        const PredictOptions& o) {
   Prediction p;
   p.method = "des";
-  std::vector<experiment::SummaryRow> rows;
+  std::vector<SummaryRow> rows;
   double timeouts = 0, rejected = 0, util = 0, queue = 0, service = 0;
   const int reps = std::max(1, o.replications);
   SimulationLimits limits;
@@ -135,7 +135,7 @@ Result<Prediction> simulate_prediction(const Workload& w, const System& s,
     p.events += res.events;
     truncated = truncated || res.truncated;
   }
-  p.summary = experiment::summarise_config(rows);
+  p.summary = summarise_repetitions(rows);
   p.summary.label = "*";
   p.replications = reps;
   p.timeout_rate = timeouts / reps;
@@ -208,7 +208,7 @@ Result<Prediction> predict(const Workload& w, const System& s, const PredictOpti
 }
 
 nlohmann::json Prediction::to_json() const {
-  nlohmann::json j = experiment::summary_to_json(summary);
+  nlohmann::json j = summary_to_json(summary);
   auto finite_or_null = [](double x) -> nlohmann::json {
     return std::isfinite(x) ? nlohmann::json(x) : nlohmann::json(nullptr);
   };

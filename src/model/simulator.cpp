@@ -240,9 +240,7 @@ class Simulation {
     ps_push(best, req, work);
   }
   // A request's work left the cores early (a cancelled timeout); balance once it is released.
-  void ps_cancel(const Request& r) {
-    --pools_[r.ps_pool].live;
-  }
+  void ps_cancel(const Request& r) { --pools_[r.ps_pool].live; }
   // Idle balancing: while two cores are two or more pieces apart, move a request's work (with
   // what is left of it) from the busiest to the idlest. Background work stays where it is.
   void balance_pools() {
@@ -843,44 +841,26 @@ class Simulation {
   double busy_integral_ = 0, queue_integral_ = 0, service_integral_ = 0, measured_time_ = 0;
 };
 
-double nearest_rank(const std::vector<double>& sorted, double p) {
-  if (sorted.empty()) return 0;
-  const auto rank = static_cast<std::size_t>(std::ceil(p * static_cast<double>(sorted.size())));
-  return sorted[std::clamp<std::size_t>(rank, 1, sorted.size()) - 1];
-}
-
 }  // namespace
 
-experiment::SummaryRow summarise_records(const std::vector<SimRecord>& records) {
-  experiment::SummaryRow s;
+SummaryRow summarise_records(const std::vector<SimRecord>& records) {
+  SummaryRow s;
   s.count = records.size();
   if (records.empty()) return s;
   std::vector<double> times;
   times.reserve(records.size());
   std::uint64_t ok = 0;
-  double first = kInf, last = -kInf, sum = 0;
+  double first = kInf, last = -kInf;
   for (const auto& r : records) {
     ok += r.outcome == kOk;
     first = std::min(first, r.intended);
     last = std::max(last, r.end);
     times.push_back(r.end - r.intended);
-    sum += r.end - r.intended;
   }
   const double n = static_cast<double>(times.size());
   s.success_rate = static_cast<double>(ok) / n;
   s.throughput_rps = last > first ? n / (last - first) : 0;
-  std::sort(times.begin(), times.end());
-  s.mean_s = sum / n;
-  double sq = 0;
-  for (double t : times) sq += (t - s.mean_s) * (t - s.mean_s);
-  s.stddev_s = std::sqrt(sq / n);
-  s.min_s = times.front();
-  s.max_s = times.back();
-  s.p50_s = nearest_rank(times, 0.50);
-  s.p90_s = nearest_rank(times, 0.90);
-  s.p95_s = nearest_rank(times, 0.95);
-  s.p99_s = nearest_rank(times, 0.99);
-  s.p999_s = nearest_rank(times, 0.999);
+  set_response_times(s, std::move(times));  // the mean summed in record order
   return s;
 }
 

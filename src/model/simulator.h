@@ -17,7 +17,7 @@
 #include <cstdint>
 #include <vector>
 
-#include "experiment/results_db.h"
+#include "common/summary.h"
 #include "model/model.h"
 
 namespace faaslab::model {
@@ -30,7 +30,7 @@ struct SimRecord {
 };
 
 struct SimulationResult {
-  experiment::SummaryRow summary;
+  SummaryRow summary;
   std::uint64_t timeouts = 0, rejected = 0;
   double utilization = 0, mean_queue = 0, mean_in_service = 0;
   std::uint64_t events = 0;
@@ -51,9 +51,10 @@ struct SimulationLimits {
 SimulationResult simulate(const Workload& w, const System& s, std::uint64_t seed,
                           const SimulationLimits& limits = {});
 
-// The summary of client records by the measurement's definitions (experiment/summaries.h):
+// The summary of client records by the measurement's definitions (experiment/summaries.h, with
+// the same statistics: common/summary.h):
 // count issued, ok / count, ended per second of [first intended start, last end], response
 // times from the intended start over every request, nearest-rank percentiles.
-experiment::SummaryRow summarise_records(const std::vector<SimRecord>& records);
+SummaryRow summarise_records(const std::vector<SimRecord>& records);
 
 }  // namespace faaslab::model

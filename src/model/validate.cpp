@@ -7,6 +7,7 @@
 #include <sstream>
 #include <vector>
 
+#include "common/summary.h"
 #include "experiment/summaries.h"
 #include "model/analytic.h"
 #include "model/simulator.h"
@@ -51,8 +52,8 @@ json ValidationRow::to_json() const {
             {"repetitions", repetitions},
             {"fitted", fitted},
             {"judged", judged},
-            {"measured", experiment::summary_to_json(measured)},
-            {"predicted", experiment::summary_to_json(predicted)},
+            {"measured", summary_to_json(measured)},
+            {"predicted", summary_to_json(predicted)},
             {"method", method},
             {"knee", knee_users},
             {"at_or_above_knee", at_or_above_knee},
@@ -238,7 +239,7 @@ Result<ValidationReport> validate_campaign(experiment::ResultsDb& db, const Cali
   if (runs->empty()) return make_error("campaign " + std::to_string(campaign) + " has no runs");
   auto stored = db.config_summaries(campaign);
   if (!stored) return stored.error_value();
-  std::map<std::string, experiment::SummaryRow> measured_by_key;
+  std::map<std::string, SummaryRow> measured_by_key;
   for (const auto& [key, row] : *stored)
     if (row.label == "*") measured_by_key[key] = row;
 
@@ -246,7 +247,7 @@ Result<ValidationReport> validate_campaign(experiment::ResultsDb& db, const Cali
   std::vector<std::string> order;
   std::map<std::string, std::vector<const experiment::RunRow*>> by_key;
   for (const auto& r : *runs) {
-    if (r.status != "complete") continue;
+    if (r.status != experiment::RunStatus::kComplete) continue;
     auto [it, inserted] = by_key.try_emplace(r.columns.config_key);
     if (inserted) order.push_back(r.columns.config_key);
     it->second.push_back(&r);
@@ -271,7 +272,7 @@ Result<ValidationReport> validate_campaign(experiment::ResultsDb& db, const Cali
       continue;
     }
     // Measured: the stored configuration summary, else computed from the runs.
-    std::vector<experiment::SummaryRow> per_run;
+    std::vector<SummaryRow> per_run;
     std::vector<std::vector<experiment::RequestRow>> requests;
     for (const auto* r : list) {
       auto reqs = db.requests(r->id);
@@ -280,11 +281,10 @@ Result<ValidationReport> validate_campaign(experiment::ResultsDb& db, const Cali
       requests.push_back(std::move(*reqs));
     }
     auto found = measured_by_key.find(key);
-    row.measured =
-        found != measured_by_key.end() ? found->second : experiment::summarise_config(per_run);
+    row.measured = found != measured_by_key.end() ? found->second : summarise_repetitions(per_run);
     // Predicted: every repetition's run shape, simulated `replications` times.
     const System system = system_for(cols, *g, cal.cores, o.core_scheduling);
-    std::vector<experiment::SummaryRow> predicted;
+    std::vector<SummaryRow> predicted;
     for (std::size_t i = 0; i < list.size(); ++i) {
       const Workload w = workload_for(*list[i], requests[i]);
       if (auto st = check(w, system); !st) {
@@ -302,7 +302,7 @@ Result<ValidationReport> validate_campaign(experiment::ResultsDb& db, const Cali
       report.rows.push_back(std::move(row));
       continue;
     }
-    row.predicted = experiment::summarise_config(predicted);
+    row.predicted = summarise_repetitions(predicted);
     row.predicted.label = "*";
     row.method = "des";
     // The knee: N* for closed workloads, the capacity for open ones.

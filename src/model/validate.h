@@ -35,10 +35,10 @@ struct ValidationRow {
   nlohmann::json config;  // mode, users/think_s or rate, replicas, routing, workers, codec, ...
   std::vector<std::int64_t> runs;
   int repetitions = 0;
-  bool fitted = false;  // its runs calibrated the model
-  bool judged = true;   // counted in the verdicts: not fitted (or --include-fitted) and predicted
-  experiment::SummaryRow measured;   // means over repetitions, with 95% CIs
-  experiment::SummaryRow predicted;  // means over the simulator's replications, with CIs
+  bool fitted = false;   // its runs calibrated the model
+  bool judged = true;    // counted in the verdicts: not fitted (or --include-fitted) and predicted
+  SummaryRow measured;   // means over repetitions, with 95% CIs
+  SummaryRow predicted;  // means over the simulator's replications, with CIs
   std::string method;
   double knee_users = 0;  // closed: N*; open: the capacity in requests/s
   bool at_or_above_knee = false;

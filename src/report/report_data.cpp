@@ -6,6 +6,7 @@
 #include <set>
 #include <sstream>
 
+#include "common/summary.h"
 #include "common/units.h"
 #include "experiment/summaries.h"
 
@@ -15,7 +16,6 @@ namespace {
 using experiment::EventRow;
 using experiment::RequestRow;
 using experiment::RunRow;
-using experiment::SummaryRow;
 using nlohmann::json;
 
 std::string seconds_label(double s) {
@@ -28,11 +28,9 @@ std::string seconds_label(double s) {
   return o.str();
 }
 
-double nearest_rank(std::vector<double> v, double p) {
-  if (v.empty()) return 0;
+double nearest_rank_unsorted(std::vector<double> v, double p) {
   std::sort(v.begin(), v.end());
-  const auto rank = static_cast<std::size_t>(std::ceil(p * static_cast<double>(v.size())));
-  return v[std::clamp<std::size_t>(rank, 1, v.size()) - 1];
+  return nearest_rank(v, p);
 }
 
 // The axes that differ between configurations, for labels that name only what varies.
@@ -164,7 +162,7 @@ json timeline(const std::vector<RequestRow>& rows, bool closed, std::int64_t ori
       double sum = 0;
       for (double v : latencies[i]) sum += v;
       mean.push_back(sum / static_cast<double>(latencies[i].size()));
-      p90.push_back(nearest_rank(latencies[i], 0.9));
+      p90.push_back(nearest_rank_unsorted(latencies[i], 0.9));
     }
   }
   json code_json = json::object();
@@ -232,10 +230,10 @@ json statistics(const std::vector<const RequestRow*>& rows, const ApdexThreshold
       {"mean_s", mean},
       {"min_s", times.empty() ? 0 : *std::min_element(times.begin(), times.end())},
       {"max_s", times.empty() ? 0 : *std::max_element(times.begin(), times.end())},
-      {"p50_s", nearest_rank(times, 0.5)},
-      {"p90_s", nearest_rank(times, 0.9)},
-      {"p95_s", nearest_rank(times, 0.95)},
-      {"p99_s", nearest_rank(times, 0.99)},
+      {"p50_s", nearest_rank_unsorted(times, 0.5)},
+      {"p90_s", nearest_rank_unsorted(times, 0.9)},
+      {"p95_s", nearest_rank_unsorted(times, 0.95)},
+      {"p99_s", nearest_rank_unsorted(times, 0.99)},
       {"throughput_rps", window > 0 ? static_cast<double>(times.size()) / window : 0},
       {"received_kbps", window > 0 ? static_cast<double>(received) / 1024 / window : 0},
       {"sent_kbps", window > 0 ? static_cast<double>(sent) / 1024 / window : 0},
@@ -263,7 +261,7 @@ Result<json> build_report_data(experiment::ResultsDb& db, std::optional<std::int
   if (!runs) return runs.error_value();
   std::vector<RunRow> complete;
   for (const auto& r : *runs) {
-    if (r.status == "complete") complete.push_back(r);
+    if (r.status == experiment::RunStatus::kComplete) complete.push_back(r);
   }
   if (complete.empty())
     return make_error("campaign " + std::to_string(*campaign_id) +
@@ -305,8 +303,7 @@ Result<json> build_report_data(experiment::ResultsDb& db, std::optional<std::int
                  {"rate", c.rate ? json(*c.rate) : json(nullptr)},
                  {"runs", json::array()}};
       const auto it = overall_by_key.find(c.config_key);
-      cj["summary"] =
-          it != overall_by_key.end() ? experiment::summary_to_json(it->second) : json::object();
+      cj["summary"] = it != overall_by_key.end() ? summary_to_json(it->second) : json::object();
       configs.push_back(cj);
     }
     configs[config_index[c.config_key]]["runs"].push_back(r.id);

@@ -254,12 +254,12 @@ class ResultsDbTest : public testing::Test {
     return id.ok() ? *id : -1;
   }
   std::int64_t run(std::int64_t campaign_id, const std::string& key, int repetition,
-                   const std::string& status = "") {
+                   std::optional<RunStatus> status = std::nullopt) {
     auto id = db_->begin_run(campaign_id, run_columns(key, repetition, repetition));
     EXPECT_TRUE(id.ok()) << id.error();
     if (!id.ok()) return -1;
-    if (!status.empty()) {
-      EXPECT_TRUE(db_->finish_run(*id, status, "", false).ok());
+    if (status) {
+      EXPECT_TRUE(db_->finish_run(*id, *status, "", false).ok());
     }
     return *id;
   }
@@ -285,12 +285,8 @@ TEST_F(ResultsDbTest, OpenCreatesTheSchemaInWalMode) {
                        "SELECT group_concat(name, ',') FROM (SELECT name FROM sqlite_master "
                        "WHERE type='table' ORDER BY name)"),
             "campaigns,events,requests,runs,summaries");
-  // The connection's own view, and the WAL file beside the database while it is open.
-  sqlite3_stmt* s = nullptr;
-  ASSERT_EQ(sqlite3_prepare_v2(db_->handle(), "PRAGMA journal_mode", -1, &s, nullptr), SQLITE_OK);
-  ASSERT_EQ(sqlite3_step(s), SQLITE_ROW);
-  EXPECT_STREQ(reinterpret_cast<const char*>(sqlite3_column_text(s, 0)), "wal");
-  sqlite3_finalize(s);
+  // WAL is a property of the file (read above through a connection of its own); the WAL file
+  // is beside the database while it is open.
   campaign();
   EXPECT_TRUE(fs::exists(path_ + "-wal"));
 }
@@ -334,7 +330,7 @@ TEST_F(ResultsDbTest, Campaigns) {
   ASSERT_TRUE(got_spec.ok());
   EXPECT_EQ(*got_spec, spec);
 
-  ASSERT_TRUE(db_->set_campaign_status(*a1, "complete").ok());
+  ASSERT_TRUE(db_->set_campaign_status(*a1, CampaignStatus::kComplete).ok());
   EXPECT_EQ((*db_->campaign_info(*a1))["status"], "complete");
   EXPECT_EQ((*db_->campaign_info(b))["status"], "running");
 
@@ -367,8 +363,8 @@ TEST_F(ResultsDbTest, RunColumnsRoundTrip) {
   auto r1 = db_->begin_run(c, closed);
   auto r2 = db_->begin_run(c, open);
   ASSERT_TRUE(r1.ok() && r2.ok());
-  ASSERT_TRUE(db_->finish_run(*r1, "complete", "", true).ok());
-  ASSERT_TRUE(db_->finish_run(*r2, "failed", "gateway unreachable", false).ok());
+  ASSERT_TRUE(db_->finish_run(*r1, RunStatus::kComplete, "", true).ok());
+  ASSERT_TRUE(db_->finish_run(*r2, RunStatus::kFailed, "gateway unreachable", false).ok());
 
   auto runs = db_->runs(c);
   ASSERT_TRUE(runs.ok()) << runs.error();
@@ -397,7 +393,7 @@ TEST_F(ResultsDbTest, RunColumnsRoundTrip) {
   EXPECT_EQ(a.columns.seed, 42000126u);
   EXPECT_EQ(a.columns.warmup_requests, 3u);
   EXPECT_TRUE(a.first_request_cold);
-  EXPECT_EQ(a.status, "complete");
+  EXPECT_EQ(a.status, RunStatus::kComplete);
   EXPECT_EQ(a.error, "");
   EXPECT_GE(a.started_wall_us, before);
   EXPECT_GE(a.ended_wall_us, a.started_wall_us);
@@ -408,7 +404,7 @@ TEST_F(ResultsDbTest, RunColumnsRoundTrip) {
   EXPECT_EQ(b.columns.think_s, std::nullopt);
   EXPECT_EQ(b.columns.rate, std::optional<double>(5.5));
   EXPECT_FALSE(b.first_request_cold);
-  EXPECT_EQ(b.status, "failed");
+  EXPECT_EQ(b.status, RunStatus::kFailed);
   EXPECT_EQ(b.error, "gateway unreachable");
   EXPECT_EQ(query_text(path_, "SELECT users IS NULL FROM runs WHERE id=" + std::to_string(*r2)),
             "1");
@@ -456,7 +452,7 @@ TEST_F(ResultsDbTest, RequestsAreBufferedAndFlushedInBatches) {
   ASSERT_TRUE(db_->flush().ok());
   EXPECT_EQ(count(), "2001");
   ASSERT_TRUE(db_->add_request(r, request(2001)).ok());
-  ASSERT_TRUE(db_->finish_run(r, "complete", "", false).ok());  // flushes
+  ASSERT_TRUE(db_->finish_run(r, RunStatus::kComplete, "", false).ok());  // flushes
   EXPECT_EQ(count(), "2002");
   auto rows = db_->requests(r);
   ASSERT_TRUE(rows.ok());
@@ -517,13 +513,13 @@ TEST_F(ResultsDbTest, EventsRoundTrip) {
 
 TEST_F(ResultsDbTest, CompleteRuns) {
   const auto c = campaign();
-  const auto a0 = run(c, "A", 0, "complete");
-  run(c, "A", 1, "failed");
-  const auto a2 = run(c, "A", 2, "complete");
+  const auto a0 = run(c, "A", 0, RunStatus::kComplete);
+  run(c, "A", 1, RunStatus::kFailed);
+  const auto a2 = run(c, "A", 2, RunStatus::kComplete);
   run(c, "B", 0);  // still running
-  const auto b1 = run(c, "B", 1, "complete");
+  const auto b1 = run(c, "B", 1, RunStatus::kComplete);
   const auto other = campaign("other");
-  run(other, "A", 3, "complete");
+  run(other, "A", 3, RunStatus::kComplete);
 
   auto ids = db_->complete_run_ids(c, "A");
   ASSERT_TRUE(ids.ok());
@@ -545,8 +541,8 @@ TEST_F(ResultsDbTest, CompleteRuns) {
 
 TEST_F(ResultsDbTest, DeleteIncompleteRunsRemovesThemWithTheirRows) {
   const auto c = campaign();
-  const auto complete = run(c, "A", 0, "complete");
-  const auto failed = run(c, "A", 1, "failed");
+  const auto complete = run(c, "A", 0, RunStatus::kComplete);
+  const auto failed = run(c, "A", 1, RunStatus::kFailed);
   const auto running = run(c, "A", 2);
   const auto other_campaign = campaign("other");
   const auto other_running = run(other_campaign, "A", 0);
@@ -600,7 +596,7 @@ TEST_F(ResultsDbTest, DeleteIncompleteRunsRemovesThemWithTheirRows) {
 
 TEST_F(ResultsDbTest, DeleteIncompleteRunsDropsTheirBufferedRequests) {
   const auto c = campaign();
-  const auto complete = run(c, "A", 0, "complete");
+  const auto complete = run(c, "A", 0, RunStatus::kComplete);
   const auto running = run(c, "A", 1);
   ASSERT_TRUE(db_->add_request(running, request(1)).ok());  // buffered
   ASSERT_TRUE(db_->delete_incomplete_runs(c).ok());
@@ -608,7 +604,7 @@ TEST_F(ResultsDbTest, DeleteIncompleteRunsDropsTheirBufferedRequests) {
   EXPECT_TRUE(st.ok()) << st.error();
   const auto next = run(c, "A", 1);
   ASSERT_TRUE(db_->add_request(next, request(1)).ok());
-  st = db_->finish_run(next, "complete", "", false);
+  st = db_->finish_run(next, RunStatus::kComplete, "", false);
   EXPECT_TRUE(st.ok()) << st.error();
   auto rows = db_->requests(next);
   ASSERT_TRUE(rows.ok()) << rows.error();
@@ -649,7 +645,7 @@ TEST_F(ResultsDbTest, MarkWarmupTakesTheFirstByIntendedStart) {
 
 TEST_F(ResultsDbTest, SummariesPutAndGet) {
   const auto c = campaign();
-  const auto r = run(c, "A", 0, "complete");
+  const auto r = run(c, "A", 0, RunStatus::kComplete);
   SummaryRow all = summary("*", 0.25);
   SummaryRow label = summary("frame-0001", 0.3);
   label.count = 3;
@@ -712,7 +708,7 @@ TEST_F(ResultsDbTest, SummariesPutAndGet) {
 TEST_F(ResultsDbTest, ExportCsvOfEachTable) {
   const std::string odd_name = "a,\"b\"\nc";
   const auto c1 = campaign(odd_name);
-  const auto r1 = run(c1, "A", 0, "complete");
+  const auto r1 = run(c1, "A", 0, RunStatus::kComplete);
   for (int i = 0; i < 3; ++i) ASSERT_TRUE(db_->add_request(r1, request(i)).ok());
   ASSERT_TRUE(db_->add_request(r1, sparse_request()).ok());
   EventRow e;
@@ -721,7 +717,7 @@ TEST_F(ResultsDbTest, ExportCsvOfEachTable) {
   ASSERT_TRUE(db_->put_run_summary(r1, summary("*", 0.1)).ok());
   ASSERT_TRUE(db_->put_config_summary(c1, "A", summary("*", 0.1)).ok());
   const auto c2 = campaign("plain");
-  const auto r2 = run(c2, "A", 0, "complete");
+  const auto r2 = run(c2, "A", 0, RunStatus::kComplete);
   ASSERT_TRUE(db_->add_request(r2, request(1)).ok());  // buffered: export flushes
   ASSERT_TRUE(db_->put_run_summary(r2, summary("*", 0.1)).ok());
 
@@ -809,7 +805,7 @@ TEST_F(ResultsDbTest, ExportCsvErrors) {
 
 TEST_F(ResultsDbTest, ExportFunctionsOpenTheFile) {
   const auto c = campaign();
-  const auto r = run(c, "A", 0, "complete");
+  const auto r = run(c, "A", 0, RunStatus::kComplete);
   for (int i = 0; i < 4; ++i) ASSERT_TRUE(db_->add_request(r, request(i * 1000)).ok());
   ASSERT_TRUE(db_->flush().ok());
   const auto csv = dir_ / "r.csv";
@@ -843,7 +839,7 @@ TEST_F(ResultsDbTest, ReopeningKeepsTheData) {
   auto runs = db_->runs(c);
   ASSERT_TRUE(runs.ok());
   ASSERT_EQ(runs->size(), 1u);
-  EXPECT_EQ((*runs)[0].status, "running");
+  EXPECT_EQ((*runs)[0].status, RunStatus::kRunning);
   auto rows = db_->requests(r);
   ASSERT_TRUE(rows.ok());
   ASSERT_EQ(rows->size(), 1u);

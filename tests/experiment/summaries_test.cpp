@@ -1,7 +1,6 @@
 // Summaries computed from hand-made requests, whose every figure is known exactly: counts,
 // success rate, moments, nearest-rank percentiles, throughput over the measurement window, rows
-// per label; over repetitions, means and Student-t confidence intervals; stored per
-// configuration.
+// per label; stored per configuration. How repetitions combine: tests/common/summary_test.cpp.
 #include "experiment/summaries.h"
 
 #include <gmock/gmock.h>
@@ -187,104 +186,6 @@ TEST(Summaries, NothingToSummarise) {
   EXPECT_EQ(all_dropped.p99_s, 0.0);
 }
 
-TEST(Summaries, StudentT95) {
-  EXPECT_DOUBLE_EQ(student_t95(1), 12.706);
-  EXPECT_DOUBLE_EQ(student_t95(2), 4.303);
-  EXPECT_DOUBLE_EQ(student_t95(3), 3.182);
-  EXPECT_DOUBLE_EQ(student_t95(4), 2.776);
-  EXPECT_DOUBLE_EQ(student_t95(10), 2.228);
-  EXPECT_DOUBLE_EQ(student_t95(20), 2.086);
-  EXPECT_DOUBLE_EQ(student_t95(30), 2.042);
-  EXPECT_NEAR(student_t95(40), 2.021, 0.01);
-  EXPECT_NEAR(student_t95(60), 2.000, 0.001);
-  EXPECT_NEAR(student_t95(120), 1.980, 0.001);
-  EXPECT_NEAR(student_t95(1000), 1.962, 0.003);
-  EXPECT_NEAR(student_t95(1'000'000), 1.960, 0.001);
-  EXPECT_EQ(student_t95(0), 0.0);
-  for (int dof = 1; dof < 200; ++dof) EXPECT_GE(student_t95(dof), student_t95(dof + 1)) << dof;
-}
-
-SummaryRow run_row(double mean_s, double throughput, double success, double p95_s,
-                   std::uint64_t count = 100) {
-  SummaryRow r;
-  r.label = "*";
-  r.count = count;
-  r.mean_s = mean_s;
-  r.throughput_rps = throughput;
-  r.success_rate = success;
-  r.p95_s = p95_s;
-  r.stddev_s = mean_s / 10;
-  r.min_s = mean_s / 2;
-  r.p50_s = mean_s;
-  r.p90_s = p95_s * 0.9;
-  r.p99_s = p95_s * 1.1;
-  r.p999_s = p95_s * 1.2;
-  r.max_s = p95_s * 2;
-  return r;
-}
-
-TEST(Summaries, ConfigOverThreeRepetitions) {
-  const auto s = summarise_config({run_row(1.0, 10, 1.0, 2.0, 100), run_row(1.2, 12, 0.9, 2.2, 90),
-                                   run_row(1.4, 14, 0.8, 2.4, 80)});
-  EXPECT_EQ(s.label, "*");
-  EXPECT_EQ(s.repetitions, 3);
-  EXPECT_EQ(s.count, 270u);  // requests issued over all repetitions
-  EXPECT_NEAR(s.mean_s, 1.2, 1e-12);
-  EXPECT_NEAR(s.throughput_rps, 12.0, 1e-12);
-  EXPECT_NEAR(s.success_rate, 0.9, 1e-12);
-  EXPECT_NEAR(s.p95_s, 2.2, 1e-12);
-  EXPECT_NEAR(s.stddev_s, 0.12, 1e-12);
-  EXPECT_NEAR(s.min_s, 0.6, 1e-12);
-  EXPECT_NEAR(s.p50_s, 1.2, 1e-12);
-  EXPECT_NEAR(s.p90_s, 1.98, 1e-12);
-  EXPECT_NEAR(s.p99_s, 2.42, 1e-12);
-  EXPECT_NEAR(s.p999_s, 2.64, 1e-12);
-  EXPECT_NEAR(s.max_s, 4.4, 1e-12);
-  // t(0.975, 2) · s / √3 with s = 0.2 (mean), 2 (throughput), 0.1 (success), 0.2 (p95).
-  ASSERT_TRUE(s.mean_s_ci95 && s.throughput_rps_ci95 && s.success_rate_ci95 && s.p95_s_ci95);
-  EXPECT_NEAR(*s.mean_s_ci95, 0.49686764166459196, 1e-9);
-  EXPECT_NEAR(*s.throughput_rps_ci95, 4.9686764166459196, 1e-8);
-  EXPECT_NEAR(*s.success_rate_ci95, 0.24843382083229598, 1e-9);
-  EXPECT_NEAR(*s.p95_s_ci95, 0.49686764166459196, 1e-9);
-}
-
-TEST(Summaries, ConfigConfidenceIntervalsForTwoFiveAndElevenRepetitions) {
-  // Two: s = √2, so the half-width is t(1) · √2 / √2 = 12.706.
-  const auto two = summarise_config({run_row(1, 0, 0, 0), run_row(3, 0, 0, 0)});
-  EXPECT_EQ(two.repetitions, 2);
-  EXPECT_DOUBLE_EQ(two.mean_s, 2.0);
-  EXPECT_NEAR(*two.mean_s_ci95, 12.706, 1e-9);
-  EXPECT_NEAR(*two.throughput_rps_ci95, 0.0, 1e-12);  // no spread, no interval
-  // Five: 1..5, s = √2.5, t(4) = 2.776.
-  std::vector<SummaryRow> five;
-  for (int i = 1; i <= 5; ++i) five.push_back(run_row(i, 0, 0, 0));
-  EXPECT_NEAR(*summarise_config(five).mean_s_ci95, 1.9629284245738559, 1e-9);
-  // Eleven: 0..10, s = √(110 / 10) = √11, so the half-width is t(10) · √11 / √11 = 2.228.
-  std::vector<SummaryRow> eleven;
-  for (int i = 0; i <= 10; ++i) eleven.push_back(run_row(i, 0, 0, 0));
-  const auto e = summarise_config(eleven);
-  EXPECT_DOUBLE_EQ(e.mean_s, 5.0);
-  EXPECT_NEAR(*e.mean_s_ci95, 2.228, 1e-9);
-}
-
-TEST(Summaries, ConfigOfOneRepetitionHasNoInterval) {
-  const auto s = summarise_config({run_row(1.5, 7, 0.5, 3, 42)});
-  EXPECT_EQ(s.repetitions, 1);
-  EXPECT_EQ(s.count, 42u);
-  EXPECT_DOUBLE_EQ(s.mean_s, 1.5);
-  EXPECT_DOUBLE_EQ(s.throughput_rps, 7.0);
-  EXPECT_DOUBLE_EQ(s.success_rate, 0.5);
-  EXPECT_DOUBLE_EQ(s.p95_s, 3.0);
-  EXPECT_EQ(s.mean_s_ci95, std::nullopt);
-  EXPECT_EQ(s.throughput_rps_ci95, std::nullopt);
-  EXPECT_EQ(s.success_rate_ci95, std::nullopt);
-  EXPECT_EQ(s.p95_s_ci95, std::nullopt);
-  const auto none = summarise_config({});
-  EXPECT_EQ(none.repetitions, 0);
-  EXPECT_EQ(none.count, 0u);
-  EXPECT_EQ(none.mean_s_ci95, std::nullopt);
-}
-
 // A results database in a scratch directory unique to this process and test, removed after.
 class SummariesDb : public testing::Test {
  protected:
@@ -308,7 +209,7 @@ class SummariesDb : public testing::Test {
   }
   // A run of `key` whose requests are `rows`, summarised and stored as the sweep does.
   std::int64_t run(const std::string& key, int repetition, const std::vector<RequestRow>& rows,
-                   const std::string& status, std::uint64_t warmup = 0) {
+                   RunStatus status, std::uint64_t warmup = 0) {
     RunColumns cols;
     cols.config_key = key;
     cols.repetition = repetition;
@@ -336,10 +237,10 @@ TEST_F(SummariesDb, UpdateConfigSummariesOverCompleteRuns) {
     return std::vector<RequestRow>{req(0, 10000, "ok", "a"), req(100, a_ms, "ok", "a"),
                                    req(200, b_ms, "ok", "b")};
   };
-  run("K", 0, reps(100, 300), "complete", 1);
-  run("K", 1, reps(900, 900), "failed", 1);
-  run("K", 2, reps(300, 500), "complete", 1);
-  run("L", 0, reps(100, 100), "complete", 1);
+  run("K", 0, reps(100, 300), RunStatus::kComplete, 1);
+  run("K", 1, reps(900, 900), RunStatus::kFailed, 1);
+  run("K", 2, reps(300, 500), RunStatus::kComplete, 1);
+  run("L", 0, reps(100, 100), RunStatus::kComplete, 1);
   ASSERT_TRUE(update_config_summaries(*db_, campaign_, "K").ok());
   ASSERT_TRUE(update_config_summaries(*db_, campaign_, "K").ok());  // replaces, no duplicates
 

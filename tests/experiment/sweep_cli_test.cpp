@@ -26,6 +26,7 @@ namespace {
 namespace fs = std::filesystem;
 using namespace std::chrono_literals;
 using experiment::ResultsDb;
+using experiment::RunStatus;
 
 std::string faaslab_bin() {
   return testing::binary("bin/faaslab");
@@ -73,7 +74,7 @@ int complete_runs(ResultsDb& db, std::int64_t campaign) {
   auto runs = db.runs(campaign);
   if (!runs) return -1;
   int n = 0;
-  for (const auto& r : *runs) n += r.status == "complete";
+  for (const auto& r : *runs) n += r.status == RunStatus::kComplete;
   return n;
 }
 
@@ -112,7 +113,7 @@ TEST(Demo, QuickRunsTheStudyGridIntoADatabaseModelAndReport) {
   ASSERT_EQ(runs->size(), 8u);
   std::set<std::string> modes, keys;
   for (const auto& r : *runs) {
-    EXPECT_EQ(r.status, "complete") << r.columns.config_key;
+    EXPECT_EQ(r.status, RunStatus::kComplete) << r.columns.config_key;
     modes.insert(r.columns.mode);
     keys.insert(r.columns.config_key);
     auto requests = (*db)->requests(r.id);
@@ -259,7 +260,7 @@ TEST(Sweep, AKilledCampaignResumesWithOnlyTheMissingRuns) {
   ASSERT_EQ(runs->size(), 4u) << "the killed run's partial rows are gone";
   std::set<std::string> keys;
   for (const auto& r : *runs) {
-    EXPECT_EQ(r.status, "complete");
+    EXPECT_EQ(r.status, RunStatus::kComplete);
     keys.insert(r.columns.config_key);
     auto requests = (*db)->requests(r.id);
     EXPECT_EQ(requests->size(), 3u * static_cast<std::size_t>(r.columns.users.value_or(0)));
@@ -360,7 +361,7 @@ TEST(Sweep, AFullDiskStopsTheCampaignWithAClearMessage) {
     const auto runs = (*db)->runs(id);
     ASSERT_TRUE(runs);
     for (const auto& r : *runs) {
-      if (r.status != "complete") continue;
+      if (r.status != RunStatus::kComplete) continue;
       EXPECT_EQ((*db)->requests(r.id)->size(),
                 3u * static_cast<std::size_t>(r.columns.users.value_or(0)));
     }

@@ -93,6 +93,12 @@ TEST(Arrivals, StageSyntaxErrors) {
   EXPECT_FALSE(parse_ramp_stages("10s:fast").ok());
   EXPECT_FALSE(parse_ramp_stages("ten:5").ok());
   EXPECT_FALSE(parse_ramp_stages("10s:-5").ok());
+  EXPECT_FALSE(parse_ramp_stages("10s:5x").ok());     // trailing text
+  EXPECT_FALSE(parse_ramp_stages("10s:inf").ok());    // a number, but not a rate
+  EXPECT_FALSE(parse_ramp_stages("10s:1e999").ok());  // out of range
+  auto spaced = parse_ramp_stages("10s: 5");          // leading white space, as std::stod reads
+  ASSERT_TRUE(spaced.ok()) << spaced.error();
+  EXPECT_EQ(spaced->front().target_rps, 5.0);
 }
 
 TEST(Trace, ReadsSecondsAndRejectsBadFiles) {
@@ -116,6 +122,14 @@ TEST(Trace, ReadsSecondsAndRejectsBadFiles) {
     f << "0\nsoon\n";
   }
   EXPECT_FALSE(load_trace(path.string()).ok());
+  {
+    std::ofstream f(path);
+    f << "time\n0\n1.5s\n";  // a header line is skipped; "1.5s" is not a number of seconds
+  }
+  auto bad = load_trace(path.string());
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.error().find(":3: '1.5s' is not a time in seconds"), std::string::npos)
+      << bad.error();
   EXPECT_FALSE(load_trace("/nonexistent/trace").ok());
   std::filesystem::remove(path);
 }

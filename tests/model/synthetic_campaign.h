@@ -98,7 +98,7 @@ inline SyntheticCampaign make_campaign(const std::filesystem::path& path,
         q.handler_s = std::max(0.0, (r.end - r.intended) - 0.03);
         EXPECT_TRUE((*db)->add_request(*run, q));
       }
-      EXPECT_TRUE((*db)->finish_run(*run, "complete", "", false));
+      EXPECT_TRUE((*db)->finish_run(*run, experiment::RunStatus::kComplete, "", false));
       auto reqs = (*db)->requests(*run);
       for (const auto& row : experiment::summarise_run(*reqs))
         EXPECT_TRUE((*db)->put_run_summary(*run, row));

@@ -1,0 +1,163 @@
+#include "experiment/run_target.h"
+
+#include <unistd.h>
+
+#include <filesystem>
+#include <thread>
+
+#include <nlohmann/json.hpp>
+
+#include "common/base64.h"
+#include "common/clock.h"
+#include "common/env.h"
+#include "common/http_client.h"
+#include "experiment/event_rows.h"
+
+namespace faaslab::experiment {
+namespace {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+using namespace std::chrono_literals;
+
+constexpr auto kReadyTimeout = std::chrono::seconds(60);
+
+// The function of the stack for this run, set to the run's configuration.
+Result<runtime::FunctionSpec> function_for(const runtime::StackFile& stack, const Campaign& c,
+                                           const RunConfig& r) {
+  const std::string& name = c.target.functions.at(r.mode);
+  for (auto f : stack.functions) {
+    if (f.name != name) continue;
+    f.labels["com.openfaas.scale.min"] = std::to_string(r.replicas);
+    f.labels["com.openfaas.scale.max"] = std::to_string(r.replicas);
+    f.labels["com.faaslab.routing"] = r.routing;
+    f.labels.erase("com.openfaas.scale.type");  // the grid fixes the replicas
+    f.labels.erase("com.openfaas.scale.zero");
+    f.environment["max_inflight"] = std::to_string(r.max_inflight);
+    if (r.workers > 0) f.environment["workers"] = std::to_string(r.workers);
+    f.environment["log_level"] = "warn";
+    return f;
+  }
+  return make_error("target.functions: the stack file has no function '" + name + "'");
+}
+
+HeaderList auth_header(const Target& t) {
+  if (t.password.empty()) return {};
+  const std::string s = t.user + ":" + t.password;
+  return {{"Authorization",
+           "Basic " + base64_encode({reinterpret_cast<const std::uint8_t*>(s.data()), s.size()})}};
+}
+
+// Waits until the function reports `replicas` available replicas.
+Status wait_replicas(const Url& gateway, const std::string& function, int replicas,
+                     const HeaderList& auth) {
+  const auto deadline = SteadyClock::now() + kReadyTimeout;
+  std::string last;
+  while (SteadyClock::now() < deadline) {
+    HttpRequest req;
+    req.target = "/system/function/" + function;
+    req.headers = auth;
+    auto r = http_request(gateway.host, gateway.port, req, 5s);
+    if (r && r->status == 200) {
+      try {
+        const auto j = json::parse(r->body);
+        if (j.value("availableReplicas", 0) == replicas && j.value("replicas", 0) == replicas)
+          return Ok{};
+        if (j.contains("faaslab") && j["faaslab"].contains("unhealthy")) {
+          return make_error(
+              "function " + function + ": " + j["faaslab"]["unhealthy"].get<std::string>(),
+              Errc::kUnavailable);
+        }
+        last = "available " + std::to_string(j.value("availableReplicas", 0)) + " of " +
+               std::to_string(replicas);
+      } catch (const json::exception&) {
+        last = "unreadable status";
+      }
+    } else {
+      last = r ? "status " + std::to_string(r->status) : r.error();
+    }
+    std::this_thread::sleep_for(20ms);
+  }
+  return make_error("function " + function + " did not reach " + std::to_string(replicas) +
+                        " ready replicas in " +
+                        format_duration(std::chrono::duration_cast<Micros>(kReadyTimeout)) + " (" +
+                        last + ")",
+                    Errc::kUnavailable);
+}
+
+Status scale_external(const Target& t, const std::string& function, int replicas) {
+  auto gateway = parse_url(t.gateway);
+  if (!gateway) return make_error("target.gateway: " + gateway.error());
+  HttpRequest req;
+  req.method = "POST";
+  req.target = "/system/scale-function/" + function;
+  req.headers = auth_header(t);
+  req.body = json{{"serviceName", function}, {"replicas", replicas}}.dump();
+  auto r = http_request(gateway->host, gateway->port, req, 10s);
+  if (!r)
+    return make_error("scaling " + function + " on " + t.gateway + ": " + r.error(),
+                      Errc::kUnavailable);
+  if (r->status != 200 && r->status != 202) {
+    return make_error("scaling " + function + " on " + t.gateway + ": status " +
+                          std::to_string(r->status) + " " + r->body,
+                      Errc::kUnavailable);
+  }
+  return wait_replicas(*gateway, function, replicas, auth_header(t));
+}
+
+}  // namespace
+
+Status probe_external(const Target& target, const Url& url) {
+  HttpRequest probe;
+  probe.method = "GET";
+  probe.target = "/";
+  if (auto r = http_request(url.host, url.port, probe, 5s); !r) {
+    return make_error("target.url " + target.url + " is unreachable: " + r.error(),
+                      Errc::kUnavailable);
+  }
+  return Ok{};
+}
+
+Result<RunTarget> RunTarget::start(const Campaign& campaign, const runtime::StackFile* stack,
+                                   const RunConfig& run, const std::string& bin_dir) {
+  RunTarget t;
+  if (!stack) {
+    t.url_ = *parse_url(campaign.target.url);  // checked before the first run
+    const auto path = t.url_.target.substr(0, t.url_.target.find('?'));
+    const std::string function =
+        path.rfind("/function/", 0) == 0 ? path.substr(10, path.find('/', 10) - 10) : "";
+    if (!campaign.target.gateway.empty() && !function.empty()) {
+      if (auto st = scale_external(campaign.target, function, run.replicas); !st)
+        return st.error_value();
+    }
+    return t;
+  }
+  auto spec = function_for(*stack, campaign, run);
+  if (!spec) return spec.error_value();
+  runtime::GatewayOptions go;
+  go.port = 0;
+  go.auth = false;
+  go.pool.watchdog_path = (fs::path(bin_dir) / "faaslab-watchdog").string();
+  go.pool.bin_dir = bin_dir;
+  go.pool.state_dir =
+      (fs::path(temp_dir()) / ("faaslab-sweep-" + std::to_string(::getpid()))).string();
+  go.pool.upstream_timeout = campaign.timeout + 5s;
+  t.gateway_ = std::make_unique<runtime::Gateway>(go);
+  if (auto st = t.gateway_->start({*spec}); !st)
+    return make_error("starting the runtime: " + st.error(), Errc::kUnavailable);
+  t.url_.host = "127.0.0.1";
+  t.url_.port = t.gateway_->port();
+  t.url_.target = "/function/" + spec->name;
+  if (auto st = wait_replicas(t.url_, spec->name, run.replicas, {}); !st) return st.error_value();
+  return t;
+}
+
+std::vector<EventRow> RunTarget::stop() {
+  if (!gateway_) return {};
+  auto rows = to_event_rows(gateway_->events().since(0));
+  gateway_->shutdown(10s);
+  gateway_.reset();
+  return rows;
+}
+
+}  // namespace faaslab::experiment

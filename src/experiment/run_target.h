@@ -1,0 +1,48 @@
+// Where a campaign's runs send their requests (internal to src/experiment/), set for each run
+// to the run's configuration.
+//
+// Embedded target: every run starts its own runtime (faaslab up, in process) with the stack's
+// function for the run's mode, its replicas, routing, max_inflight and workers, and waits until
+// every replica is ready; afterwards its replica events are the run's. External target: an
+// existing gateway (real OpenFaaS), scaled through its API to the run's replicas when the
+// campaign names the gateway. Used from the sweep's thread only.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "common/result.h"
+#include "common/url.h"
+#include "experiment/campaign.h"
+#include "experiment/results_db.h"
+#include "runtime/gateway.h"
+#include "runtime/stack.h"
+
+namespace faaslab::experiment {
+
+// External target: the gateway at `url` (the campaign's target.url, parsed) must answer before
+// anything is recorded.
+Status probe_external(const Target& target, const Url& url);
+
+class RunTarget {
+ public:
+  // Sets the target up for one run and waits until the run's replicas are ready. `stack` is
+  // the embedded target's stack file (nullptr for an external one); bin_dir holds
+  // faaslab-watchdog and faaslab-fn.
+  static Result<RunTarget> start(const Campaign& campaign, const runtime::StackFile* stack,
+                                 const RunConfig& run, const std::string& bin_dir);
+
+  // Where the run's requests go.
+  const Url& url() const { return url_; }
+
+  // Embedded: every event of the run's runtime, its start-up included (deploy, start, ready),
+  // then stops the runtime. External: none.
+  std::vector<EventRow> stop();
+
+ private:
+  Url url_;
+  std::unique_ptr<runtime::Gateway> gateway_;  // embedded only; stopped when destroyed
+};
+
+}  // namespace faaslab::experiment

@@ -1,9 +1,13 @@
 #include "common/env.h"
+#include "common/env_reader.h"
 
 #include <sched.h>
 
+#include <charconv>
 #include <cstdlib>
 #include <thread>
+
+#include "common/number.h"
 
 extern char** environ;  // NOLINT: POSIX
 
@@ -25,6 +29,26 @@ std::optional<std::string> Env::get(const std::string& key) const {
 
 std::string Env::get_or(const std::string& key, const std::string& fallback) const {
   return get(key).value_or(fallback);
+}
+
+Result<long> parse_integer_in(const std::string& text, long lo, long hi) {
+  long v = 0;
+  const auto [p, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+  if (ec != std::errc() || p != text.data() + text.size())
+    return make_error("'" + text + "' is not an integer");
+  if (v < lo || v > hi)
+    return make_error(std::to_string(v) + " is out of range [" + std::to_string(lo) + ", " +
+                      std::to_string(hi) + "]");
+  return v;
+}
+
+Result<double> parse_real_in(const std::string& text, double lo, double hi) {
+  const auto v = parse_double(text);
+  if (!v) return make_error("'" + text + "' is not a number");
+  if (!(*v >= lo && *v <= hi))
+    return make_error(text + " is out of range [" + std::to_string(lo) + ", " + std::to_string(hi) +
+                      "]");
+  return *v;
 }
 
 EnvList current_environment() {

@@ -2,46 +2,11 @@
 
 #include <strings.h>
 #include <algorithm>
-#include <charconv>
+
+#include "common/env_reader.h"
 
 namespace faaslab::fn {
 namespace {
-
-// Reads optional variable `key` with `parse`, naming the variable in any error.
-template <class T, class Parse>
-Status read(const Env& env, const char* key, T& out, Parse parse) {
-  const auto v = env.get(key);
-  if (!v) return Ok{};
-  auto parsed = parse(*v);
-  if (!parsed) return make_error(std::string(key) + ": " + parsed.error());
-  out = *parsed;
-  return Ok{};
-}
-
-Result<long> parse_int(const std::string& s, long lo, long hi) {
-  long v = 0;
-  const auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
-  if (ec != std::errc() || p != s.data() + s.size())
-    return make_error("'" + s + "' is not an integer");
-  if (v < lo || v > hi)
-    return make_error(std::to_string(v) + " is out of range [" + std::to_string(lo) + ", " +
-                      std::to_string(hi) + "]");
-  return v;
-}
-
-Result<float> parse_float(const std::string& s, float lo, float hi) {
-  try {
-    std::size_t used = 0;
-    const float v = std::stof(s, &used);
-    if (used != s.size()) return make_error("'" + s + "' is not a number");
-    if (!(v >= lo && v <= hi))
-      return make_error(s + " is out of range [" + std::to_string(lo) + ", " + std::to_string(hi) +
-                        "]");
-    return v;
-  } catch (const std::exception&) {
-    return make_error("'" + s + "' is not a number");
-  }
-}
 
 template <class Enum>
 auto enum_parser(std::optional<Enum> (*from_name)(std::string_view), const char* choices) {
@@ -77,51 +42,42 @@ Result<FnConfig> parse_fn_config(const EnvList& list) {
   const Env env(list);
   FnConfig c;
   auto& p = c.pipeline;
-  auto int_in = [](long lo, long hi) {
-    return [lo, hi](const std::string& s) { return parse_int(s, lo, hi); };
-  };
-  auto float_in = [](float lo, float hi) {
-    return [lo, hi](const std::string& s) { return parse_float(s, lo, hi); };
-  };
-  auto as_string = [](const std::string& s) -> Result<std::string> { return s; };
+  using env_value::boolean, env_value::byte_size, env_value::count, env_value::duration,
+      env_value::integer, env_value::real, env_value::text;
   long port = c.port, workers = c.workers, cv_threads = c.opencv_threads,
        tiles = p.detector.tile_levels;
   long jpeg_quality = p.encode.jpeg_quality, png_level = p.encode.png_level;
 
   const Status steps[] = {
-      read(env, "bind", c.bind, as_string),
-      read(env, "port", port, int_in(0, 65535)),
-      read(env, "workers", workers, int_in(0, 1024)),
-      read(env, "opencv_threads", cv_threads, int_in(0, 1024)),
-      read(env, "max_body_size", c.max_body_bytes,
-           [](const std::string& s) { return parse_byte_size(s); }),
-      read(env, "read_timeout", c.read_timeout,
-           [](const std::string& s) { return parse_duration(s); }),
-      read(env, "write_timeout", c.write_timeout,
-           [](const std::string& s) { return parse_duration(s); }),
-      read(env, "suppress_lock", c.suppress_lock,
-           [](const std::string& s) { return parse_bool(s); }),
-      read(env, "warm_up", c.warm_up, [](const std::string& s) { return parse_bool(s); }),
-      read(env, "log_level", c.log_level, as_string),
-      read(env, "response_format", c.response_format,
-           [](const std::string& s) -> Result<std::optional<ResponseFormat>> {
-             if (auto f = response_format_from_name(s)) return std::optional<ResponseFormat>(*f);
-             return make_error("'" + s + "' is not one of image, json, seed");
-           }),
-      read(env, "detector", p.detector.kind,
-           enum_parser(&blur::detector_from_name, "blazeface128, blazeface256, haar")),
-      read(env, "score_threshold", p.detector.score_threshold, float_in(0.01f, 0.99f)),
-      read(env, "tile_levels", tiles, int_in(1, 4)),
-      read(env, "models_dir", p.detector.models_dir, as_string),
-      read(env, "haar_cascade", p.detector.haar_cascade, as_string),
-      read(env, "blur", p.anonymize.method,
-           enum_parser(&blur::blur_method_from_name, "gaussian, box, pixelate")),
-      read(env, "blur_margin", p.anonymize.margin, float_in(0.0f, 2.0f)),
-      read(env, "blur_strength", p.anonymize.strength, float_in(0.1f, 10.0f)),
-      read(env, "max_pixels", p.limits.max_pixels,
-           [](const std::string& s) { return parse_count(s); }),
-      read(env, "jpeg_quality", jpeg_quality, int_in(1, 100)),
-      read(env, "png_level", png_level, int_in(0, 3)),
+      read_env(env, "bind", c.bind, text()),
+      read_env(env, "port", port, integer(0, 65535)),
+      read_env(env, "workers", workers, integer(0, 1024)),
+      read_env(env, "opencv_threads", cv_threads, integer(0, 1024)),
+      read_env(env, "max_body_size", c.max_body_bytes, byte_size()),
+      read_env(env, "read_timeout", c.read_timeout, duration()),
+      read_env(env, "write_timeout", c.write_timeout, duration()),
+      read_env(env, "suppress_lock", c.suppress_lock, boolean()),
+      read_env(env, "warm_up", c.warm_up, boolean()),
+      read_env(env, "log_level", c.log_level, text()),
+      read_env(env, "response_format", c.response_format,
+               [](const std::string& s) -> Result<std::optional<ResponseFormat>> {
+                 if (auto f = response_format_from_name(s))
+                   return std::optional<ResponseFormat>(*f);
+                 return make_error("'" + s + "' is not one of image, json, seed");
+               }),
+      read_env(env, "detector", p.detector.kind,
+               enum_parser(&blur::detector_from_name, "blazeface128, blazeface256, haar")),
+      read_env(env, "score_threshold", p.detector.score_threshold, real(0.01f, 0.99f)),
+      read_env(env, "tile_levels", tiles, integer(1, 4)),
+      read_env(env, "models_dir", p.detector.models_dir, text()),
+      read_env(env, "haar_cascade", p.detector.haar_cascade, text()),
+      read_env(env, "blur", p.anonymize.method,
+               enum_parser(&blur::blur_method_from_name, "gaussian, box, pixelate")),
+      read_env(env, "blur_margin", p.anonymize.margin, real(0.0f, 2.0f)),
+      read_env(env, "blur_strength", p.anonymize.strength, real(0.1f, 10.0f)),
+      read_env(env, "max_pixels", p.limits.max_pixels, count()),
+      read_env(env, "jpeg_quality", jpeg_quality, integer(1, 100)),
+      read_env(env, "png_level", png_level, integer(0, 3)),
   };
   for (const auto& st : steps) {
     if (!st) return st.error_value();

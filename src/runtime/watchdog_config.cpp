@@ -2,50 +2,11 @@
 
 #include <unistd.h>
 
-#include <charconv>
-
+#include "common/env_reader.h"
 #include "runtime/command_line.h"
 #include "runtime/resource_limits.h"
 
 namespace faaslab::runtime {
-namespace {
-
-template <class T, class Parse>
-Status read(const Env& env, const char* key, T& out, Parse parse) {
-  const auto v = env.get(key);
-  if (!v) return Ok{};
-  auto parsed = parse(*v);
-  if (!parsed) return make_error(std::string(key) + ": " + parsed.error());
-  out = *parsed;
-  return Ok{};
-}
-
-Result<long> parse_int(const std::string& s, long lo, long hi) {
-  long v = 0;
-  const auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
-  if (ec != std::errc() || p != s.data() + s.size())
-    return make_error("'" + s + "' is not an integer");
-  if (v < lo || v > hi)
-    return make_error(std::to_string(v) + " is out of range [" + std::to_string(lo) + ", " +
-                      std::to_string(hi) + "]");
-  return v;
-}
-
-auto int_in(long lo, long hi) {
-  return [lo, hi](const std::string& s) { return parse_int(s, lo, hi); };
-}
-auto duration() {
-  return [](const std::string& s) { return parse_duration(s); };
-}
-auto boolean() {
-  return [](const std::string& s) { return parse_bool(s); };
-}
-auto text() {
-  return [](const std::string& s) -> Result<std::string> { return s; };
-}
-
-}  // namespace
-
 std::string_view watchdog_mode_name(WatchdogMode mode) {
   return mode == WatchdogMode::kHttp ? "http" : "classic";
 }
@@ -62,6 +23,8 @@ EnvList function_environment() {
 }
 
 Result<WatchdogConfig> parse_watchdog_config(const EnvList& list) {
+  using env_value::boolean, env_value::byte_size, env_value::duration, env_value::integer,
+      env_value::text;
   const Env env(list);
   WatchdogConfig c;
   // fprocess, or of-watchdog's alias function_process.
@@ -85,34 +48,33 @@ Result<WatchdogConfig> parse_watchdog_config(const EnvList& list) {
   bool healthcheck_set = false;
   long port = c.port, max_inflight = 0, threads = 0;
   const Status steps[] = {
-      read(env, "port", port, int_in(0, 65535)),
-      read(env, "bind", c.bind, text()),
-      read(env, "read_timeout", c.read_timeout, duration()),
-      read(env, "write_timeout", c.write_timeout, duration()),
-      read(env, "exec_timeout", c.exec_timeout, duration()),
-      read(env, "max_inflight", max_inflight, int_in(0, 1 << 20)),
-      read(env, "combine_output", c.combine_output, boolean()),
-      read(env, "cgi_headers", c.cgi_headers, boolean()),
-      read(env, "suppress_lock", c.suppress_lock, boolean()),
-      read(env, "content_type", c.content_type, text()),
-      read(env, "max_body_size", c.max_body_bytes,
-           [](const std::string& s) { return parse_byte_size(s); }),
-      read(env, "max_output_size", c.max_output_bytes,
-           [](const std::string& s) { return parse_byte_size(s); }),
-      read(env, "watchdog_threads", threads, int_in(0, 256)),
-      read(env, "log_level", c.log_level, text()),
-      read(env, "ready_path", c.ready_path, text()),
-      read(env, "faaslab_cpus", c.cpus, [](const std::string& s) { return parse_cpu_quantity(s); }),
-      read(env, "faaslab_cpu_list", c.cpu_list,
-           [](const std::string& s) { return parse_cpu_list(s); }),
-      read(env, "faaslab_memory", c.memory_bytes,
-           [](const std::string& s) { return parse_memory_quantity(s); }),
+      read_env(env, "port", port, integer(0, 65535)),
+      read_env(env, "bind", c.bind, text()),
+      read_env(env, "read_timeout", c.read_timeout, duration()),
+      read_env(env, "write_timeout", c.write_timeout, duration()),
+      read_env(env, "exec_timeout", c.exec_timeout, duration()),
+      read_env(env, "max_inflight", max_inflight, integer(0, 1 << 20)),
+      read_env(env, "combine_output", c.combine_output, boolean()),
+      read_env(env, "cgi_headers", c.cgi_headers, boolean()),
+      read_env(env, "suppress_lock", c.suppress_lock, boolean()),
+      read_env(env, "content_type", c.content_type, text()),
+      read_env(env, "max_body_size", c.max_body_bytes, byte_size()),
+      read_env(env, "max_output_size", c.max_output_bytes, byte_size()),
+      read_env(env, "watchdog_threads", threads, integer(0, 256)),
+      read_env(env, "log_level", c.log_level, text()),
+      read_env(env, "ready_path", c.ready_path, text()),
+      read_env(env, "faaslab_cpus", c.cpus,
+               [](const std::string& s) { return parse_cpu_quantity(s); }),
+      read_env(env, "faaslab_cpu_list", c.cpu_list,
+               [](const std::string& s) { return parse_cpu_list(s); }),
+      read_env(env, "faaslab_memory", c.memory_bytes,
+               [](const std::string& s) { return parse_memory_quantity(s); }),
   };
   for (const auto& st : steps) {
     if (!st) return st.error_value();
   }
   if (env.get("healthcheck_interval")) {
-    if (auto st = read(env, "healthcheck_interval", c.healthcheck_interval, duration()); !st)
+    if (auto st = read_env(env, "healthcheck_interval", c.healthcheck_interval, duration()); !st)
       return st.error_value();
     healthcheck_set = true;
   }

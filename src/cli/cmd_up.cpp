@@ -1,5 +1,4 @@
 // faaslab up -f stack.yml: the embedded OpenFaaS-compatible gateway with local replicas.
-#include <signal.h>
 #include <spdlog/spdlog.h>
 
 #include <filesystem>
@@ -8,6 +7,7 @@
 #include "cli/commands.h"
 #include "common/env.h"
 #include "common/logging.h"
+#include "common/shutdown_signals.h"
 #include "runtime/gateway.h"
 #include "runtime/stack.h"
 
@@ -50,12 +50,7 @@ Result<Micros> duration_setting(const std::string& flag, const Env& env, const c
 
 int run_up(const UpArgs& a) {
   // The shutdown signals are waited for below; block them before any thread starts.
-  sigset_t signals;
-  sigemptyset(&signals);
-  sigaddset(&signals, SIGTERM);
-  sigaddset(&signals, SIGINT);
-  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
-  ::signal(SIGPIPE, SIG_IGN);
+  ShutdownSignals signals;
   if (auto st = init_logging(a.log_level); !st)
     return std::cerr << "faaslab up: " << st.error() << "\n", 2;
 
@@ -119,9 +114,7 @@ int run_up(const UpArgs& a) {
   }
   spdlog::info("gateway ready on {}:{} ({} function{})", a.bind, gateway.port(), functions.size(),
                functions.size() == 1 ? "" : "s");
-  int sig = 0;
-  sigwait(&signals, &sig);
-  spdlog::info("received {}; stopping replicas", sig == SIGTERM ? "SIGTERM" : "SIGINT");
+  spdlog::info("received {}; stopping replicas", ShutdownSignals::name(signals.wait()));
   gateway.shutdown(o.write_timeout);
   std::error_code ec;
   fs::remove_all(o.pool.state_dir, ec);

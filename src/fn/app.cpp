@@ -1,7 +1,5 @@
 #include "fn/app.h"
 
-#include <pthread.h>
-#include <signal.h>
 #include <spdlog/spdlog.h>
 #include <opencv2/core.hpp>
 
@@ -10,6 +8,7 @@
 #include "common/clock.h"
 #include "common/env.h"
 #include "common/lock_file.h"
+#include "common/shutdown_signals.h"
 #include "fn/handler.h"
 #include "fn/server.h"
 
@@ -18,11 +17,7 @@ namespace faaslab::fn {
 int serve_http(const FnConfig& config) {
   Stopwatch since_start;
   // Block the shutdown signals in every thread (threads inherit the mask) and wait for them here.
-  sigset_t signals;
-  sigemptyset(&signals);
-  sigaddset(&signals, SIGTERM);
-  sigaddset(&signals, SIGINT);
-  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  ShutdownSignals signals;
 
   cv::setNumThreads(config.opencv_threads);
   ServerOptions so;
@@ -62,9 +57,7 @@ int serve_http(const FnConfig& config) {
       config.bind, server.port(), since_start.seconds() * 1e3, config.workers,
       config.opencv_threads, blur::detector_name(config.pipeline.detector.kind));
 
-  int sig = 0;
-  sigwait(&signals, &sig);
-  spdlog::info("received {}, draining for up to {}", sig == SIGTERM ? "SIGTERM" : "SIGINT",
+  spdlog::info("received {}, draining for up to {}", ShutdownSignals::name(signals.wait()),
                format_duration(config.write_timeout));
   lock.remove();
   const int abandoned = server.shutdown(config.write_timeout);

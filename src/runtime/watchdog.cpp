@@ -8,11 +8,13 @@
 #include <condition_variable>
 #include <cstdio>
 #include <mutex>
+#include <optional>
 #include <thread>
 
 #include "common/env.h"
 #include "common/lock_file.h"
 #include "common/not_processed.h"
+#include "common/shutdown_signals.h"
 #include "runtime/resource_limits.h"
 
 namespace faaslab::runtime {
@@ -31,6 +33,7 @@ HttpServerResponse text_response(http::status status, const std::string& body, u
 }  // namespace
 
 struct Watchdog::Impl {
+  std::optional<ShutdownSignals> signals;  // from start()
   explicit Impl(WatchdogConfig c) : config(std::move(c)), lock(temp_dir() + "/.lock") {}
 
   WatchdogConfig config;
@@ -125,13 +128,7 @@ Watchdog::~Watchdog() {
 Status Watchdog::start() {
   auto& c = impl_->config;
   // Shutdown signals are taken by run_until_signal(); block them before any thread exists.
-  sigset_t signals;
-  sigemptyset(&signals);
-  sigaddset(&signals, SIGTERM);
-  sigaddset(&signals, SIGINT);
-  sigaddset(&signals, SIGUSR1);  // raised by set_fatal()
-  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
-  ::signal(SIGPIPE, SIG_IGN);
+  impl_->signals.emplace(std::initializer_list<int>{SIGUSR1});  // SIGUSR1: set_fatal()'s wake-up
 
   impl_->limits = apply_limits(c.cpus, c.cpu_list, c.memory_bytes);
   for (const auto& e : impl_->limits.enforced) spdlog::info("limit enforced: {}", e);
@@ -190,16 +187,10 @@ bool Watchdog::ready() const {
 }
 
 int Watchdog::run_until_signal() {
-  sigset_t signals;
-  sigemptyset(&signals);
-  sigaddset(&signals, SIGTERM);
-  sigaddset(&signals, SIGINT);
-  sigaddset(&signals, SIGUSR1);
-  const timespec poll{0, 100'000'000};
   for (;;) {
-    const int sig = sigtimedwait(&signals, nullptr, &poll);
+    const auto sig = impl_->signals->wait_for(std::chrono::milliseconds(100));
     if (sig == SIGTERM || sig == SIGINT) {
-      spdlog::info("received {}; shutting down", sig == SIGTERM ? "SIGTERM" : "SIGINT");
+      spdlog::info("received {}; shutting down", ShutdownSignals::name(*sig));
       shutdown();
       return 0;
     }

@@ -99,10 +99,7 @@ Result<FunctionSpec> parse_function_deployment(const std::string& body) {
   if (j.contains("readOnlyRootFilesystem") && j["readOnlyRootFilesystem"].is_boolean()) {
     f.readonly_root_filesystem = j["readOnlyRootFilesystem"];
   }
-  if (f.fprocess.empty()) {
-    if (auto it = f.environment.find("fprocess"); it != f.environment.end())
-      f.fprocess = it->second;
-  }
+  fill_fprocess_from_environment(f);
   return f;
 }
 

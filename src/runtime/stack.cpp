@@ -122,6 +122,12 @@ Result<std::string> substitute_env(std::string_view text, const Env& env) {
   return out;
 }
 
+void fill_fprocess_from_environment(FunctionSpec& spec) {
+  if (!spec.fprocess.empty()) return;
+  if (auto it = spec.environment.find("fprocess"); it != spec.environment.end())
+    spec.fprocess = it->second;
+}
+
 Result<StackFile> parse_stack(std::string_view text, const std::filesystem::path& base_dir,
                               const EnvList& env_list) {
   const Env env(env_list);
@@ -215,10 +221,7 @@ Result<StackFile> parse_stack(std::string_view text, const std::filesystem::path
         return st.error_value();
       if (auto st = read_string_list(fn["secrets"], f.secrets, where + ".secrets"); !st)
         return st.error_value();
-      if (f.fprocess.empty()) {
-        if (auto it = f.environment.find("fprocess"); it != f.environment.end())
-          f.fprocess = it->second;
-      }
+      fill_fprocess_from_environment(f);
       stack.functions.push_back(std::move(f));
     }
   } catch (const YAML::Exception& e) {

@@ -34,6 +34,10 @@ struct FunctionSpec {
   bool readonly_root_filesystem = false;
 };
 
+// The command the watchdog runs: `fprocess` as given, else the `fprocess` environment variable
+// (OpenFaaS's templates set it there; faas-cli and the REST API carry it as envProcess).
+void fill_fprocess_from_environment(FunctionSpec& spec);
+
 struct StackFile {
   std::string version;
   std::string provider_name;

@@ -11,12 +11,12 @@
 #include <utility>
 #include <vector>
 
+#include "common/header_list.h"
 #include "common/result.h"
 #include "common/units.h"
 
 namespace faaslab {
 
-using HeaderList = std::vector<std::pair<std::string, std::string>>;
 
 struct HttpRequest {
   std::string method = "GET";

@@ -13,7 +13,7 @@
 #include <string>
 
 #include "blur/blur.h"
-#include "common/http_client.h"
+#include "common/header_list.h"
 #include "fn/fn_config.h"
 
 namespace faaslab::fn {

@@ -29,8 +29,10 @@ bool closed_by_peer(int fd) {
 }
 }  // namespace
 
-template <class Fields>
-void strip_hop_by_hop(Fields& f) {
+namespace {
+// Removes hop-by-hop headers (Connection, Keep-Alive, Proxy-*, TE, Trailer, Upgrade) before a
+// message is forwarded, as RFC 7230 section 6.1 requires of proxies.
+void strip_hop_by_hop(http::fields& f) {
   // Expect too: the 100-continue exchange happened on the incoming connection already.
   for (auto field :
        {http::field::connection, http::field::keep_alive, http::field::proxy_authenticate,
@@ -39,7 +41,7 @@ void strip_hop_by_hop(Fields& f) {
     f.erase(field);
   }
 }
-template void strip_hop_by_hop(http::fields&);
+}  // namespace
 
 struct Upstream::Connection {
   explicit Connection(asio::io_context& ioc) : stream(asio::make_strand(ioc)) {
@@ -65,15 +67,6 @@ Result<std::shared_ptr<Upstream>> Upstream::create(asio::io_context& ioc, std::s
   u->endpoint_ = results.begin()->endpoint();
   return u;
 }
-
-namespace {
-
-// Reads the response to the request just written, skipping interim 1xx responses.
-template <class Fail>
-void read_response(std::shared_ptr<Upstream> self, std::shared_ptr<Upstream::Connection> conn,
-                   Fail fail, Upstream::Callback done);
-
-}  // namespace
 
 std::shared_ptr<Upstream::Connection> Upstream::take_idle() {
   std::lock_guard lock(mu_);
@@ -177,11 +170,8 @@ void Upstream::attempt(std::shared_ptr<Connection> conn, Attempt kind,
   });
 }
 
-namespace {
-
-template <class Fail>
-void read_response(std::shared_ptr<Upstream> self, std::shared_ptr<Upstream::Connection> conn,
-                   Fail fail, Upstream::Callback done) {
+void Upstream::read_response(std::shared_ptr<Upstream> self, std::shared_ptr<Connection> conn,
+                             Fail fail, Callback done) {
   conn->parser.emplace();
   conn->parser->body_limit(boost::none);
   conn->parser->header_limit(64 * 1024);
@@ -204,7 +194,5 @@ void read_response(std::shared_ptr<Upstream> self, std::shared_ptr<Upstream::Con
                      done(std::move(res));
                    });
 }
-
-}  // namespace
 
 }  // namespace faaslab::runtime

@@ -43,13 +43,14 @@ class Upstream : public std::enable_shared_from_this<Upstream> {
   // Closes pooled idle connections (the upstream is going away).
   void close_idle();
 
-  const std::string& host() const { return host_; }
-  std::uint16_t port() const { return port_; }
+  // Where it connects (resolved once, by create()).
   const boost::asio::ip::tcp::endpoint& endpoint() const { return endpoint_; }
 
-  struct Connection;
-
  private:
+  struct Connection;
+  // Fails an attempt: the error, the stage it failed in, whether any response byte came.
+  using Fail = std::function<void(boost::system::error_code, const char* stage, bool)>;
+
   Upstream(boost::asio::io_context& ioc, std::string host, std::uint16_t port)
       : ioc_(ioc), host_(std::move(host)), port_(port) {}
   enum class Attempt { kNew, kReused, kRetry };
@@ -57,11 +58,11 @@ class Upstream : public std::enable_shared_from_this<Upstream> {
                std::shared_ptr<HttpServerRequest> request, SteadyClock::time_point deadline,
                Micros timeout, Callback done);
   std::shared_ptr<Connection> take_idle();
+  void give_back(std::shared_ptr<Connection> conn);
+  // Reads the response to the request just written, skipping interim 1xx responses.
+  static void read_response(std::shared_ptr<Upstream> self, std::shared_ptr<Connection> conn,
+                            Fail fail, Callback done);
 
- public:
-  void give_back(std::shared_ptr<Connection> conn);  // implementation detail
-
- private:
   boost::asio::io_context& ioc_;
   const std::string host_;
   const std::uint16_t port_;
@@ -69,10 +70,5 @@ class Upstream : public std::enable_shared_from_this<Upstream> {
   std::mutex mu_;
   std::vector<std::shared_ptr<Connection>> idle_;  // guarded by mu_
 };
-
-// Removes hop-by-hop headers (Connection, Keep-Alive, Proxy-*, TE, Trailer, Upgrade) before a
-// message is forwarded, as RFC 7230 section 6.1 requires of proxies.
-template <class Fields>
-void strip_hop_by_hop(Fields& fields);
 
 }  // namespace faaslab::runtime

@@ -24,4 +24,23 @@ inline std::optional<double> parse_double(const std::string& text) {
   return value;
 }
 
+// The number at the start of `text` (as strtod reads it) and how many characters it used, for
+// quantities with a unit suffix ("500m", "128Mi"); nullopt when no number starts it or it is
+// out of range.
+struct LeadingNumber {
+  double value;
+  std::size_t length;
+};
+inline std::optional<LeadingNumber> parse_leading_double(const std::string& text) {
+  const char* begin = text.c_str();
+  char* end = nullptr;
+  const int saved = errno;
+  errno = 0;
+  const double value = std::strtod(begin, &end);
+  const bool out_of_range = errno == ERANGE;
+  errno = saved;
+  if (end == begin || out_of_range) return std::nullopt;
+  return LeadingNumber{value, static_cast<std::size_t>(end - begin)};
+}
+
 }  // namespace faaslab

@@ -5,11 +5,14 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <charconv>
 #include <cmath>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
+
+#include "common/number.h"
 
 namespace faaslab::runtime {
 namespace fs = std::filesystem;
@@ -81,64 +84,50 @@ bool join_new_cgroup(const std::string& controller,
 }  // namespace
 
 Result<double> parse_cpu_quantity(const std::string& text) {
-  try {
-    std::size_t used = 0;
-    double v = std::stod(text, &used);
-    const std::string suffix = text.substr(used);
-    if (suffix == "m")
-      v /= 1000;
-    else if (!suffix.empty())
-      return make_error("'" + text + "' is not a CPU quantity (e.g. 500m, 1, 1.5)");
-    if (!(v > 0) || v > 4096) return make_error("'" + text + "' is not a positive CPU quantity");
-    return v;
-  } catch (const std::exception&) {
+  const auto number = parse_leading_double(text);
+  if (!number) return make_error("'" + text + "' is not a CPU quantity (e.g. 500m, 1, 1.5)");
+  double v = number->value;
+  const std::string suffix = text.substr(number->length);
+  if (suffix == "m")
+    v /= 1000;
+  else if (!suffix.empty())
     return make_error("'" + text + "' is not a CPU quantity (e.g. 500m, 1, 1.5)");
-  }
+  if (!(v > 0) || v > 4096) return make_error("'" + text + "' is not a positive CPU quantity");
+  return v;
 }
 
 Result<std::uint64_t> parse_memory_quantity(const std::string& text) {
-  try {
-    std::size_t used = 0;
-    const double v = std::stod(text, &used);
-    const std::string suffix = text.substr(used);
-    static const std::pair<const char*, double> units[] = {
-        {"", 1},
-        {"k", 1e3},
-        {"K", 1e3},
-        {"M", 1e6},
-        {"G", 1e9},
-        {"T", 1e12},
-        {"Ki", 1024.0},
-        {"Mi", 1048576.0},
-        {"Gi", 1073741824.0},
-        {"Ti", 1099511627776.0},
-    };
+  static const std::pair<const char*, double> units[] = {
+      {"", 1},     {"k", 1e3},     {"K", 1e3},        {"M", 1e6},           {"G", 1e9},
+      {"T", 1e12}, {"Ki", 1024.0}, {"Mi", 1048576.0}, {"Gi", 1073741824.0}, {"Ti", 1099511627776.0},
+  };
+  if (const auto number = parse_leading_double(text); number && number->value > 0) {
+    const std::string suffix = text.substr(number->length);
     for (const auto& [name, scale] : units) {
-      if (suffix == name) {
-        if (!(v > 0)) break;
-        return static_cast<std::uint64_t>(std::llround(v * scale));
-      }
+      if (suffix == name && number->value * scale < 1.8e19)
+        return static_cast<std::uint64_t>(std::llround(number->value * scale));
     }
-  } catch (const std::exception&) {
   }
   return make_error("'" + text + "' is not a memory quantity (e.g. 128Mi, 1Gi, 500M)");
 }
 
 Result<std::vector<int>> parse_cpu_list(const std::string& text) {
+  auto bad = [&] { return make_error("'" + text + "' is not a CPU list (e.g. 0,1 or 0-3)"); };
+  auto whole = [](std::string_view s) -> std::optional<int> {
+    int v = 0;
+    const auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+    if (ec != std::errc() || p != s.data() + s.size()) return std::nullopt;
+    return v;
+  };
   std::vector<int> cpus;
   std::stringstream in(text);
   std::string part;
   while (std::getline(in, part, ',')) {
-    try {
-      const auto dash = part.find('-');
-      std::size_t used = 0;
-      const int a = std::stoi(part.substr(0, dash), &used);
-      const int b = dash == std::string::npos ? a : std::stoi(part.substr(dash + 1));
-      if (a < 0 || b < a || b > 4095) throw std::invalid_argument("range");
-      for (int c = a; c <= b; ++c) cpus.push_back(c);
-    } catch (const std::exception&) {
-      return make_error("'" + text + "' is not a CPU list (e.g. 0,1 or 0-3)");
-    }
+    const auto dash = part.find('-');
+    const auto a = whole(std::string_view(part).substr(0, dash));
+    const auto b = dash == std::string::npos ? a : whole(std::string_view(part).substr(dash + 1));
+    if (!a || !b || *a < 0 || *b < *a || *b > 4095) return bad();
+    for (int c = *a; c <= *b; ++c) cpus.push_back(c);
   }
   if (cpus.empty()) return make_error("empty CPU list");
   return cpus;

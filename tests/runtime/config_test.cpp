@@ -304,6 +304,14 @@ TEST(ResourceLimits, KubernetesQuantities) {
   EXPECT_FALSE(parse_memory_quantity("1 GB").ok());
   EXPECT_EQ(*parse_cpu_list("0-2,5"), (std::vector<int>{0, 1, 2, 5}));
   EXPECT_FALSE(parse_cpu_list("2-1").ok());
+  for (const char* bad : {"1abc", "0-", "-1", "a-b", "9999", "", "0,,1"}) {
+    EXPECT_FALSE(parse_cpu_list(bad).ok()) << bad;
+  }
+  for (const char* bad : {"-5Mi", "1e30Ti", "Mi", "nan", "0"}) {
+    EXPECT_FALSE(parse_memory_quantity(bad).ok()) << bad;
+  }
+  EXPECT_FALSE(parse_cpu_quantity("1e9999").ok());
+  EXPECT_FALSE(parse_cpu_quantity("500x").ok());
   EXPECT_EQ(format_cpu_list({0, 1}), "0,1");
 }
 

@@ -10,7 +10,6 @@
 
 #include <cerrno>
 #include <cstring>
-#include <stdexcept>
 
 extern char** environ;  // NOLINT
 
@@ -28,7 +27,13 @@ Subprocess::Subprocess(std::vector<std::string> argv, std::vector<std::string> e
   options.new_process_group = own_group;
   options.pass_fd = pass_fd;
   auto spawned = spawn_process(options);
-  if (!spawned) throw std::runtime_error(spawned.error());
+  if (!spawned) {
+    start_error_ = spawned.error();
+    err_ = "cannot start " + (options.argv.empty() ? std::string("(nothing)") : options.argv[0]) +
+           ": " + start_error_ + "\n";
+    status_ = 127 << 8;  // exited with 127, as a shell reports a command it cannot run
+    return;
+  }
   pid_ = spawned->pid;
   in_fd_ = spawned->stdin_fd;
   out_fd_ = spawned->stdout_fd;
@@ -47,6 +52,7 @@ Subprocess::~Subprocess() {
 }
 
 void Subprocess::write_stdin_and_close(const std::string& data) {
+  if (in_fd_ < 0) return;
   std::size_t at = 0;
   while (at < data.size()) {
     const ssize_t n = ::write(in_fd_, data.data() + at, data.size() - at);
@@ -90,10 +96,11 @@ std::optional<std::string> Subprocess::wait_for_stderr(const std::string& needle
 }
 
 void Subprocess::signal(int sig) {
-  if (!status_) ::kill(pid_, sig);
+  if (!status_ && pid_ > 0) ::kill(pid_, sig);
 }
 
 void Subprocess::signal_group(int sig) {
+  if (pid_ <= 0) return;
   if (!own_group_) return signal(sig);
   // Also after the leader exited: its children may live on in the group.
   ::kill(-pid_, sig);

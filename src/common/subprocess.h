@@ -1,7 +1,12 @@
-// A child process with its stdin, stdout and stderr as pipes: started without a shell from an
-// argv and extra environment, waited for with a deadline, killed (SIGKILL) by the destructor if
-// still running, so an early return never leaves a process behind. The one place faaslab
-// spawns processes (posix_spawn).
+// A child process driven by blocking calls: its stdin, stdout and stderr as pipes, started
+// without a shell from an argv and extra environment (through spawn_process, common/spawn.h,
+// the one place that calls posix_spawn), waited for with a deadline, killed (SIGKILL) by the
+// destructor if still running, so an early return never leaves a process behind. For the
+// runtime's event-driven children see runtime/async_process.h.
+//
+// A child that cannot be started is an error value, not an exception: started() is false,
+// start_error() says why, and wait() returns 127 with the reason in err(), as a shell reports
+// a command it cannot run.
 //
 // Not thread-safe: one thread drives a Subprocess.
 #pragma once
@@ -18,7 +23,6 @@ namespace faaslab {
 class Subprocess {
  public:
   // Starts argv[0] (a path) with the current environment plus `env` ("KEY=value" entries).
-  // Throws std::runtime_error if it cannot be started.
   // pass_fd: a descriptor to hand over as fd 3 (a listening socket, with LISTEN_FDS=1).
   // own_group: the child leads a new process group, so signal_group() reaches its children.
   Subprocess(std::vector<std::string> argv, std::vector<std::string> env = {}, int pass_fd = -1,
@@ -27,7 +31,9 @@ class Subprocess {
   Subprocess(const Subprocess&) = delete;
   Subprocess& operator=(const Subprocess&) = delete;
 
-  pid_t pid() const { return pid_; }
+  bool started() const { return pid_ > 0; }
+  const std::string& start_error() const { return start_error_; }
+  pid_t pid() const { return pid_; }  // -1 if it did not start
 
   // Writes all of `data` to the child's stdin, then closes it.
   void write_stdin_and_close(const std::string& data);
@@ -55,6 +61,7 @@ class Subprocess {
   bool own_group_ = false;
   int in_fd_ = -1, out_fd_ = -1, err_fd_ = -1;
   std::string out_, err_;
+  std::string start_error_;
   std::optional<int> status_;
 };
 

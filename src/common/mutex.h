@@ -3,6 +3,8 @@
 // functions marked REQUIRES(mu_) only called so. LevelDB's port::Mutex, on std::mutex.
 #pragma once
 
+#include <chrono>
+#include <condition_variable>
 #include <mutex>
 
 #include "common/thread_annotations.h"
@@ -34,6 +36,21 @@ class SCOPED_CAPABILITY MutexLock {
 
  private:
   Mutex& mu_;
+};
+
+// A condition variable for a Mutex (LevelDB's port::CondVar): wait while holding the mutex.
+class CondVar {
+ public:
+  // Waits until `done()` holds (checked with `mu` held) or `timeout` passes; returns done().
+  template <class Rep, class Period, class Predicate>
+  bool wait_for(Mutex& mu, std::chrono::duration<Rep, Period> timeout, Predicate done)
+      REQUIRES(mu) {
+    return cv_.wait_for(mu, timeout, done);
+  }
+  void notify_all() { cv_.notify_all(); }
+
+ private:
+  std::condition_variable_any cv_;
 };
 
 }  // namespace faaslab

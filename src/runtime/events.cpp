@@ -34,7 +34,7 @@ EventLog::EventLog(const std::string& path) {
 void EventLog::record(ReplicaEvent e) {
   e.wall_us = wall_us();
   e.mono_us = mono_us();
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   e.seq = ++seq_;
   spdlog::info("event {} {}{}{}{}", e.kind, e.function, e.replica.empty() ? "" : " " + e.replica,
                e.seconds >= 0 ? fmt::format(" {:.3f}s", e.seconds) : "",
@@ -48,7 +48,7 @@ void EventLog::record(ReplicaEvent e) {
 }
 
 std::vector<ReplicaEvent> EventLog::since(std::uint64_t seq, std::size_t max) const {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   std::vector<ReplicaEvent> out;
   for (const auto& e : recent_) {
     if (e.seq > seq) {
@@ -60,7 +60,7 @@ std::vector<ReplicaEvent> EventLog::since(std::uint64_t seq, std::size_t max) co
 }
 
 std::uint64_t EventLog::last_seq() const {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   return seq_;
 }
 

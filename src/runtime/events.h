@@ -8,9 +8,9 @@
 #include <deque>
 #include <fstream>
 #include <functional>
-#include <mutex>
 #include <string>
 #include <vector>
+#include "common/mutex.h"
 
 #include <nlohmann/json.hpp>
 
@@ -42,10 +42,10 @@ class EventLog {
   std::uint64_t last_seq() const;
 
  private:
-  mutable std::mutex mu_;
-  std::deque<ReplicaEvent> recent_;  // guarded by mu_
-  std::uint64_t seq_ = 0;            // guarded by mu_
-  std::ofstream file_;               // guarded by mu_
+  mutable Mutex mu_;
+  std::deque<ReplicaEvent> recent_ GUARDED_BY(mu_);
+  std::uint64_t seq_ GUARDED_BY(mu_) = 0;
+  std::ofstream file_ GUARDED_BY(mu_);
 };
 
 }  // namespace faaslab::runtime

@@ -7,12 +7,12 @@
 
 #include <charconv>
 #include <map>
-#include <mutex>
 #include <thread>
 
 #include <nlohmann/json.hpp>
 
 #include "common/env.h"
+#include "common/mutex.h"
 #include "common/http_server.h"
 #include "runtime/function_api.h"
 #include "runtime/gateway_metrics.h"
@@ -54,13 +54,13 @@ struct Gateway::Impl {
   Credentials credentials;
   std::unique_ptr<HttpServer> http;
   std::unique_ptr<asio::steady_timer> ticker;
-  mutable std::mutex mu;
-  std::map<std::string, std::shared_ptr<FunctionPool>> functions;  // guarded by mu
-  std::vector<std::shared_ptr<FunctionPool>> retired;  // removed, replicas stopping; guarded by mu
+  mutable Mutex mu;
+  std::map<std::string, std::shared_ptr<FunctionPool>> functions GUARDED_BY(mu);
+  std::vector<std::shared_ptr<FunctionPool>> retired GUARDED_BY(mu);  // removed, still stopping
   bool stopped = false;
 
   std::shared_ptr<FunctionPool> find(const std::string& name) const {
-    std::lock_guard lock(mu);
+    MutexLock lock(mu);
     auto it = functions.find(name);
     return it == functions.end() ? nullptr : it->second;
   }
@@ -78,7 +78,7 @@ struct Gateway::Impl {
         FunctionPool::create(http->io_context(), std::move(spec), options.pool, events, metrics);
     if (!pool) return pool.error_value();
     {
-      std::lock_guard lock(mu);
+      MutexLock lock(mu);
       functions[(*pool)->name()] = *pool;
     }
     (*pool)->start();
@@ -88,7 +88,7 @@ struct Gateway::Impl {
   bool remove(const std::string& name) {
     std::shared_ptr<FunctionPool> pool;
     {
-      std::lock_guard lock(mu);
+      MutexLock lock(mu);
       auto it = functions.find(name);
       if (it == functions.end()) return false;
       pool = it->second;
@@ -106,7 +106,7 @@ struct Gateway::Impl {
   void tick() {
     std::vector<std::shared_ptr<FunctionPool>> pools;
     {
-      std::lock_guard lock(mu);
+      MutexLock lock(mu);
       for (const auto& [_, p] : functions) pools.push_back(p);
       std::erase_if(retired, [](const auto& p) { return p->stopped(); });
     }
@@ -196,7 +196,7 @@ void Gateway::Impl::handle_system(IncomingRequest&& in, std::string_view path,
     if (method == http::verb::get) {
       std::vector<std::shared_ptr<FunctionPool>> pools;
       {
-        std::lock_guard lock(mu);
+        MutexLock lock(mu);
         for (const auto& [_, p] : functions) pools.push_back(p);
       }
       json list = json::array();
@@ -336,7 +336,7 @@ void Gateway::shutdown(Micros grace) {
   impl_->http->wait_idle(grace);
   std::vector<std::shared_ptr<FunctionPool>> pools;
   {
-    std::lock_guard lock(impl_->mu);
+    MutexLock lock(impl_->mu);
     for (const auto& [_, p] : impl_->functions) pools.push_back(p);
     for (const auto& p : impl_->retired) pools.push_back(p);
   }
@@ -352,7 +352,7 @@ void Gateway::shutdown(Micros grace) {
   if (impl_->ticker)
     asio::post(impl_->http->io_context(), [t = impl_->ticker.get()] { t->cancel(); });
   impl_->http->shutdown(Micros(0));
-  std::lock_guard lock(impl_->mu);
+  MutexLock lock(impl_->mu);
   impl_->functions.clear();
   impl_->retired.clear();
 }

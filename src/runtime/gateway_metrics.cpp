@@ -59,15 +59,15 @@ struct GatewayMetrics::Impl {
           .Name("faaslab_cold_start_seconds")
           .Help("Replica start to ready, for cold starts")
           .Register(*registry);
-  std::mutex mu;
-  std::map<std::string, std::unique_ptr<FunctionMetrics>> functions;  // guarded by mu
+  Mutex mu;
+  std::map<std::string, std::unique_ptr<FunctionMetrics>> functions GUARDED_BY(mu);
 };
 
 GatewayMetrics::GatewayMetrics() : impl_(std::make_unique<Impl>()) {}
 GatewayMetrics::~GatewayMetrics() = default;
 
 FunctionMetrics& GatewayMetrics::function(const std::string& name) {
-  std::lock_guard lock(impl_->mu);
+  MutexLock lock(impl_->mu);
   auto& slot = impl_->functions[name];
   if (!slot) {
     slot = std::make_unique<FunctionMetrics>();
@@ -97,7 +97,7 @@ void FunctionMetrics::invocation_finished(int code, double seconds) {
   if (code < 0 || code >= static_cast<int>(codes_.size())) code = 0;
   ByCode* c = codes_[static_cast<std::size_t>(code)].load(std::memory_order_acquire);
   if (!c) {
-    std::lock_guard lock(codes_mu_);
+    MutexLock lock(codes_mu_);
     c = codes_[static_cast<std::size_t>(code)].load(std::memory_order_relaxed);
     if (!c) {
       auto made = std::make_unique<ByCode>();

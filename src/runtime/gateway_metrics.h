@@ -18,9 +18,9 @@
 #include <array>
 #include <atomic>
 #include <memory>
-#include <mutex>
 #include <string>
 #include <vector>
+#include "common/mutex.h"
 
 namespace prometheus {
 class Counter;
@@ -58,9 +58,9 @@ class FunctionMetrics {
   prometheus::Gauge* inflight_ = nullptr;
   prometheus::Counter* cold_starts_ = nullptr;
   prometheus::Histogram* cold_start_seconds_ = nullptr;
-  std::mutex codes_mu_;
+  Mutex codes_mu_;
   std::array<std::atomic<ByCode*>, 600> codes_{};  // by status code, made on first use
-  std::vector<std::unique_ptr<ByCode>> owned_;     // guarded by codes_mu_
+  std::vector<std::unique_ptr<ByCode>> owned_ GUARDED_BY(codes_mu_);
 };
 
 class GatewayMetrics {

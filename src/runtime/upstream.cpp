@@ -69,7 +69,7 @@ Result<std::shared_ptr<Upstream>> Upstream::create(asio::io_context& ioc, std::s
 }
 
 std::shared_ptr<Upstream::Connection> Upstream::take_idle() {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   const auto now = SteadyClock::now();
   while (!idle_.empty()) {
     auto c = std::move(idle_.back());
@@ -84,14 +84,14 @@ std::shared_ptr<Upstream::Connection> Upstream::take_idle() {
 
 void Upstream::give_back(std::shared_ptr<Connection> conn) {
   conn->idle_since = SteadyClock::now();
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   if (idle_.size() < kMaxIdle) idle_.push_back(std::move(conn));
 }
 
 void Upstream::close_idle() {
   std::vector<std::shared_ptr<Connection>> idle;
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     idle.swap(idle_);
   }
   for (auto& c : idle) {

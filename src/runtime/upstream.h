@@ -14,9 +14,9 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
-#include <mutex>
 #include <string>
 #include <vector>
+#include "common/mutex.h"
 
 #include "common/http_server.h"
 #include "common/result.h"
@@ -67,8 +67,8 @@ class Upstream : public std::enable_shared_from_this<Upstream> {
   const std::string host_;
   const std::uint16_t port_;
   boost::asio::ip::tcp::endpoint endpoint_;
-  std::mutex mu_;
-  std::vector<std::shared_ptr<Connection>> idle_;  // guarded by mu_
+  Mutex mu_;
+  std::vector<std::shared_ptr<Connection>> idle_ GUARDED_BY(mu_);
 };
 
 }  // namespace faaslab::runtime

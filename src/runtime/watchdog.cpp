@@ -5,14 +5,13 @@
 #include <unistd.h>
 
 #include <atomic>
-#include <condition_variable>
 #include <cstdio>
-#include <mutex>
 #include <optional>
 #include <thread>
 
 #include "common/env.h"
 #include "common/lock_file.h"
+#include "common/mutex.h"
 #include "common/not_processed.h"
 #include "common/shutdown_signals.h"
 #include "runtime/resource_limits.h"
@@ -45,17 +44,19 @@ struct Watchdog::Impl {
   std::atomic<bool> ready{false};
   std::atomic<bool> stopping{false};  // SIGTERM received: health 503
   std::atomic<int> inflight{0};
-  std::mutex mu;
-  std::condition_variable state_changed;
-  std::string fatal;  // guarded by mu: why the watchdog must exit (function process died)
+  Mutex mu;
+  CondVar state_changed;
+  std::string fatal GUARDED_BY(mu);  // why the watchdog must exit (function process died)
   std::atomic<std::int64_t> last_refused_ns{0};  // steady clock: the last request refused as
                                                  // not ready (health probes not counted)
 
   bool wait_ready(Micros timeout) {
     if (ready) return true;
-    std::unique_lock l(mu);
-    return state_changed.wait_for(l, timeout, [&] { return ready.load() || !fatal.empty(); }) &&
-           ready;
+    MutexLock l(mu);
+    return state_changed.wait_for(mu, timeout, [&] {
+      mu.assert_held();
+      return ready.load() || !fatal.empty();
+    }) && ready;
   }
 
   void handle(IncomingRequest&& in, const Responder& respond) {
@@ -107,7 +108,7 @@ struct Watchdog::Impl {
 
   void set_fatal(std::string why) {
     {
-      std::lock_guard l(mu);
+      MutexLock l(mu);
       if (fatal.empty()) fatal = std::move(why);
     }
     ready = false;
@@ -165,7 +166,7 @@ Status Watchdog::start() {
       return;
     }
     {
-      std::lock_guard l(impl->mu);
+      MutexLock l(impl->mu);
       impl->ready = true;
     }
     impl->state_changed.notify_all();
@@ -196,7 +197,7 @@ int Watchdog::run_until_signal() {
     }
     std::string fatal;
     {
-      std::lock_guard l(impl_->mu);
+      MutexLock l(impl_->mu);
       fatal = impl_->fatal;
     }
     if (!fatal.empty()) {

@@ -11,11 +11,11 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/steady_timer.hpp>
 
-#include <mutex>
 #include <optional>
 #include <vector>
 
 #include "common/env.h"
+#include "common/mutex.h"
 #include "common/not_processed.h"
 #include "runtime/async_process.h"
 #include "runtime/command_line.h"
@@ -81,7 +81,7 @@ class HttpRunner : public Runner {
 
   void handle(IncomingRequest&& in, std::function<void(HttpServerResponse)> respond) override {
     {
-      std::lock_guard lock(mu_);
+      MutexLock lock(mu_);
       if (exited_) return respond(not_processed(in.message.version()));
       if (suspect_) {
         const unsigned version = in.message.version();
@@ -140,7 +140,7 @@ class HttpRunner : public Runner {
   // they get 503 "not processed", for a gateway to send elsewhere) or, if it lives on, for
   // kSuspectWait, and are then sent.
   void suspect_death() {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     if (suspect_ || exited_) return;
     suspect_ = true;
     suspect_timer_.emplace(ioc_, kSuspectWait);
@@ -154,7 +154,7 @@ class HttpRunner : public Runner {
     std::vector<Held> held;
     bool refuse = false;
     {
-      std::lock_guard lock(mu_);
+      MutexLock lock(mu_);
       if (exited) {
         exited_ = true;
       } else if (!suspect_) {
@@ -176,7 +176,7 @@ class HttpRunner : public Runner {
   void refuse_when_settled(unsigned version, std::function<void(HttpServerResponse)> respond) {
     suspect_death();
     {
-      std::lock_guard lock(mu_);
+      MutexLock lock(mu_);
       if (suspect_) {
         held_.push_back(Held{std::nullopt, version, std::move(respond)});
         return;
@@ -237,11 +237,11 @@ class HttpRunner : public Runner {
   std::shared_ptr<AsyncProcess> process_;
   std::atomic<bool> stopping_{false};
 
-  std::mutex mu_;
-  bool suspect_ = false;    // guarded by mu_: an answer was lost; new requests are held
-  bool exited_ = false;     // guarded by mu_: the function process has exited
-  std::vector<Held> held_;  // guarded by mu_
-  std::optional<asio::steady_timer> suspect_timer_;  // guarded by mu_
+  Mutex mu_;
+  bool suspect_ GUARDED_BY(mu_) = false;  // an answer was lost; new requests are held
+  bool exited_ GUARDED_BY(mu_) = false;   // the function process has exited
+  std::vector<Held> held_ GUARDED_BY(mu_);
+  std::optional<asio::steady_timer> suspect_timer_ GUARDED_BY(mu_);
 };
 
 }  // namespace

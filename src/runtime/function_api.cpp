@@ -73,14 +73,18 @@ bool valid_function_name(const std::string& name) {
   return true;
 }
 
+// The body as a JSON object; `what` names it in the error ("a scale request").
+Result<json> parse_object(const std::string& body, const std::string& what) {
+  json j = json::parse(body, nullptr, /*allow_exceptions=*/false);
+  if (j.is_discarded()) return make_error("malformed JSON in " + what);
+  if (!j.is_object()) return make_error(what + " must be a JSON object");
+  return j;
+}
+
 Result<FunctionSpec> parse_function_deployment(const std::string& body) {
-  json j;
-  try {
-    j = json::parse(body);
-  } catch (const json::exception& e) {
-    return make_error(std::string("malformed JSON: ") + e.what());
-  }
-  if (!j.is_object()) return make_error("a FunctionDeployment must be a JSON object");
+  auto parsed = parse_object(body, "a FunctionDeployment");
+  if (!parsed) return parsed.error_value();
+  json& j = *parsed;
   FunctionSpec f;
   f.name = str(j, "service");
   if (f.name.empty()) return make_error("\"service\" (the function's name) is required");
@@ -141,13 +145,9 @@ json to_function_status(const FunctionStatusView& v) {
 }
 
 Result<ScaleRequest> parse_scale_request(const std::string& body) {
-  json j;
-  try {
-    j = json::parse(body);
-  } catch (const json::exception& e) {
-    return make_error(std::string("malformed JSON: ") + e.what());
-  }
-  if (!j.is_object()) return make_error("a scale request must be a JSON object");
+  auto parsed = parse_object(body, "a scale request");
+  if (!parsed) return parsed.error_value();
+  const json& j = *parsed;
   ScaleRequest r;
   r.service = str(j, "serviceName");
   if (!j.contains("replicas") || !j["replicas"].is_number_integer() ||
@@ -159,13 +159,9 @@ Result<ScaleRequest> parse_scale_request(const std::string& body) {
 }
 
 Result<std::string> parse_delete_request(const std::string& body) {
-  json j;
-  try {
-    j = json::parse(body);
-  } catch (const json::exception& e) {
-    return make_error(std::string("malformed JSON: ") + e.what());
-  }
-  const std::string name = j.is_object() ? str(j, "functionName") : "";
+  auto parsed = parse_object(body, "a delete request");
+  if (!parsed) return parsed.error_value();
+  const std::string name = str(*parsed, "functionName");
   if (name.empty()) return make_error("\"functionName\" is required");
   return name;
 }

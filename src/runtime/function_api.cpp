@@ -107,9 +107,10 @@ Result<FunctionSpec> parse_function_deployment(const std::string& body) {
   return f;
 }
 
-json to_function_deployment(const FunctionSpec& f) {
-  json j = {{"service", f.name}, {"image", f.image}};
-  if (!f.namespace_name.empty()) j["namespace"] = f.namespace_name;
+namespace {
+// The fields a FunctionDeployment and a FunctionStatus share, omitted when empty as
+// faas-provider omits them.
+void add_spec_fields(const FunctionSpec& f, json& j) {
   if (!f.fprocess.empty()) j["envProcess"] = f.fprocess;
   if (!f.environment.empty()) j["envVars"] = f.environment;
   if (!f.labels.empty()) j["labels"] = f.labels;
@@ -119,6 +120,13 @@ json to_function_deployment(const FunctionSpec& f) {
   if (auto l = resources(f.limits); !l.empty()) j["limits"] = l;
   if (auto r = resources(f.requests); !r.empty()) j["requests"] = r;
   if (f.readonly_root_filesystem) j["readOnlyRootFilesystem"] = true;
+}
+}  // namespace
+
+json to_function_deployment(const FunctionSpec& f) {
+  json j = {{"service", f.name}, {"image", f.image}};
+  if (!f.namespace_name.empty()) j["namespace"] = f.namespace_name;
+  add_spec_fields(f, j);
   return j;
 }
 
@@ -131,15 +139,7 @@ json to_function_status(const FunctionStatusView& v) {
   if (v.invocation_count > 0) j["invocationCount"] = v.invocation_count;
   if (v.replicas > 0) j["replicas"] = v.replicas;
   if (v.available_replicas > 0) j["availableReplicas"] = v.available_replicas;
-  if (!f.fprocess.empty()) j["envProcess"] = f.fprocess;
-  if (!f.environment.empty()) j["envVars"] = f.environment;
-  if (!f.labels.empty()) j["labels"] = f.labels;
-  if (!f.annotations.empty()) j["annotations"] = f.annotations;
-  if (!f.constraints.empty()) j["constraints"] = f.constraints;
-  if (!f.secrets.empty()) j["secrets"] = f.secrets;
-  if (auto l = resources(f.limits); !l.empty()) j["limits"] = l;
-  if (auto r = resources(f.requests); !r.empty()) j["requests"] = r;
-  if (f.readonly_root_filesystem) j["readOnlyRootFilesystem"] = true;
+  add_spec_fields(f, j);
   if (v.created_at_unix_s > 0) j["createdAt"] = rfc3339(v.created_at_unix_s);
   return j;
 }

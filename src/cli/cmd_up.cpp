@@ -22,6 +22,7 @@ struct UpArgs {
   int threads = 0;
   std::string bind = "127.0.0.1";
   std::string routing = "random";
+  std::uint64_t seed = 0;
   std::string read_timeout, write_timeout, upstream_timeout;
   std::string events;
   std::string secrets_dir;
@@ -91,6 +92,7 @@ int run_up(const UpArgs& a) {
            2;
   o.max_body_bytes = *body;
   o.pool.default_routing = *runtime::routing_from_name(a.routing);
+  o.pool.routing_seed = a.seed;
   o.pool.scale_from_zero = !a.no_scale_from_zero;
   o.pool.bin_dir = exe_dir().string();
   o.pool.watchdog_path =
@@ -138,6 +140,8 @@ void add_up_command(CLI::App& app, CommandRunner& run) {
   cmd->add_option("--routing", args->routing, "Default routing to replicas")
       ->check(CLI::IsMember({"random", "round-robin", "least-inflight", "fifo"}))
       ->capture_default_str();
+  cmd->add_option("--seed", args->seed,
+                  "Seed of random routing, for repeatable runs (0 = a random seed per function)");
   cmd->add_option("--read-timeout", args->read_timeout,
                   "Receive a request (env read_timeout; default 65s)");
   cmd->add_option("--write-timeout", args->write_timeout,

@@ -203,14 +203,15 @@ TEST(Gateway, RoutingPoliciesSpreadLoadAsSpecified) {
       "    labels:\n      com.openfaas.scale.min: \"3\"\n      com.faaslab.routing: ";
   GatewayProcess g(stack(http_function("rr", labels + "round-robin\n") +
                          http_function("rand", labels + "random\n") +
-                         http_function("least", labels + "least-inflight\n")));
+                         http_function("least", labels + "least-inflight\n")),
+                   {"--seed", "7"});  // random routing repeatable: the check cannot flake
   ASSERT_NE(g.port(), 0) << g.process().err();
   for (const char* f : {"rr", "rand", "least"}) ASSERT_TRUE(wait_available(g.port(), f, 3)) << f;
 
   // Round-robin: exactly even.
   const auto rr = spread(g.port(), "rr", 30);
   EXPECT_EQ(rr, (std::map<std::string, int>{{"rr-1", 10}, {"rr-2", 10}, {"rr-3", 10}}));
-  // Random: every replica used, none hugely favoured (P(any < 6 of 60) < 0.1%).
+  // Random: every replica used, none hugely favoured.
   const auto rand = spread(g.port(), "rand", 60);
   EXPECT_EQ(rand.size(), 3u);
   for (const auto& [replica, n] : rand) EXPECT_GE(n, 6) << replica;

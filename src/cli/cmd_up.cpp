@@ -23,7 +23,7 @@ struct UpArgs {
   std::string bind = "127.0.0.1";
   std::string routing = "random";
   std::uint64_t seed = 0;
-  std::string read_timeout, write_timeout, upstream_timeout;
+  std::string read_timeout, write_timeout, upstream_timeout, replica_start_timeout;
   std::string events;
   std::string secrets_dir;
   std::string watchdog;
@@ -79,12 +79,15 @@ int run_up(const UpArgs& a) {
   auto write = duration_setting(a.write_timeout, env, "write_timeout", o.write_timeout);
   auto upstream =
       duration_setting(a.upstream_timeout, env, "upstream_timeout", o.pool.upstream_timeout);
-  for (const auto* r : {&read, &write, &upstream}) {
+  auto start = duration_setting(a.replica_start_timeout, env, "replica_start_timeout",
+                                o.pool.replica_start_timeout);
+  for (const auto* r : {&read, &write, &upstream, &start}) {
     if (!*r) return std::cerr << "faaslab up: " << r->error() << "\n", 2;
   }
   o.read_timeout = *read;
   o.write_timeout = *write;
   o.pool.upstream_timeout = *upstream;
+  o.pool.replica_start_timeout = *start;
   auto body = parse_byte_size(a.max_body_size);
   if (!body || *body == 0)
     return std::cerr << "faaslab up: --max-body-size: "
@@ -149,6 +152,9 @@ void add_up_command(CLI::App& app, CommandRunner& run) {
   cmd->add_option(
       "--upstream-timeout", args->upstream_timeout,
       "A function call, waiting for a replica included (env upstream_timeout; default 60s)");
+  cmd->add_option("--replica-start-timeout", args->replica_start_timeout,
+                  "A new replica must be healthy within this, or it counts as a failed start "
+                  "(env replica_start_timeout; default 30s)");
   cmd->add_option("--max-body-size", args->max_body_size, "Request body limit (413 over it)")
       ->capture_default_str();
   cmd->add_option("--events", args->events, "Append replica events to this JSON-lines file");

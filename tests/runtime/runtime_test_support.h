@@ -57,6 +57,17 @@ inline Result<HttpResponse> call(std::uint16_t port, const std::string& method,
   return http_request("127.0.0.1", port, r, timeout);
 }
 
+// Polls `done` every 10 ms until it holds, for at most `timeout`.
+template <class Predicate>
+bool wait_until(Predicate done, std::chrono::milliseconds timeout) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (!done()) {
+    if (std::chrono::steady_clock::now() >= deadline) return false;
+    std::this_thread::sleep_for(10ms);
+  }
+  return true;
+}
+
 // Polls GET path until it answers `status`, for at most `timeout`.
 inline bool wait_for_status(std::uint16_t port, const std::string& path, int status,
                             std::chrono::milliseconds timeout, HeaderList headers = {}) {

@@ -3,6 +3,7 @@
 // stdin mode (default), as a classic watchdog runs it: behaviour from the query string the
 // watchdog passes in Http_Query (or TEST_FN when set):
 //   (none)          echo stdin to stdout
+//   started=PATH    create the file PATH first (a test waits for it: the request is in flight)
 //   sleep=DUR       sleep first (e.g. 2s, 300ms)
 //   exit=N          print "failing with N" and exit N
 //   crash           abort()
@@ -27,6 +28,7 @@
 
 #include "common/env.h"
 #include "common/http_server.h"
+#include "common/shutdown_signals.h"
 #include "common/units.h"
 
 namespace {
@@ -41,6 +43,10 @@ std::string param(const std::string& query, const std::string& key) {
     if (pair.substr(0, eq) == key) return eq == std::string::npos ? "1" : pair.substr(eq + 1);
   }
   return "";
+}
+
+void mark_started(const std::string& query) {
+  if (auto path = param(query, "started"); !path.empty()) std::ofstream(path) << "started\n";
 }
 
 void maybe_sleep(const std::string& query) {
@@ -61,6 +67,7 @@ int stdin_mode() {
   const Env env(current_environment());
   const std::string query = env.get_or("TEST_FN", env.get_or("Http_Query", ""));
   std::string input((std::istreambuf_iterator<char>(std::cin)), std::istreambuf_iterator<char>());
+  mark_started(query);
   maybe_sleep(query);
   if (auto e = param(query, "stderr"); !e.empty()) std::cerr << e << std::endl;
   if (auto n = param(query, "exit"); !n.empty()) {
@@ -87,7 +94,7 @@ int stdin_mode() {
   return 0;
 }
 
-int http_mode() {
+int http_mode(ShutdownSignals& signals) {
   const Env env(current_environment());
   if (auto n = env.get("exit_at_start")) return std::atoi(n->c_str());
   if (auto d = env.get("startup_delay")) {
@@ -109,6 +116,7 @@ int http_mode() {
       return respond(std::move(res));
     }
     if (!param(query, "crash").empty()) ::_exit(3);
+    mark_started(query);
     maybe_sleep(query);
     if (auto s = param(query, "status"); !s.empty() && s != "/proc")
       res.result(static_cast<unsigned>(std::atoi(s.c_str())));
@@ -124,13 +132,7 @@ int http_mode() {
     std::cerr << "faaslab-test-fn: " << st.error() << "\n";
     return 1;
   }
-  sigset_t signals;
-  sigemptyset(&signals);
-  sigaddset(&signals, SIGTERM);
-  sigaddset(&signals, SIGINT);
-  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
-  int sig = 0;
-  sigwait(&signals, &sig);
+  signals.wait();
   server.shutdown(std::chrono::seconds(5));
   return 0;
 }
@@ -140,13 +142,8 @@ int http_mode() {
 int main(int argc, char** argv) {
   std::ios::sync_with_stdio(false);
   if (argc > 1 && std::string(argv[1]) == "--http") {
-    // Block before any thread is created so sigwait() gets them.
-    sigset_t signals;
-    sigemptyset(&signals);
-    sigaddset(&signals, SIGTERM);
-    sigaddset(&signals, SIGINT);
-    pthread_sigmask(SIG_BLOCK, &signals, nullptr);
-    return http_mode();
+    ShutdownSignals signals;  // before any thread is created, so wait() gets them
+    return http_mode(signals);
   }
   return stdin_mode();
 }

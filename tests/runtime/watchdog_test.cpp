@@ -99,16 +99,15 @@ TEST(ClassicWatchdog, MaxInflightAnswers429AndReadyReportsSaturation) {
   ASSERT_TRUE(w.wait_ready());
   std::atomic<int> slow_status{0};
   std::thread slow([&] {
-    auto r = call(w.port(), "POST", "/?sleep=1500ms", "x");
+    auto r = call(w.port(), "POST", "/?sleep=3s", "x");
     slow_status = r.ok() ? r->status : -1;
   });
-  std::this_thread::sleep_for(400ms);
+  // Saturated once the slow request is in: readiness says so (of-watchdog's /_/ready).
+  ASSERT_TRUE(wait_for_status(w.port(), "/_/ready", 429, 10s));
   auto over = call(w.port(), "POST", "/", "y");
   ASSERT_TRUE(over.ok());
   EXPECT_EQ(over->status, 429);
   EXPECT_FALSE(over->header("X-OpenFaaS-Internal").empty());
-  auto ready = call(w.port(), "GET", "/_/ready");
-  EXPECT_EQ(ready->status, 429);
   slow.join();
   EXPECT_EQ(slow_status, 200);
   EXPECT_EQ(call(w.port(), "GET", "/_/ready")->status, 200);
@@ -136,9 +135,8 @@ TEST(HttpWatchdog, ProxiesToAWarmFunction) {
 
 TEST(HttpWatchdog, TheFirstRequestWaitsForASlowStartInsteadOfBeingRefused) {
   WatchdogProcess w({"mode=http", "fprocess=" + test_fn() + " --http", free_upstream_url(),
-                     "startup_delay=700ms"});
+                     "startup_delay=1500ms"});
   // Health says 503 while the function starts...
-  std::this_thread::sleep_for(200ms);
   auto early = call(w.port(), "GET", "/_/health");
   ASSERT_TRUE(early.ok()) << early.error();
   EXPECT_EQ(early->status, 503);
@@ -241,20 +239,21 @@ TEST(HttpWatchdog, AFunctionThatCannotStartIsReported) {
 }
 
 TEST(Watchdog, SigtermRemovesTheLockFileAndDrainsInFlightRequests) {
-  WatchdogProcess w({"fprocess=" + test_fn(), "healthcheck_interval=200ms"});
+  WatchdogProcess w({"fprocess=" + test_fn(), "healthcheck_interval=3s"});
   ASSERT_TRUE(w.wait_ready());
   EXPECT_TRUE(std::filesystem::exists(w.tmpdir() / ".lock"));
   std::atomic<int> status{0};
+  const auto started = w.tmpdir() / "started";
   std::thread slow([&] {
-    auto r = call(w.port(), "POST", "/?sleep=800ms", "drained");
+    auto r = call(w.port(), "POST", "/?started=" + started.string() + "&sleep=2s", "drained");
     status = r.ok() ? r->status : -1;
   });
-  std::this_thread::sleep_for(200ms);
+  ASSERT_TRUE(wait_until([&] { return std::filesystem::exists(started); }, 10s))
+      << "the request never reached the function";
   w.process().signal(SIGTERM);
-  std::this_thread::sleep_for(50ms);
-  EXPECT_FALSE(std::filesystem::exists(w.tmpdir() / ".lock"));
-  EXPECT_EQ(call(w.port(), "GET", "/_/health")->status,
-            503);  // still answering during healthcheck_interval
+  EXPECT_TRUE(wait_until([&] { return !std::filesystem::exists(w.tmpdir() / ".lock"); }, 5s));
+  // Still answering, unhealthy, while the request in flight drains.
+  EXPECT_EQ(call(w.port(), "GET", "/_/health")->status, 503);
   slow.join();
   EXPECT_EQ(status, 200);
   EXPECT_EQ(w.process().wait(10s), 0);

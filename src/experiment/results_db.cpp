@@ -1,7 +1,6 @@
 #include "experiment/results_db.h"
 
 #include <fstream>
-#include <ranges>
 #include <set>
 
 #include "common/clock.h"
@@ -243,9 +242,11 @@ Status ResultsDb::flush() {
 
 Status ResultsDb::add_events(std::int64_t run_id, const std::vector<EventRow>& events) {
   if (events.empty()) return Ok{};
-  auto with_run = std::views::transform(events, [&](const EventRow& e) {
-    return std::pair<std::int64_t, const EventRow&>(run_id, e);
-  });
+  // (run id, row) pairs as insert_rows takes them. A plain vector: clang 14 cannot compile
+  // std::views over libstdc++ 12.
+  std::vector<std::pair<std::int64_t, const EventRow&>> with_run;
+  with_run.reserve(events.size());
+  for (const auto& e : events) with_run.emplace_back(run_id, e);
   return transaction(
       [&] { return insert_rows(db_, "events", event_columns(), with_run, "storing events"); });
 }

@@ -115,7 +115,7 @@ int run_demo(const DemoArgs& a) {
   auto sweep = experiment::run_sweep(*campaign, so);
   if (!sweep) {
     std::cerr << "faaslab demo: " << sweep.error() << "\n";
-    return 1;
+    return sweep.error_code() == Errc::kConflict ? 2 : 1;
   }
   if (sweep->interrupted) {
     std::cerr << "faaslab demo: interrupted; `faaslab demo" << (a.quick ? " --quick" : "")

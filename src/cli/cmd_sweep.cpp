@@ -45,7 +45,8 @@ int run_sweep_command(const SweepArgs& a) {
   auto result = experiment::run_sweep(*campaign, o);
   if (!result) {
     std::cerr << "faaslab sweep: " << result.error() << "\n";
-    return 1;
+    // A changed campaign given to --resume is bad input, as a bad campaign file is.
+    return result.error_code() == Errc::kConflict ? 2 : 1;
   }
   std::cout << "campaign " << result->campaign_id << ": " << result->completed
             << " runs completed, " << result->skipped << " already complete, " << result->failed
@@ -94,7 +95,8 @@ void add_sweep_command(CLI::App& app, CommandRunner& run) {
   cmd->add_option("-f,--file", args->file, "Campaign file (YAML; docs/experiments.md)")->required();
   cmd->add_option("--db", args->db, "Results database (default: <campaign name>.db)");
   cmd->add_flag("--resume", args->resume,
-                "Continue the latest campaign of this name: run only what is missing");
+                "Continue the latest campaign of this name: run only what is missing (refused, "
+                "exit 2, if the file now defines other runs)");
   cmd->add_flag("--quiet,-q", args->quiet, "Only the final lines");
   cmd->callback([args, &run] { run = [args] { return run_sweep_command(*args); }; });
 

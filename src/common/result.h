@@ -23,6 +23,7 @@ enum class Errc {
   kUnavailable,      // a peer or resource failed (reset, closed, malformed answer)
   kConnectFailed,    // a peer could not be connected to: nothing was sent
   kInternal,         // a bug or an environment problem (HTTP 500)
+  kConflict,         // the input contradicts what is already stored (HTTP 409)
 };
 
 struct Error {

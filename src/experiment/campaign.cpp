@@ -184,6 +184,21 @@ const std::vector<std::string>& grid_axes() {
   return axes;
 }
 
+std::string grid_value_text(const std::string& axis, const json& value) {
+  RunConfig c;
+  if (!apply_axis(c, axis, value)) return value.dump();
+  if (axis == "think") return format_duration(c.think);
+  if (axis == "ramp_up") return format_duration(c.ramp_up);
+  if (axis == "frame_size")
+    return std::to_string(c.frame_width) + "x" + std::to_string(c.frame_height);
+  if (axis == "rate") {
+    std::ostringstream o;
+    o << c.rate;
+    return o.str();
+  }
+  return text_of(value);
+}
+
 std::string RunConfig::key() const {
   std::ostringstream k;
   if (rate > 0) {
@@ -431,9 +446,12 @@ Result<Campaign> load_campaign(const std::string& path) {
   if (!in) return make_error("cannot read campaign file " + path);
   std::stringstream text;
   text << in.rdbuf();
-  auto c = parse_campaign(text.str(), fs::path(path).parent_path().string());
+  // Paths in the file resolve to absolute ones: the campaign's definition (stored, and compared
+  // on --resume) does not depend on the directory faaslab was started from.
+  const fs::path file = fs::absolute(path).lexically_normal();
+  auto c = parse_campaign(text.str(), file.parent_path().string());
   if (!c) return make_error(path + ": " + c.error());
-  c->file = fs::absolute(path).string();
+  c->file = file.string();
   return c;
 }
 

@@ -95,4 +95,8 @@ nlohmann::json campaign_to_json(const Campaign& campaign);
 // The grid axes a campaign may vary.
 const std::vector<std::string>& grid_axes();
 
+// A grid value as canonical text, so that two spellings of one value compare equal ("1s" and
+// "1000ms" are both "1s"; 2 and "2" are "2"). A value the axis refuses is its JSON text.
+std::string grid_value_text(const std::string& axis, const nlohmann::json& value);
+
 }  // namespace faaslab::experiment

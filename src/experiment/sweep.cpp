@@ -15,6 +15,7 @@
 
 #include "common/clock.h"
 #include "common/env.h"
+#include "experiment/campaign_diff.h"
 #include "experiment/machine_info.h"
 #include "experiment/request_writer.h"
 #include "experiment/results_db.h"
@@ -51,14 +52,35 @@ void say(const SweepOptions& o, const std::string& line) {
     std::fprintf(stderr, "%s\n", line.c_str());
 }
 
+// Resuming adds runs to a campaign measured with the stored definition: refused (kConflict)
+// when the file now defines other runs, naming each difference and the ways out.
+Status check_same_definition(ResultsDb& store, std::int64_t campaign_id, const Campaign& campaign,
+                             const SweepOptions& options) {
+  auto stored = store.campaign_spec(campaign_id);
+  if (!stored) return stored.error_value();
+  const auto differences = campaign_differences(*stored, campaign_to_json(campaign));
+  if (differences.empty()) return Ok{};
+  std::string message = "--resume: " + (campaign.file.empty() ? "the campaign" : campaign.file) +
+                        " no longer defines the runs of campaign " + std::to_string(campaign_id) +
+                        " ('" + campaign.name + "') in " + options.db_path + ":";
+  for (const auto& d : differences) message += "\n  " + d;
+  message +=
+      "\nResuming would mix two grids in one campaign. Run without --resume to start a new "
+      "campaign in the same database (reports and the model take the newest), or give --db a "
+      "new file; to resume this one, restore its definition.";
+  return make_error(message, Errc::kConflict);
+}
+
 // The campaign row: a new one, or the latest of the same name when resuming (its runs that
-// are not complete removed, to be run again).
+// are not complete removed, to be run again) if the file still defines the same runs.
 Result<std::int64_t> open_campaign(ResultsDb& store, const Campaign& campaign,
                                    const SweepOptions& options) {
   if (options.resume) {
     auto latest = store.latest_campaign(campaign.name);
     if (!latest) return latest.error_value();
     if (*latest) {
+      if (auto st = check_same_definition(store, **latest, campaign, options); !st)
+        return st.error_value();
       if (auto st = store.delete_incomplete_runs(**latest); !st) return st.error_value();
       if (auto st = store.set_campaign_status(**latest, CampaignStatus::kRunning); !st)
         return st.error_value();

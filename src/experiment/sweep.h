@@ -8,7 +8,9 @@
 // target: the gateway is scaled through its API to the run's replicas before the load.
 //
 // A crash or Ctrl-C loses at most the run in progress (marked failed, never complete);
-// `resume` reopens the latest campaign of the same name and runs only what is missing.
+// `resume` reopens the latest campaign of the same name and runs only what is missing — if the
+// campaign still defines the same runs (campaign_diff.h); otherwise it is refused with an
+// Errc::kConflict error naming what differs, and nothing is run or changed.
 #pragma once
 
 #include <cstdint>
@@ -40,6 +42,7 @@ struct SweepResult {
 
 // Errors stop the campaign: the target cannot be started or reached, the video cannot be read,
 // the database cannot be written (disk full). The run in progress is left incomplete.
+// Errc::kConflict: --resume of a campaign whose definition has changed (nothing was done).
 Result<SweepResult> run_sweep(const Campaign& campaign, const SweepOptions& options);
 
 }  // namespace faaslab::experiment

@@ -57,8 +57,9 @@ int serve_http(const FnConfig& config) {
       config.bind, server.port(), since_start.seconds() * 1e3, config.workers,
       config.opencv_threads, blur::detector_name(config.pipeline.detector.kind));
 
-  spdlog::info("received {}, draining for up to {}", ShutdownSignals::name(signals.wait()),
-               format_duration(config.write_timeout));
+  const auto received = signals.wait();
+  spdlog::info("received {}, draining ({} in flight) for up to {}", ShutdownSignals::name(received),
+               server.in_flight(), format_duration(config.write_timeout));
   lock.remove();
   const int abandoned = server.shutdown(config.write_timeout);
   if (abandoned > 0) spdlog::warn("{} requests still in flight at the end of the drain", abandoned);

@@ -180,10 +180,20 @@ json timeline(const std::vector<RequestRow>& rows, bool closed, std::int64_t ori
           {"codes", code_json}};
 }
 
+// Ready replicas as a step series from 0: replicas usually became ready before the run's first
+// request (negative times), so the series starts at the earlier of 0 and the first change.
 json replicas_over_time(const std::vector<EventRow>& events, std::int64_t origin_us) {
   json points = json::array();
   std::set<std::string> ready;
-  points.push_back({0, 0});
+  double first = 0;
+  for (const auto& e : events) {
+    if (e.kind == "ready" || e.kind == "stop" || e.kind == "exit" || e.kind == "crash") {
+      const double t = static_cast<double>(e.wall_us - origin_us) / 1e6;
+      first = std::min(0.0, std::round(t * 1000) / 1000);
+      break;
+    }
+  }
+  points.push_back({first, 0});
   for (const auto& e : events) {
     const double t = static_cast<double>(e.wall_us - origin_us) / 1e6;
     if (e.kind == "ready")
@@ -197,28 +207,42 @@ json replicas_over_time(const std::vector<EventRow>& events, std::int64_t origin
   return points;
 }
 
-// JMeter's statistics table row and APDEX for a set of requests.
-json statistics(const std::vector<const RequestRow*>& rows, const ApdexThresholds& apdex) {
+// A run's window, as JMeter's for one test: its first intended start to its last end.
+double window_seconds(const std::vector<RequestRow>& rows) {
+  std::int64_t first = INT64_MAX, last = INT64_MIN;
+  for (const auto& r : rows) {
+    first = std::min(first, r.intended_wall_us);
+    last = std::max(last, r.end_wall_us);
+  }
+  return last > first ? static_cast<double>(last - first) / 1e6 : 0;
+}
+
+// A configuration's measured requests and the time they were measured over: the sum of its
+// runs' windows. (Not the span from its first run's start to its last run's end: between
+// repetitions the campaign ran other configurations and paused.)
+struct Pooled {
+  std::vector<RequestRow> rows;
+  double window_s = 0;
+};
+
+// JMeter's statistics table row and APDEX for a set of requests measured over `window` s.
+json statistics(const std::vector<RequestRow>& rows, double window, const ApdexThresholds& apdex) {
   std::vector<double> times;
   std::uint64_t errors = 0, satisfied = 0, tolerating = 0, received = 0, sent = 0;
-  std::int64_t first = INT64_MAX, last = INT64_MIN;
-  for (const auto* r : rows) {
-    if (r->outcome != "ok") ++errors;
-    received += r->bytes_received;
-    sent += r->bytes_sent;
-    first = std::min(first, r->intended_wall_us);
-    last = std::max(last, r->end_wall_us);
-    if (!r->latency_us) continue;
-    const double s = static_cast<double>(*r->latency_us) / 1e6;
+  for (const auto& r : rows) {
+    if (r.outcome != "ok") ++errors;
+    received += r.bytes_received;
+    sent += r.bytes_sent;
+    if (!r.latency_us) continue;
+    const double s = static_cast<double>(*r.latency_us) / 1e6;
     times.push_back(s);
-    if (r->outcome == "ok") {
+    if (r.outcome == "ok") {
       if (s <= apdex.satisfied_s)
         ++satisfied;
       else if (s <= apdex.tolerated_s)
         ++tolerating;
     }
   }
-  const double window = last > first ? static_cast<double>(last - first) / 1e6 : 0;
   double mean = 0;
   for (double t : times) mean += t;
   if (!times.empty()) mean /= static_cast<double>(times.size());
@@ -276,7 +300,7 @@ Result<json> build_report_data(experiment::ResultsDb& db, std::optional<std::int
   const Varying varying = find_varying(complete);
   json configs = json::array();
   std::map<std::string, std::size_t> config_index;
-  std::map<std::string, std::vector<RequestRow>> config_requests;
+  std::map<std::string, Pooled> config_requests;
   json runs_json = json::array();
   for (const auto& r : complete) {
     auto requests = db.requests(r.id);
@@ -308,7 +332,8 @@ Result<json> build_report_data(experiment::ResultsDb& db, std::optional<std::int
     }
     configs[config_index[c.config_key]]["runs"].push_back(r.id);
     auto& pool = config_requests[c.config_key];
-    pool.insert(pool.end(), measured.begin(), measured.end());
+    pool.rows.insert(pool.rows.end(), measured.begin(), measured.end());
+    pool.window_s += window_seconds(measured);
 
     std::int64_t origin = INT64_MAX;
     for (const auto& q : *requests) origin = std::min(origin, q.intended_wall_us);
@@ -333,10 +358,8 @@ Result<json> build_report_data(experiment::ResultsDb& db, std::optional<std::int
                          {"cold_start_seconds", cold}});
   }
   for (auto& cj : configs) {
-    const auto& rows = config_requests[cj["key"].get<std::string>()];
-    std::vector<const RequestRow*> ptrs;
-    for (const auto& q : rows) ptrs.push_back(&q);
-    cj["statistics"] = statistics(ptrs, apdex);
+    const auto& pool = config_requests[cj["key"].get<std::string>()];
+    cj["statistics"] = statistics(pool.rows, pool.window_s, apdex);
   }
   return json{{"campaign", *info},
               {"apdex", {{"satisfied_s", apdex.satisfied_s}, {"tolerated_s", apdex.tolerated_s}}},

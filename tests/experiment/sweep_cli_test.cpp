@@ -94,7 +94,17 @@ TEST(Demo, QuickRunsTheStudyGridIntoADatabaseModelAndReport) {
   for (const char* f : {"campaign.yaml", "faaslab.db", "model.json", "validation.json"}) {
     EXPECT_TRUE(fs::exists(dir.path() / f)) << f;
   }
-  EXPECT_NE(demo.err().find("predicted within every target"), std::string::npos) << demo.err();
+  // "model, calibrated on 2 runs: P of J other configurations predicted within every target":
+  // the model must get some of them right, not only say how many it got.
+  std::smatch verdict;
+  ASSERT_TRUE(std::regex_search(
+      demo.err(), verdict,
+      std::regex(R"(calibrated on (\d+) runs: (\d+) of (\d+) other configurations predicted )"
+                 R"(within every target)")))
+      << demo.err();
+  EXPECT_EQ(std::stoi(verdict[3].str()), 6) << verdict[0];
+  EXPECT_GT(std::stoi(verdict[2].str()), 0)
+      << "no configuration predicted within target: " << verdict[0];
 
   // The database: one complete campaign of 8 complete runs (users 1, 2 x think 0, 0.5 s x
   // classic, http), 5 frames per user, every request recorded, replica events and summaries.
@@ -267,6 +277,76 @@ TEST(Sweep, AKilledCampaignResumesWithOnlyTheMissingRuns) {
   }
   EXPECT_EQ(keys.size(), 4u);
   EXPECT_EQ((*(*db)->campaign_info(ids->front()))["status"], "complete");
+}
+
+// The smallest campaign on the embedded runtime: the warm function (http mode), one 160x120
+// JPEG frame per user, `users` as given.
+std::string tiny_campaign(const std::string& name, const std::string& users) {
+  return "# a tiny campaign\nname: " + name + "\ntarget:\n  stack: " + repo_root() +
+         "/deploy/stack.yml\n  function: slblur-warm\nworkload:\n  video: " +
+         testing::video_path().string() +
+         "\n  frames: 1\n  mode: http\n  codec: jpeg\n  frame_size: 160x120\n"
+         "grid:\n  users: " +
+         users + "\n";
+}
+
+TEST(Sweep, ResumeRefusesACampaignFileThatNowDefinesOtherRuns) {
+  TempDir dir("edited");
+  const auto file = write_file(dir.path() / "c.yaml", tiny_campaign("edited-test", "[1]"));
+  const auto db_path = (dir.path() / "c.db").string();
+  Subprocess first({faaslab_bin(), "sweep", "-f", file.string(), "--db", db_path, "-q"});
+  ASSERT_EQ(first.wait(90s), 0) << first.err();
+
+  // A grid value added: refused, exit 2, the message names the axis and value and the ways out,
+  // and the database is as it was (no run added, no status changed).
+  write_file(file, tiny_campaign("edited-test", "[1, 2]"));
+  Subprocess edited(
+      {faaslab_bin(), "sweep", "-f", file.string(), "--db", db_path, "--resume", "-q"});
+  EXPECT_EQ(edited.wait(60s), 2) << edited.err();
+  EXPECT_NE(edited.err().find("grid.users: 2 added"), std::string::npos) << edited.err();
+  EXPECT_NE(edited.err().find("without --resume"), std::string::npos) << edited.err();
+  EXPECT_NE(edited.err().find("--db"), std::string::npos) << edited.err();
+  {
+    auto db = ResultsDb::open(db_path);
+    ASSERT_TRUE(db) << db.error();
+    auto ids = (*db)->campaign_ids();
+    ASSERT_TRUE(ids);
+    ASSERT_EQ(ids->size(), 1u);
+    auto runs = (*db)->runs(ids->front());
+    ASSERT_TRUE(runs);
+    EXPECT_EQ(runs->size(), 1u) << "nothing of the edited grid was run";
+    EXPECT_EQ((*(*db)->campaign_info(ids->front()))["status"], "complete");
+  }
+
+  // Another run definition field (the payload codec): refused too, naming it.
+  std::string recoded = tiny_campaign("edited-test", "[1]");
+  recoded.replace(recoded.find("codec: jpeg"), 11, "codec: png");
+  write_file(file, recoded);
+  Subprocess codec(
+      {faaslab_bin(), "sweep", "-f", file.string(), "--db", db_path, "--resume", "-q"});
+  EXPECT_EQ(codec.wait(60s), 2) << codec.err();
+  EXPECT_NE(codec.err().find("codec: jpeg stored, png now"), std::string::npos) << codec.err();
+
+  // Comments, whitespace and the pause between runs change no run: the resume goes ahead and
+  // finds nothing missing.
+  write_file(file, "# edited by hand\n" + tiny_campaign("edited-test", "[ 1 ]   # one user") +
+                       "cooldown: 2s\n\n");
+  Subprocess same({faaslab_bin(), "sweep", "-f", file.string(), "--db", db_path, "--resume", "-q"});
+  ASSERT_EQ(same.wait(60s), 0) << same.err();
+  EXPECT_NE(same.out().find("0 runs completed, 1 already complete, 0 failed"), std::string::npos)
+      << same.out();
+
+  // The way out the message gives: without --resume the edited grid is a new campaign.
+  write_file(file, tiny_campaign("edited-test", "[1, 2]"));
+  Subprocess fresh({faaslab_bin(), "sweep", "-f", file.string(), "--db", db_path, "-q"});
+  ASSERT_EQ(fresh.wait(90s), 0) << fresh.err();
+  auto db = ResultsDb::open(db_path);
+  ASSERT_TRUE(db) << db.error();
+  auto ids = (*db)->campaign_ids();
+  ASSERT_TRUE(ids);
+  ASSERT_EQ(ids->size(), 2u);
+  EXPECT_EQ(complete_runs(**db, ids->front()), 1);
+  EXPECT_EQ(complete_runs(**db, ids->back()), 2);
 }
 
 struct BadCampaign {

@@ -1,14 +1,17 @@
 // faaslab-fn as a process: the OpenFaaS container contract (lock file, health, SIGTERM drain),
 // the --stdin mode a classic watchdog runs, and configuration errors.
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <poll.h>
 #include <signal.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <gtest/gtest.h>
 
-#include <atomic>
 #include <filesystem>
+#include <fstream>
 #include <opencv2/imgcodecs.hpp>
-#include <opencv2/imgproc.hpp>
-#include <thread>
 
 #include "common/base64.h"
 #include "common/http_client.h"
@@ -72,29 +75,107 @@ TEST(FnProcess, SuppressLockWritesNoLockFile) {
   EXPECT_EQ(fn.wait(15s), 0);
 }
 
+// A client that holds a response back: its receive buffer is small and it reads only when told,
+// so a response larger than the kernel's buffers (the server's send buffer is at most
+// net.ipv4.tcp_wmem's 4 MiB here) stays in the server, being written, until it reads.
+class HoldingClient {
+ public:
+  explicit HoldingClient(std::uint16_t port) {
+    fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
+    const int small = 16 * 1024;
+    ::setsockopt(fd_, SOL_SOCKET, SO_RCVBUF, &small, sizeof small);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_port = htons(port);
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    connected_ = ::connect(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0;
+  }
+  ~HoldingClient() { ::close(fd_); }
+  bool connected() const { return connected_; }
+
+  bool send_all(const std::string& data) {
+    for (std::size_t at = 0; at < data.size();) {
+      const ssize_t n = ::send(fd_, data.data() + at, data.size() - at, MSG_NOSIGNAL);
+      if (n <= 0) return false;
+      at += static_cast<std::size_t>(n);
+    }
+    return true;
+  }
+
+  // Reads until `done(received)` holds, the peer closes, or the timeout passes.
+  template <class Done>
+  const std::string& read_until(Done done, std::chrono::milliseconds timeout) {
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    while (!done(received_)) {
+      const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+          deadline - std::chrono::steady_clock::now());
+      pollfd p{fd_, POLLIN, 0};
+      if (left.count() <= 0 || ::poll(&p, 1, static_cast<int>(left.count())) <= 0) break;
+      char buf[65536];
+      const ssize_t n = ::recv(fd_, buf, sizeof buf, 0);
+      if (n <= 0) break;
+      received_.append(buf, static_cast<std::size_t>(n));
+    }
+    return received_;
+  }
+
+ private:
+  int fd_ = -1;
+  bool connected_ = false;
+  std::string received_;
+};
+
+// Running, not exited (a zombie has exited: it only waits to be reaped).
+bool running(pid_t pid) {
+  std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
+  std::string pid_field, name, state;
+  return stat >> pid_field >> name >> state && state != "Z";
+}
+
 TEST(FnProcess, SigtermDrainsTheRequestInFlight) {
   TempDir tmp;
-  // A slow request: a 12 MP frame with four tiling levels takes hundreds of milliseconds.
-  Subprocess fn({fn_binary()},
-                {"TMPDIR=" + tmp.path().string(), "port=0", "tile_levels=4", "workers=1"});
+  Subprocess fn({fn_binary()}, {"TMPDIR=" + tmp.path().string(), "port=0", "workers=1"});
   const auto port = start_and_wait_ready(fn);
   ASSERT_NE(port, 0) << fn.err();
-  cv::Mat big;
-  cv::resize(cv::imread(faaslab::testing::astronaut_path().string()), big, cv::Size(4000, 3000));
-  std::vector<std::uint8_t> jpeg;
-  cv::imencode(".jpg", big, jpeg);
-  std::atomic<int> status{0};
-  std::thread client([&] {
-    auto r = http_request("127.0.0.1", port,
-                          {"POST", "/", {}, std::string(jpeg.begin(), jpeg.end())}, 60s);
-    status = r.ok() ? r->status : -1;
-  });
-  std::this_thread::sleep_for(300ms);  // the request is being processed
+  // A frame of noise: its PNG does not compress, so the blurred frame that comes back is about
+  // 2500 x 2000 x 3 = 15 MB, far more than the kernel holds for an unread connection.
+  cv::Mat noise(2000, 2500, CV_8UC3);
+  cv::randu(noise, 0, 256);
+  std::vector<std::uint8_t> png;
+  cv::imencode(".png", noise, png, {cv::IMWRITE_PNG_COMPRESSION, 0});
+  HoldingClient client(port);
+  ASSERT_TRUE(client.connected());
+  ASSERT_TRUE(client.send_all(
+      "POST /?format=image HTTP/1.1\r\nHost: fn\r\nContent-Type: image/png\r\n"
+      "Content-Length: " +
+      std::to_string(png.size()) + "\r\n\r\n" + std::string(png.begin(), png.end())));
+  // The response has begun: the frame was processed and is being written, and cannot be
+  // written whole while the client reads nothing more. The request is in flight.
+  const auto has_head = [](const std::string& r) {
+    return r.find("\r\n\r\n") != std::string::npos;
+  };
+  const std::string head = client.read_until(has_head, 60s);
+  ASSERT_TRUE(has_head(head)) << fn.err();
+  ASSERT_EQ(head.rfind("HTTP/1.1 200", 0), 0u) << head.substr(0, 200);
+  const auto cl = head.find("Content-Length: ");
+  ASSERT_NE(cl, std::string::npos);
+  const std::size_t length = std::stoul(head.substr(cl + 16));
+  const std::size_t whole = head.find("\r\n\r\n") + 4 + length;
+  ASSERT_GT(length, 8u << 20) << "the response must outgrow the kernel's buffers";
+
   fn.signal(SIGTERM);
-  client.join();
-  EXPECT_EQ(status, 200) << fn.err();
-  EXPECT_EQ(fn.wait(15s), 0);
+  const auto drain = fn.wait_for_stderr("draining", 15s);
+  ASSERT_TRUE(drain) << fn.err();
+  EXPECT_NE(drain->find("(1 in flight)"), std::string::npos) << *drain;
+  EXPECT_TRUE(running(fn.pid())) << "the drain waits for the response still being written";
+
+  // Read the rest: the whole response arrives, then the process exits cleanly.
+  const std::string& all =
+      client.read_until([&](const std::string& r) { return r.size() >= whole; }, 60s);
+  EXPECT_EQ(all.size(), whole) << "the response was cut short";
+  EXPECT_EQ(fn.wait(15s), 0) << fn.err();
   EXPECT_NE(fn.err().find("served 1 requests"), std::string::npos) << fn.err();
+  EXPECT_EQ(fn.err().find("still in flight"), std::string::npos) << fn.err();
 }
 
 TEST(FnProcess, InvalidConfigurationExitsWithAMessage) {

@@ -1,12 +1,19 @@
 // The load engine against a local server with a controlled delay: what was asked is what is
 // sent, timings add up (Little's law, rates), coordinated omission does not hide a stall, and
 // every kind of bad peer ends as a counted failure within the timeout.
+//
+// Schedules are checked exactly where the engine computes them (intended starts) and from one
+// side where the machine adds to them: a request is never sent early, and is late by less than
+// a bound a slow, busy machine meets (CI runs these under ASan on two shared cores). How
+// closely the engine keeps a schedule on a quiet machine is a figure to measure, not a
+// pass/fail bound for a shared one.
 #include <gtest/gtest.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -43,6 +50,9 @@ PayloadSet bodies(int n) {
   for (int i = 0; i < n; ++i) b.push_back("payload-" + std::to_string(i));
   return payloads_from_bodies(b, "application/octet-stream");
 }
+
+// How late a request may be sent on a slow, busy machine before the engine is at fault.
+constexpr std::int64_t kLateBound = 500'000;  // µs
 
 double mean_of(const std::vector<double>& v) {
   double s = 0;
@@ -105,7 +115,8 @@ TEST(Closed, RampUpSpreadsTheStarts) {
   ASSERT_EQ(cap.records.size(), 5u);
   for (const auto& r : cap.records) {
     EXPECT_EQ(r.intended_us, static_cast<std::int64_t>(r.user) * 100'000);
-    EXPECT_NEAR(static_cast<double>(r.start_us), static_cast<double>(r.intended_us), 80'000);
+    EXPECT_GE(r.start_us, r.intended_us) << "user " << r.user << " started early";
+    EXPECT_LT(r.start_us - r.intended_us, kLateBound) << "user " << r.user;
   }
 }
 
@@ -122,7 +133,7 @@ TEST(Closed, ThinkTimeBeforeEachRequest) {
   for (std::size_t i = 1; i < 3; ++i)
     EXPECT_EQ(cap.records[i].intended_us, cap.records[i - 1].end_us + 100'000);
   EXPECT_GT(took, 0.33);
-  EXPECT_LT(took, 1.5);
+  EXPECT_LT(took, 10.0) << "a hang, not a slow machine";
 }
 
 TEST(Closed, ThinkTimeAfterEachRequest) {
@@ -160,8 +171,22 @@ TEST(Closed, LittlesLawHolds) {
     for (std::size_t i = 1; i < recs.size(); ++i)
       thinks.push_back(static_cast<double>(recs[i].intended_us - recs[i - 1].end_us) / 1e6);
   }
-  const double n = x * (resp + mean_of(thinks));
-  EXPECT_NEAR(n, 20.0, 20.0 * 0.05) << "X=" << x << " R=" << resp << " Z=" << mean_of(thinks);
+  const double z = mean_of(thinks);
+  EXPECT_NEAR(z, 0.05, 1e-4) << "the think time is the one asked for";
+  EXPECT_EQ(by_user.size(), 20u);
+  // Little's law over the measurement window T: N = X·(R + Z). It is exact for a window that
+  // every user spends cycling. This one is cut at both ends: users stop after their last
+  // request at different times, at most a longest response plus a think before the end, so N
+  // can fall short by (R_max + Z) / T of 20; and the think before each user's first request
+  // lies outside T, so N can exceed 20 by Z / T. A slow machine lengthens R_max and so widens
+  // the band, as it should; 0.2 users of slack for rounding.
+  const double n = x * (resp + z);
+  const double window = st.window_seconds();
+  const double r_max = static_cast<double>(st.overall.latency.max()) / 1e6;
+  EXPECT_GE(n, 20.0 * (1 - (r_max + z) / window) - 0.2)
+      << "X=" << x << " R=" << resp << " R_max=" << r_max << " Z=" << z << " T=" << window;
+  EXPECT_LE(n, 20.0 * (1 + z / window) + 0.2)
+      << "X=" << x << " R=" << resp << " Z=" << z << " T=" << window;
   EXPECT_LE(server.max_in_flight(), 20u);
 }
 
@@ -175,14 +200,30 @@ TEST(Open, AchievedRateIsTheTarget) {
   auto r = run_load(o, bodies(2));
   ASSERT_TRUE(r.ok()) << r.error();
   ASSERT_EQ(cap.records.size(), 400u);
-  std::int64_t first = INT64_MAX, last = 0;
-  for (const auto& rec : cap.records) {
-    first = std::min(first, rec.start_us);
-    last = std::max(last, rec.start_us);
+  // The schedule, exactly: arrival k is due at k · 5 ms.
+  std::sort(cap.records.begin(), cap.records.end(),
+            [](const auto& a, const auto& b) { return a.sequence < b.sequence; });
+  for (std::size_t k = 0; k < cap.records.size(); ++k) {
+    const auto& rec = cap.records[k];
+    EXPECT_EQ(rec.sequence, k);
+    EXPECT_EQ(rec.intended_us, static_cast<std::int64_t>(k) * 5000);
+    EXPECT_GE(rec.start_us, rec.intended_us) << "arrival " << k << " sent early";
+    EXPECT_LT(rec.start_us - rec.intended_us, kLateBound) << "arrival " << k;
     EXPECT_TRUE(rec.ok()) << rec.error;
   }
-  const double achieved = 399.0 / (static_cast<double>(last - first) / 1e6);
-  EXPECT_NEAR(achieved, 200, 200 * 0.02);
+  // The achieved rate: the least-squares slope of send time over arrival number, which a late
+  // burst here and there (a busy machine) barely moves but an engine that falls behind does.
+  double sx = 0, sy = 0, sxx = 0, sxy = 0;
+  const double count = static_cast<double>(cap.records.size());
+  for (const auto& rec : cap.records) {
+    const double x = static_cast<double>(rec.sequence), y = static_cast<double>(rec.start_us);
+    sx += x;
+    sy += y;
+    sxx += x * x;
+    sxy += x * y;
+  }
+  const double us_per_arrival = (count * sxy - sx * sy) / (count * sxx - sx * sx);
+  EXPECT_NEAR(1e6 / us_per_arrival, 200, 200 * 0.05);
   EXPECT_EQ(r->stats.overall.dropped(), 0u);
 }
 
@@ -194,8 +235,11 @@ TEST(Open, StallShowsInLatencyButNotInServiceTime) {
   o.rate.start_rps = 100;
   o.duration = 3s;
   o.connections = 1;  // as wrk2's per-connection schedule: requests queue behind a stalled one
+  // The stall begins once a third of the run has been served (waited for, bounded).
   std::thread staller([&] {
-    std::this_thread::sleep_for(1s);
+    const auto deadline = std::chrono::steady_clock::now() + 20s;
+    while (server.requests() < 100 && std::chrono::steady_clock::now() < deadline)
+      std::this_thread::sleep_for(1ms);
     server.stall_for(1s);
   });
   auto r = run_load(o, bodies(1));
@@ -206,9 +250,10 @@ TEST(Open, StallShowsInLatencyButNotInServiceTime) {
   // ~100 requests were due during the stall and waited up to 1 s from their intended start.
   EXPECT_GT(st.latency.max(), 900'000);
   EXPECT_GT(st.latency.percentile(0.9), 300'000);
-  // Only the one request caught at the server saw the stall as service time.
+  // Only the one request caught at the server saw the stall as service time: the rest were
+  // served in a fraction of it (a slow machine's fraction).
   EXPECT_GT(st.service.max(), 900'000);
-  EXPECT_LT(st.service.percentile(0.99), 100'000);
+  EXPECT_LT(st.service.percentile(0.99), 300'000);
 }
 
 TEST(Open, PoissonRunSendsExactlyTheStreamsArrivals) {
@@ -288,8 +333,8 @@ TEST(Open, TraceSendsAtTheGivenTimes) {
             [](auto& a, auto& b) { return a.sequence < b.sequence; });
   for (std::size_t i = 0; i < 4; ++i) {
     EXPECT_EQ(cap.records[i].intended_us, o.trace[i].count());
-    EXPECT_NEAR(static_cast<double>(cap.records[i].start_us),
-                static_cast<double>(o.trace[i].count()), 80'000);
+    EXPECT_GE(cap.records[i].start_us, cap.records[i].intended_us) << i;
+    EXPECT_LT(cap.records[i].start_us - cap.records[i].intended_us, kLateBound) << i;
   }
 }
 
@@ -436,14 +481,21 @@ TEST(Records, AreFlushedWhileTheRunGoes) {
   o.iterations = 0;
   o.duration = 1500ms;
   o.records_path = path.string();
+  // While the run goes, the file fills: more than 10 records are read before run_load returns.
+  std::atomic<bool> finished{false};
   std::size_t lines_mid_run = 0;
   std::thread reader([&] {
-    std::this_thread::sleep_for(900ms);
-    std::ifstream in(path);
-    std::string line;
-    while (std::getline(in, line)) ++lines_mid_run;
+    const auto deadline = std::chrono::steady_clock::now() + 20s;
+    while (!finished && lines_mid_run <= 10 && std::chrono::steady_clock::now() < deadline) {
+      std::this_thread::sleep_for(20ms);
+      std::ifstream in(path);
+      std::size_t n = 0;
+      for (std::string line; std::getline(in, line);) ++n;
+      if (!finished) lines_mid_run = n;
+    }
   });
   auto r = run_load(o, bodies(1));
+  finished = true;
   reader.join();
   ASSERT_TRUE(r.ok());
   EXPECT_GT(lines_mid_run, 10u);

@@ -7,6 +7,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <sstream>
 
 #include <nlohmann/json.hpp>
@@ -161,6 +162,141 @@ TEST(LoadCli, ShardsWithASharedStartMergeIntoTheWholeRun) {
   fs::remove(temp_path("merged.json"));
   fs::remove(body);
 }
+
+// What a `faaslab load --records` file says about each arrival of an open-model run.
+struct Arrival {
+  std::int64_t intended_us = 0;
+  std::string label;
+  std::string outcome;
+};
+
+// sequence (the arrival's number in the global stream) -> its record; `rows` counts every
+// line, so an arrival recorded twice shows as rows > arrivals.size().
+struct RecordedArrivals {
+  std::map<std::uint64_t, Arrival> arrivals;
+  std::size_t rows = 0;
+};
+
+RecordedArrivals read_arrivals(const fs::path& records) {
+  RecordedArrivals out;
+  std::ifstream in(records);
+  std::string line;
+  std::getline(in, line);  // header: user,sequence,payload,iteration,label,intended_us,...
+  while (std::getline(in, line)) {
+    std::vector<std::string> f;
+    std::stringstream fields(line);
+    for (std::string x; std::getline(fields, x, ',');) f.push_back(x);
+    if (f.size() < 17) continue;
+    ++out.rows;
+    out.arrivals[std::stoull(f[1])] = {std::stoll(f[5]), f[4], f[16]};
+  }
+  return out;
+}
+
+// An open-model workload run whole and in three shards with a shared start; the shards'
+// histograms merged.
+struct OpenShardCase {
+  const char* name;
+  std::vector<std::string> args;  // the workload's flags
+};
+
+class OpenShards : public ::testing::TestWithParam<OpenShardCase> {};
+
+TEST_P(OpenShards, PartitionTheArrivalsAndMergeIntoTheWholeRun) {
+  const auto& c = GetParam();
+  testing::TestServer server(1ms);
+  const fs::path dir = temp_path(std::string("open-shards-") + c.name);
+  fs::remove_all(dir);
+  fs::create_directories(dir / "images");
+  // Three payloads: each arrival k sends payload k % 3, whichever process sends it.
+  for (const char* name : {"a.jpg", "b.jpg", "c.jpg"})
+    std::ofstream(dir / "images" / name) << "\xFF\xD8\xFF payload " << name;
+  const fs::path trace = dir / "trace.txt";
+  {
+    std::ofstream t(trace);
+    t << "# send times, s\n";
+    for (int i = 0; i < 60; ++i) t << (i / 2) * 0.03 << "\n";  // two at a time, 30 ms apart
+  }
+  auto workload = [&](std::vector<std::string> more) {
+    std::vector<std::string> args = {faaslab_bin(), "load",     "--url",
+                                     server.url(),  "--images", (dir / "images").string(),
+                                     "--quiet"};
+    for (auto a : c.args) args.push_back(a == "TRACE" ? trace.string() : a);
+    args.insert(args.end(), more.begin(), more.end());
+    return args;
+  };
+
+  Subprocess whole(workload(
+      {"--records", (dir / "whole.csv").string(), "--summary", (dir / "whole.json").string()}));
+  ASSERT_EQ(whole.wait(60s), 0) << whole.err();
+  const auto sent_whole = server.requests();
+
+  const std::string start = std::to_string(static_cast<double>(wall_us()) / 1e6 + 1.5);
+  std::vector<std::unique_ptr<Subprocess>> shards;
+  std::vector<std::string> histograms = {faaslab_bin(), "merge"};
+  for (int i = 0; i < 3; ++i) {
+    const std::string n = std::to_string(i);
+    histograms.push_back((dir / ("shard" + n + ".hist.json")).string());
+    shards.push_back(std::make_unique<Subprocess>(
+        workload({"--shard", n + "/3", "--start-at", start, "--records",
+                  (dir / ("shard" + n + ".csv")).string(), "--histogram", histograms.back()})));
+  }
+  for (auto& s : shards) ASSERT_EQ(s->wait(60s), 0) << s->err();
+  histograms.insert(histograms.end(), {"--summary", (dir / "merged.json").string(), "--quiet"});
+  Subprocess merge(histograms);
+  ASSERT_EQ(merge.wait(30s), 0) << merge.err();
+
+  // The merged counts are the whole run's, exactly: overall, by outcome and by payload.
+  const auto w = nlohmann::json::parse(testing::read_text(dir / "whole.json"));
+  const auto m = nlohmann::json::parse(testing::read_text(dir / "merged.json"));
+  ASSERT_GT(w["overall"]["count"].get<int>(), 30) << w.dump();
+  EXPECT_EQ(m["overall"]["count"], w["overall"]["count"]);
+  EXPECT_EQ(m["overall"]["success_rate"], w["overall"]["success_rate"]);
+  EXPECT_EQ(m["run"]["outcomes"], w["run"]["outcomes"]);
+  ASSERT_EQ(m["labels"].size(), 3u);
+  for (const auto& [label, summary] : w["labels"].items())
+    EXPECT_EQ(m["labels"][label]["count"], summary["count"]) << label;
+  EXPECT_EQ(server.requests() - sent_whole, sent_whole) << "the shards sent what the run sent";
+
+  // The shards partition the whole run's arrivals: each arrival of the stream is sent by
+  // exactly one shard (k % 3 == i), at the same intended time and with the same payload.
+  const auto all = read_arrivals(dir / "whole.csv");
+  EXPECT_EQ(all.rows, all.arrivals.size());
+  EXPECT_EQ(all.arrivals.size(), w["overall"]["count"].get<std::size_t>());
+  std::map<std::uint64_t, Arrival> union_of_shards;
+  std::size_t shard_rows = 0;
+  for (int i = 0; i < 3; ++i) {
+    const auto shard = read_arrivals(dir / ("shard" + std::to_string(i) + ".csv"));
+    EXPECT_EQ(shard.rows, shard.arrivals.size()) << "shard " << i << " sent an arrival twice";
+    EXPECT_FALSE(shard.arrivals.empty()) << "shard " << i;
+    shard_rows += shard.rows;
+    for (const auto& [k, a] : shard.arrivals) {
+      EXPECT_EQ(k % 3, static_cast<std::uint64_t>(i)) << "arrival " << k << " in shard " << i;
+      EXPECT_TRUE(union_of_shards.emplace(k, a).second) << "arrival " << k << " sent twice";
+    }
+  }
+  EXPECT_EQ(shard_rows, all.rows);
+  ASSERT_EQ(union_of_shards.size(), all.arrivals.size()) << "arrivals lost or added";
+  for (const auto& [k, a] : all.arrivals) {
+    const auto it = union_of_shards.find(k);
+    ASSERT_NE(it, union_of_shards.end()) << "arrival " << k << " lost";
+    EXPECT_EQ(it->second.intended_us, a.intended_us) << "arrival " << k;
+    EXPECT_EQ(it->second.label, a.label) << "arrival " << k;
+    EXPECT_EQ(a.outcome, "ok") << "arrival " << k;
+    EXPECT_EQ(it->second.outcome, "ok") << "arrival " << k;
+  }
+  fs::remove_all(dir);
+}
+
+INSTANTIATE_TEST_SUITE_P(LoadCli, OpenShards,
+                         ::testing::Values(OpenShardCase{"constant",
+                                                         {"--rate", "150", "--arrival", "constant",
+                                                          "--duration", "1s"}},
+                                           OpenShardCase{"poisson",
+                                                         {"--rate", "150", "--arrival", "poisson",
+                                                          "--duration", "1s", "--seed", "7"}},
+                                           OpenShardCase{"trace", {"--trace", "TRACE"}}),
+                         [](const auto& info) { return std::string(info.param.name); });
 
 struct Function {
   std::unique_ptr<Subprocess> process;

@@ -2,8 +2,11 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <cmath>
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <map>
 
 #include <nlohmann/json.hpp>
 
@@ -188,6 +191,102 @@ TEST(ModelCli, FitPredictValidatePlanOnACampaign) {
   EXPECT_NE(impossible.err.find("no configuration"), std::string::npos) << impossible.err;
   fs::remove(cal);
   fs::remove(campaign.path);
+}
+
+// The 95% half-width of (predicted - measured) from three independent sources: the measured
+// mean's spread over its repetitions, the simulator's over its replications, and the
+// calibration's (its runs' relative spread, carried into the prediction).
+double combined_half_width(double measured_ci, double predicted_ci, double predicted,
+                           double calibration_relative_ci) {
+  const double from_calibration = predicted * calibration_relative_ci;
+  return std::sqrt(measured_ci * measured_ci + predicted_ci * predicted_ci +
+                   from_calibration * from_calibration);
+}
+
+// The model against the machine, not against its own simulator: a small real campaign on the
+// embedded runtime (the warm function, small JPEG frames, 1, 4, 6 and 8 users without think
+// time, three repetitions each, interleaved), the model calibrated as the demo does it — on the
+// lightest and the most loaded configuration (1 and 8 users: service times, and how much of
+// the overhead is work on the cores) — and asked for the 4- and 6-user ones it never saw.
+// How close it must come is what the repetitions justify: the 95% half-widths of the measured
+// mean (run-to-run spread), of the simulator's replications and of the calibration, whose two
+// configurations spread as well, combined as independent errors. And it must explain the
+// queueing: at 4 users it must be closer to the measurement than the 1-user time is.
+//
+// Not asserted: 2 users, at the knee of two cores, where the prediction depends most on how
+// much of the cores the machine leaves free. On the shared development machine the model,
+// calibrated on 1 and 6 users, predicted the 2-user mean up to 27% low (by more than 15% in
+// four of five campaigns), once outside that configuration's spread (docs/model.md, Limits).
+TEST(ModelAccuracy, PredictsAMeasuredCampaignWithinItsRunToRunSpread) {
+  const fs::path dir = temp("accuracy");
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  const fs::path campaign = dir / "accuracy.yaml", db = dir / "accuracy.db",
+                 cal = dir / "model.json";
+  const std::string root = fs::path(FAASLAB_TESTDATA_DIR).parent_path().string();
+  std::ofstream(campaign) << "name: accuracy\n"
+                             "target:\n  stack: "
+                          << root
+                          << "/deploy/stack.yml\n  function: slblur-warm\n"
+                             "workload:\n  video: "
+                          << faaslab::testing::video_path().string()
+                          << "\n  frame_step: 2      # 19 frames\n"
+                             "  iterations: 2\n  mode: http\n  codec: jpeg\n"
+                             "  frame_size: 320x218\n  think: 0s\n"
+                             "grid:\n  users: [1, 4, 6, 8]\n"
+                             "repetitions: 3\nwarmup: 2\n";
+  Subprocess sweep({faaslab::testing::binary("bin/faaslab"), "sweep", "-f", campaign.string(),
+                    "--db", db.string(), "-q"});
+  ASSERT_EQ(sweep.wait(240s), 0) << sweep.err();
+  auto fit = faaslab(
+      {"model", "fit", db.string(), "-o", cal.string(), "--runs", "users=1", "--runs", "users=8"});
+  ASSERT_EQ(fit.code, 0) << fit.err;
+  auto validate = faaslab({"model", "validate", db.string(), "--calibration", cal.string(),
+                           "--replications", "5", "--json"});
+  ASSERT_EQ(validate.code, 0) << validate.err;
+  const auto report = nlohmann::json::parse(validate.out);
+
+  std::map<int, const nlohmann::json*> by_users;
+  for (const auto& row : report["rows"]) by_users[row["config"]["users"].get<int>()] = &row;
+  ASSERT_EQ(by_users.size(), 4u) << report.dump(2);
+  const auto& light = *by_users[1];
+  const auto& loaded = *by_users[8];
+  ASSERT_TRUE(light["fitted"].get<bool>() && loaded["fitted"].get<bool>()) << report.dump(2);
+  // The calibration's own uncertainty, relative: its two configurations' spread.
+  auto relative_spread = [](const nlohmann::json& row) {
+    const auto& m = row["measured"];
+    return m.contains("mean_s_ci95") ? m["mean_s_ci95"].get<double>() / m["mean_s"].get<double>()
+                                     : std::nan("");
+  };
+  const double cal_relative = std::hypot(relative_spread(light), relative_spread(loaded));
+  ASSERT_TRUE(std::isfinite(cal_relative)) << report.dump(2);
+  const auto& cal_measured = light["measured"];
+  for (int users : {4, 6}) {
+    const auto& row = *by_users[users];
+    const auto& m = row["measured"];
+    const auto& p = row["predicted"];
+    const std::string what = row.dump(2);
+    ASSERT_TRUE(row["judged"].get<bool>()) << what;
+    ASSERT_EQ(m["repetitions"], 3) << what;
+    ASSERT_TRUE(m.contains("mean_s_ci95") && p.contains("mean_s_ci95")) << what;
+    const double tolerance =
+        combined_half_width(m["mean_s_ci95"], p["mean_s_ci95"], p["mean_s"], cal_relative);
+    std::printf("%d users: measured %.1f ± %.1f ms, predicted %.1f ms, allowed ± %.1f ms\n", users,
+                1e3 * m["mean_s"].get<double>(), 1e3 * m["mean_s_ci95"].get<double>(),
+                1e3 * p["mean_s"].get<double>(), 1e3 * tolerance);
+    EXPECT_NEAR(p["mean_s"].get<double>(), m["mean_s"].get<double>(), tolerance)
+        << users << " users\n"
+        << what;
+    EXPECT_NEAR(p["success_rate"].get<double>(), m["success_rate"].get<double>(), 1e-9) << what;
+  }
+  // At 4 users two cores queue: the model must account for it better than the 1-user time
+  // does (which a model ignoring the load would predict).
+  const auto& four = *by_users[4];
+  const double measured = four["measured"]["mean_s"].get<double>();
+  EXPECT_LT(std::abs(four["predicted"]["mean_s"].get<double>() - measured),
+            std::abs(cal_measured["mean_s"].get<double>() - measured))
+      << four.dump(2);
+  fs::remove_all(dir);
 }
 
 }  // namespace

@@ -144,6 +144,25 @@ void AsyncProcess::read_stderr(std::function<void(std::string_view)> on_data,
              });
 }
 
+namespace {
+
+// Waits for the pidfd to turn readable, then reaps without blocking. A wake-up while the process
+// still runs (seen on Linux 6.18 under load, with the error code clear) waits again: a blocking
+// waitpid() there would hold an io_context thread until the process chose to exit.
+void watch_exit(const std::shared_ptr<AsyncProcess>& process, AsyncProcess::Impl& impl,
+                std::function<void(pid_t, int)> exited) {
+  impl.pidfd.async_wait(Descriptor::wait_read, [process, &impl, exited = std::move(exited)](
+                                                   boost::system::error_code ec) mutable {
+    if (ec == asio::error::operation_aborted) return;
+    int status = 0;
+    const pid_t r = ::waitpid(process->pid(), &status, WNOHANG);
+    if (r == 0) return watch_exit(process, impl, std::move(exited));
+    exited(r, status);
+  });
+}
+
+}  // namespace
+
 void AsyncProcess::wait_exit(std::function<void(ProcessExit)> done) {
   auto self = shared_from_this();
   asio::post(impl_->strand, [self, done = std::move(done)]() mutable {
@@ -151,9 +170,7 @@ void AsyncProcess::wait_exit(std::function<void(ProcessExit)> done) {
     self->impl_->exit_waiters.push_back(std::move(done));
     if (self->impl_->watching_exit) return;
     self->impl_->watching_exit = true;
-    self->impl_->pidfd.async_wait(Descriptor::wait_read, [self](boost::system::error_code) {
-      int status = 0;
-      const pid_t r = ::waitpid(self->pid_, &status, 0);
+    watch_exit(self, *self->impl_, [self](pid_t r, int status) {
       ProcessExit e;
       if (r == self->pid_) {
         if (WIFEXITED(status)) e.code = WEXITSTATUS(status);

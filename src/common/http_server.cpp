@@ -4,18 +4,20 @@
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
+#include <boost/asio/write.hpp>
 #include <boost/beast/core.hpp>
 
 #include <atomic>
-#include <condition_variable>
-#include <mutex>
 #include <optional>
 #include <thread>
 #include <vector>
 
 #include "common/json_error.h"
+#include "common/mutex.h"
 #include "common/not_processed.h"
+#include "common/open_file_limit.h"
 
 namespace faaslab {
 
@@ -25,10 +27,13 @@ namespace asio = boost::asio;
 using tcp = asio::ip::tcp;
 
 namespace {
-constexpr std::uint32_t kHeaderLimit = 16 * 1024;
 // Beast reads at most the buffer's free capacity per call and the parser drains it as it goes:
-// at the default 512 bytes a 2 MB upload takes 4000 reads (~7 ms per MB here).
+// at the default 512 bytes a 2 MB upload takes 4000 reads (~7 ms per MB here). Reserved only
+// for a body this large, and given back between requests, so idle connections cost no buffer.
 constexpr std::size_t kReadBufferBytes = 256 * 1024;
+constexpr std::uint64_t kLargeBody = 16 * 1024;
+// Out of file descriptors: accept again after this pause rather than spin on EMFILE.
+constexpr auto kAcceptPause = std::chrono::milliseconds(50);
 }  // namespace
 
 HttpServerResponse json_error_response(int status, const std::string& message, unsigned version) {
@@ -40,34 +45,41 @@ HttpServerResponse json_error_response(int status, const std::string& message, u
 
 struct HttpServer::Impl {
   Impl(HttpServerOptions o, HttpHandler h)
-      : options(std::move(o)), handler(std::move(h)), acceptor(ioc) {}
+      : options(std::move(o)), handler(std::move(h)), acceptor(ioc), accept_pause(ioc) {
+    if (options.idle_timeout <= Micros(0)) options.idle_timeout = options.read_timeout;
+  }
 
   HttpServerOptions options;
   HttpHandler handler;
   asio::io_context ioc;
   tcp::acceptor acceptor;
+  asio::steady_timer accept_pause;  // used only by the accept loop
+  bool accept_paused = false;       // used only by the accept loop
   std::vector<std::thread> threads;
   std::optional<asio::executor_work_guard<asio::io_context::executor_type>> work;
   std::atomic<bool> draining{false};
   std::atomic<std::uint64_t> served{0};
+  std::atomic<int> connections{0};  // sessions alive
 
-  mutable std::mutex mu;
-  std::condition_variable idle;
-  int in_flight = 0;  // guarded by mu
+  mutable Mutex mu;
+  CondVar idle;
+  int in_flight GUARDED_BY(mu) = 0;
 
   void begin_request() {
-    std::lock_guard lock(mu);
+    MutexLock lock(mu);
     ++in_flight;
   }
   void end_request() {
     {
-      std::lock_guard lock(mu);
+      MutexLock lock(mu);
       --in_flight;
     }
     served.fetch_add(1, std::memory_order_relaxed);
     idle.notify_all();
   }
   void do_accept();
+  void on_accept(beast::error_code ec, tcp::socket socket);
+  void refuse_connection(tcp::socket& socket);
 };
 
 namespace {
@@ -87,12 +99,12 @@ class Session : public std::enable_shared_from_this<Session> {
  public:
   // The server owns the io_context that owns every session, so it outlives them.
   Session(tcp::socket socket, HttpServer::Impl* server)
-      : stream_(std::move(socket)), server_(server) {}
-
-  void start() {
-    buffer_.reserve(kReadBufferBytes);
-    do_read_header();
+      : stream_(std::move(socket)), read_deadline_(stream_.get_executor()), server_(server) {
+    server_->connections.fetch_add(1, std::memory_order_relaxed);
   }
+  ~Session() { server_->connections.fetch_sub(1, std::memory_order_relaxed); }
+
+  void start() { wait_for_request(); }
 
   // Called on this session's strand (Responder dispatches here).
   void write_response(HttpServerResponse res, bool counted) {
@@ -100,33 +112,81 @@ class Session : public std::enable_shared_from_this<Session> {
     res.keep_alive(keep_alive_ && res.keep_alive() && !server_->draining);
     res.prepare_payload();
     auto owned = std::make_shared<HttpServerResponse>(std::move(res));
+    // A client that does not take its response within write_timeout is closed (beast's stream
+    // timeout closes the socket).
     stream_.expires_after(server_->options.write_timeout);
     http::async_write(
         stream_, *owned,
         [self = shared_from_this(), owned, counted](beast::error_code ec, std::size_t) {
           if (counted) self->server_->end_request();
+          self->stream_.expires_never();
           if (ec || !owned->keep_alive()) return self->close();
-          self->do_read_header();
+          self->wait_for_request();
         });
   }
 
   asio::any_io_executor executor() { return stream_.get_executor(); }
 
  private:
+  // Between requests: with nothing buffered, wait (up to idle_timeout) for the socket to turn
+  // readable before holding a read buffer; a pipelined request already buffered goes straight on.
+  void wait_for_request() {
+    if (buffer_.size() > 0) return do_read_header();
+    buffer_.shrink_to_fit();
+    arm_deadline(server_->options.idle_timeout);
+    stream_.socket().async_wait(tcp::socket::wait_read,
+                                [self = shared_from_this()](beast::error_code ec) {
+                                  self->disarm_deadline();
+                                  if (ec || self->timed_out_) return self->close();
+                                  self->do_read_header();
+                                });
+  }
+
+  // A read that must finish by the deadline: on expiry the pending read is cancelled and its
+  // handler sees timed_out_ (beast's own stream timeout would close the socket, leaving no way
+  // to answer 408).
+  // A generation number makes an expiry that was already queued when the read finished (so
+  // cancel() came too late to stop it) a no-op instead of cancelling the next operation.
+  void arm_deadline(Micros timeout) {
+    timed_out_ = false;
+    read_deadline_.expires_after(timeout);
+    read_deadline_.async_wait(
+        [self = shared_from_this(), generation = ++deadline_generation_](beast::error_code ec) {
+          if (ec || generation != self->deadline_generation_) return;
+          self->timed_out_ = true;
+          self->stream_.cancel();
+        });
+  }
+  void disarm_deadline() {
+    ++deadline_generation_;
+    read_deadline_.cancel();
+  }
+
   void do_read_header() {
     parser_.emplace();
-    parser_->header_limit(kHeaderLimit);
+    parser_->header_limit(server_->options.max_header_bytes);
     parser_->body_limit(server_->options.max_body_bytes);
-    stream_.expires_after(server_->options.read_timeout);
+    arm_deadline(server_->options.read_timeout);
     http::async_read_header(
         stream_, buffer_, *parser_,
         [self = shared_from_this()](beast::error_code ec, std::size_t) { self->on_header(ec); });
   }
 
+  // The first byte of this request arrived, but not the whole of it in time: 408 (nginx and Go
+  // answer a slow client so too), then close.
+  void request_timed_out() {
+    reply_error(408, "request not received within " +
+                         std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(
+                                            server_->options.read_timeout)
+                                            .count()) +
+                         " ms");
+  }
+
   void on_header(beast::error_code ec) {
-    if (ec == http::error::end_of_stream || ec == beast::error::timeout ||
-        ec == asio::error::connection_reset || ec == asio::error::operation_aborted ||
-        ec == asio::error::eof) {
+    if (timed_out_) return request_timed_out();
+    if (ec == http::error::end_of_stream || ec == asio::error::connection_reset ||
+        ec == asio::error::operation_aborted || ec == asio::error::eof) {
+      disarm_deadline();
       return close();
     }
     received_ = SteadyClock::now();
@@ -143,7 +203,10 @@ class Session : public std::enable_shared_from_this<Session> {
                                                                      req.version());
       http::async_write(stream_, *cont,
                         [self = shared_from_this(), cont](beast::error_code e, std::size_t) {
-                          if (e) return self->close();
+                          if (e) {
+                            self->disarm_deadline();
+                            return self->close();
+                          }
                           self->do_read_body();
                         });
       return;
@@ -158,15 +221,20 @@ class Session : public std::enable_shared_from_this<Session> {
 
   void do_read_body() {
     if (parser_->is_done()) return on_body({});
+    const auto len = parser_->content_length();
+    if ((!len || *len > kLargeBody) && buffer_.capacity() < kReadBufferBytes)
+      buffer_.reserve(kReadBufferBytes);
     http::async_read(
         stream_, buffer_, *parser_,
         [self = shared_from_this()](beast::error_code ec, std::size_t) { self->on_body(ec); });
   }
 
   void on_body(beast::error_code ec) {
+    if (timed_out_) return request_timed_out();
+    disarm_deadline();
     if (ec == http::error::body_limit)
       return reply_error(413, body_too_large(server_->options.max_body_bytes + 1));
-    if (ec) return close();  // timeout, reset, truncated body: nobody to answer
+    if (ec) return close();  // reset, truncated body: nobody to answer
     IncomingRequest request{parser_->release(), received_};
     keep_alive_ = request.message.keep_alive();
     if (server_->draining) {
@@ -189,6 +257,7 @@ class Session : public std::enable_shared_from_this<Session> {
 
   // An error about an unreadable request: answered, then the connection is closed.
   void reply_error(int status, const std::string& message) {
+    disarm_deadline();
     keep_alive_ = false;
     write_response(json_error_response(status, message), false);
   }
@@ -202,6 +271,9 @@ class Session : public std::enable_shared_from_this<Session> {
   beast::tcp_stream stream_;
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
+  asio::steady_timer read_deadline_;  // on the session's strand, like the stream
+  bool timed_out_ = false;
+  std::uint64_t deadline_generation_ = 0;
   SteadyClock::time_point received_ = SteadyClock::now();  // the current request's header arrived
   HttpServer::Impl* server_;
   bool keep_alive_ = true;
@@ -223,16 +295,47 @@ void HttpServer::Impl::do_accept() {
   // threads picks them up (the Beast advanced-server pattern).
   acceptor.async_accept(asio::make_strand(ioc),
                         [self = this](beast::error_code ec, tcp::socket socket) {
-                          if (ec == asio::error::operation_aborted || !self->acceptor.is_open())
-                            return;
-                          if (!ec) {
-                            socket.set_option(tcp::no_delay(true), ec);
-                            std::make_shared<Session>(std::move(socket), self)->start();
-                          } else if (ec == asio::error::no_descriptors) {
-                            spdlog::warn("accept: out of file descriptors");
-                          }
-                          self->do_accept();
+                          self->on_accept(ec, std::move(socket));
                         });
+}
+
+void HttpServer::Impl::on_accept(beast::error_code ec, tcp::socket socket) {
+  if (ec == asio::error::operation_aborted || !acceptor.is_open()) return;
+  if (ec == asio::error::no_descriptors) {
+    // The pending connection stays in the backlog; accepting at once would fail again at once.
+    if (!accept_paused)
+      spdlog::warn("accept: out of file descriptors; retrying every {} ms", kAcceptPause.count());
+    accept_paused = true;
+    accept_pause.expires_after(kAcceptPause);
+    accept_pause.async_wait([self = this](beast::error_code e) {
+      if (!e) self->do_accept();
+    });
+    return;
+  }
+  accept_paused = false;
+  if (!ec) {
+    if (connections.load(std::memory_order_relaxed) >= options.max_connections) {
+      refuse_connection(socket);
+    } else {
+      socket.set_option(tcp::no_delay(true), ec);
+      std::make_shared<Session>(std::move(socket), this)->start();
+    }
+  }
+  do_accept();
+}
+
+// Over max_connections: a short 503 written without waiting (a fresh socket's send buffer takes
+// it) and the connection closed, so the client learns why instead of seeing a reset.
+void HttpServer::Impl::refuse_connection(tcp::socket& socket) {
+  auto res = not_processed_response(503, "too many connections", 11, "faaslab");
+  res.keep_alive(false);
+  if (options.decorate) options.decorate(res, SteadyClock::now());
+  res.prepare_payload();
+  beast::error_code ec;
+  socket.non_blocking(true, ec);
+  http::write(socket, res, ec);
+  socket.shutdown(tcp::socket::shutdown_both, ec);
+  socket.close(ec);
 }
 
 HttpServer::HttpServer(HttpServerOptions options, HttpHandler handler)
@@ -243,6 +346,9 @@ HttpServer::~HttpServer() {
 }
 
 Status HttpServer::start() {
+  // Every faaslab server process serves up to max_connections: make sure the descriptors for
+  // them exist (a process-wide setting, but one every process with a server wants).
+  raise_open_file_limit();
   beast::error_code ec;
   if (impl_->options.listen_fd >= 0) {
     impl_->acceptor.assign(tcp::v4(), impl_->options.listen_fd, ec);
@@ -282,8 +388,12 @@ bool HttpServer::draining() const {
 }
 
 int HttpServer::in_flight() const {
-  std::lock_guard lock(impl_->mu);
+  MutexLock lock(impl_->mu);
   return impl_->in_flight;
+}
+
+int HttpServer::connections() const {
+  return impl_->connections.load(std::memory_order_relaxed);
 }
 
 std::uint64_t HttpServer::served() const {
@@ -303,8 +413,11 @@ void HttpServer::stop_accepting() {
 }
 
 bool HttpServer::wait_idle(Micros grace) {
-  std::unique_lock lock(impl_->mu);
-  return impl_->idle.wait_for(lock, grace, [&] { return impl_->in_flight == 0; });
+  MutexLock lock(impl_->mu);
+  return impl_->idle.wait_for(impl_->mu, grace, [&] {
+    impl_->mu.assert_held();
+    return impl_->in_flight == 0;
+  });
 }
 
 int HttpServer::shutdown(Micros grace) {

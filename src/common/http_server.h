@@ -1,10 +1,16 @@
 // An HTTP/1.1 server on Boost.Beast shared by every faaslab server (the function, the watchdog,
 // the gateway): `threads` threads run one io_context; each connection lives on its own strand.
 //
-// Per connection: read the header first (so a Content-Length over max_body_bytes is refused
-// with 413 before the body is read, and Expect: 100-continue is answered), then the body, then
-// hand the request to the handler, write its response, and repeat while keep-alive. Malformed
-// requests get 400, oversized headers 431, oversized bodies 413, all as {"error": "..."}.
+// Per connection: wait for the first byte (an idle connection holds no read buffer), read the
+// header (so a Content-Length over max_body_bytes is refused with 413 before the body is read,
+// and Expect: 100-continue is answered), then the body, then hand the request to the handler,
+// write its response, and repeat while keep-alive. Malformed requests get 400, oversized
+// headers 431, oversized bodies 413, a request not received within read_timeout of its first
+// byte 408 (slowloris, a body that never ends), all as {"error": "..."}. A connection idle
+// longer than idle_timeout, or whose client does not take its response within write_timeout,
+// is closed. Beyond max_connections a new connection is answered 503 (marked not processed)
+// and closed; when the process is out of file descriptors, accepting pauses briefly instead of
+// spinning. So each connection costs a bounded amount: header_limit + body + one read buffer.
 //
 // The handler is called on the connection's strand and must eventually call its Responder
 // exactly once, from any thread; calling it before returning (a synchronous handler) costs no
@@ -59,8 +65,12 @@ struct HttpServerOptions {
   int listen_fd = -1;
   int threads = 1;
   std::uint64_t max_body_bytes = 32ull << 20;
-  Micros read_timeout = std::chrono::seconds(10);   // to receive a whole request; idle keep-alive
+  std::uint32_t max_header_bytes = 16 * 1024;      // request line and headers together
+  Micros read_timeout = std::chrono::seconds(10);  // a whole request, from its first byte
+  Micros idle_timeout{0};  // a connection between requests; 0 = read_timeout (as Go's net/http)
   Micros write_timeout = std::chrono::seconds(10);  // to send a response
+  // Open connections at most; more are answered 503 and closed (nginx's worker_connections).
+  int max_connections = 4096;
   // Applied to every response just before it is written, with the time its request's header
   // arrived.
   std::function<void(HttpServerResponse& response, SteadyClock::time_point received)> decorate;
@@ -91,6 +101,7 @@ class HttpServer {
 
   int in_flight() const;
   std::uint64_t served() const;
+  int connections() const;  // open now
 
   // The server's io_context, for handlers that continue asynchronously (e.g. a proxy).
   boost::asio::io_context& io_context();

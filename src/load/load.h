@@ -102,7 +102,4 @@ Status validate(const LoadOptions& options, const PayloadSet& payloads);
 // descriptors. Everything that goes wrong with a request is recorded, not returned.
 Result<LoadResult> run_load(const LoadOptions& options, const PayloadSet& payloads);
 
-// Raises the soft limit on open files to the hard limit; returns the new soft limit.
-std::uint64_t raise_open_file_limit();
-
 }  // namespace faaslab::load

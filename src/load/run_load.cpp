@@ -2,7 +2,6 @@
 // arrivals among workers, start them on their threads, show progress, merge their results.
 // The workers themselves are in worker.h.
 #include <signal.h>
-#include <sys/resource.h>
 
 #include <algorithm>
 #include <chrono>
@@ -14,6 +13,7 @@
 
 #include "common/clock.h"
 #include "common/env.h"
+#include "common/open_file_limit.h"
 #include "common/progress.h"
 #include "load/load.h"
 #include "load/worker.h"
@@ -105,18 +105,6 @@ std::string format_ms(std::int64_t us) {
 }
 
 }  // namespace
-
-std::uint64_t raise_open_file_limit() {
-  rlimit lim{};
-  if (::getrlimit(RLIMIT_NOFILE, &lim) != 0) return 1024;
-  if (lim.rlim_cur < lim.rlim_max) {
-    rlimit raised = lim;
-    raised.rlim_cur = lim.rlim_max;
-    if (::setrlimit(RLIMIT_NOFILE, &raised) == 0) lim = raised;
-  }
-  return lim.rlim_cur == RLIM_INFINITY ? ~std::uint64_t{0}
-                                       : static_cast<std::uint64_t>(lim.rlim_cur);
-}
 
 Status validate(const LoadOptions& o, const PayloadSet& p) {
   if (p.items.empty()) return make_error("nothing to send: no payloads");

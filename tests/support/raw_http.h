@@ -16,8 +16,11 @@ namespace faaslab::testing {
 
 class RawConnection {
  public:
-  explicit RawConnection(std::uint16_t port) {
+  // receive_buffer_bytes > 0: a small receive window, for a client that reads slowly or never.
+  explicit RawConnection(std::uint16_t port, int receive_buffer_bytes = 0) {
     fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
+    if (receive_buffer_bytes > 0)
+      ::setsockopt(fd_, SOL_SOCKET, SO_RCVBUF, &receive_buffer_bytes, sizeof receive_buffer_bytes);
     sockaddr_in addr{};
     addr.sin_family = AF_INET;
     addr.sin_port = htons(port);
@@ -25,7 +28,11 @@ class RawConnection {
     connected_ = ::connect(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0;
   }
   ~RawConnection() { ::close(fd_); }
+  RawConnection(const RawConnection&) = delete;
+  RawConnection& operator=(const RawConnection&) = delete;
   bool connected() const { return connected_; }
+  // Half-closes: the server sees the end of the stream but can still answer.
+  void shutdown_write() { ::shutdown(fd_, SHUT_WR); }
 
   bool send(const std::string& data) {
     std::size_t at = 0;

@@ -113,7 +113,9 @@ TEST(ClassicWatchdog, MaxInflightAnswers429AndReadyReportsSaturation) {
   EXPECT_EQ(call(w.port(), "GET", "/_/ready")->status, 200);
 }
 
-// upstream_url= a port free now, for the function to listen on.
+// upstream_url= a port free now, for the function to listen on. The one place a test hands on a
+// port instead of a bound socket: the function (faaslab-fn --http, a grandchild) binds its own
+// port, as an OpenFaaS http-mode function does; the watchdog itself gets a bound socket.
 std::string free_upstream_url() {
   faaslab::testing::Listener l;
   const auto port = l.port();

@@ -11,6 +11,8 @@
 #include <set>
 #include <sstream>
 
+#include "common/utf8.h"
+
 namespace faaslab::experiment {
 namespace fs = std::filesystem;
 using nlohmann::json;
@@ -242,6 +244,8 @@ struct Document {
 };
 
 Result<Document> parse_document(const std::string& yaml) {
+  if (auto at = invalid_utf8_at(yaml))
+    return make_error("not UTF-8 text (an invalid byte at offset " + std::to_string(*at) + ")");
   Document d;
   try {
     const YAML::Node root = YAML::Load(yaml);

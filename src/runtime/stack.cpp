@@ -7,6 +7,8 @@
 #include <set>
 #include <sstream>
 
+#include "common/utf8.h"
+
 namespace faaslab::runtime {
 namespace {
 
@@ -68,6 +70,9 @@ Status read_environment_files(const YAML::Node& node, const std::filesystem::pat
     text << in.rdbuf();
     auto substituted = substitute_env(text.str(), env);
     if (!substituted) return make_error(path.string() + ": " + substituted.error());
+    if (auto at = invalid_utf8_at(*substituted))
+      return make_error(path.string() + ": not UTF-8 text (an invalid byte at offset " +
+                        std::to_string(*at) + ")");
     try {
       const YAML::Node doc = YAML::Load(*substituted);
       if (auto st = read_string_map(doc["environment"], out, path.string() + ": environment"); !st)
@@ -133,6 +138,10 @@ Result<StackFile> parse_stack(std::string_view text, const std::filesystem::path
   const Env env(env_list);
   auto substituted = substitute_env(text, env);
   if (!substituted) return make_error("stack file: " + substituted.error());
+  // After substitution: a variable's value could bring invalid bytes too.
+  if (auto at = invalid_utf8_at(*substituted))
+    return make_error("stack file: not UTF-8 text (an invalid byte at offset " +
+                      std::to_string(*at) + ")");
   YAML::Node doc;
   try {
     doc = YAML::Load(*substituted);

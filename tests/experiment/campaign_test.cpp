@@ -134,6 +134,19 @@ TEST(Campaign, DefaultsOfAMinimalCampaign) {
   EXPECT_EQ(runs[0].config.key(), RunConfig{}.key());
 }
 
+// Found by campaign_fuzz: a value that is not UTF-8 made the "expected an integer, got ..."
+// message throw (nlohmann::json cannot write it) and the process abort.
+TEST(Campaign, TextThatIsNotUtf8IsAClearError) {
+  auto c = parse_campaign(minimal("  users: \"1\xff\"\n"), "/tmp");
+  ASSERT_FALSE(c.ok());
+  EXPECT_NE(c.error().find("not UTF-8 text (an invalid byte at offset"), std::string::npos)
+      << c.error();
+  // A truncated sequence at the very end, and an overlong form, too.
+  EXPECT_FALSE(parse_campaign(minimal() + "name: x\xe2\x82", "/tmp").ok());
+  EXPECT_FALSE(parse_campaign(minimal() + "name: \xc0\xafx\n", "/tmp").ok());
+  EXPECT_TRUE(parse_campaign(minimal() + "name: caf\xc3\xa9 \xe2\x82\xac\n", "/tmp").ok());
+}
+
 TEST(Campaign, RelativePathsResolveAgainstBaseDirAbsoluteOnesStay) {
   const Campaign rel = parse_ok(
       "target: {stack: ./a/../stack.yml, function: f}\nworkload: {video: ../videos/v.mp4}\n",

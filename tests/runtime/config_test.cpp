@@ -151,6 +151,11 @@ TEST(Stack, FprocessFromTheEnvironmentAndClearErrors) {
       {"functions:\n  f:\n    limits:\n      gpu: 1\n", "functions.f.limits.gpu"},
       {"functions:\n  f:\n    environment_file: [missing.yml]\n", "missing.yml"},
       {"functions:\n  f:\n    image: ${X\n", "unclosed"},
+      // Found by stack_fuzz's sibling campaign_fuzz: bytes that are not UTF-8 would make the
+      // function's status JSON throw when written.
+      {"functions:\n  f:\n    image: a\xff\xfe"
+       "b\n",
+       "not UTF-8 text (an invalid byte at offset 28)"},
   };
   for (const auto& [text, expected] : bad) {
     auto r = parse_stack(text, "/nonexistent", {});

@@ -1,0 +1,31 @@
+#include "common/utf8.h"
+
+#include <iconv.h>
+
+#include <cerrno>
+#include <vector>
+
+namespace faaslab {
+
+// glibc's iconv decodes UTF-8 strictly (no overlong forms, no surrogates): converting UTF-8 to
+// itself stops at the first invalid or truncated sequence.
+std::optional<std::size_t> invalid_utf8_at(std::string_view text) {
+  iconv_t cd = ::iconv_open("UTF-8", "UTF-8");
+  if (cd == reinterpret_cast<iconv_t>(-1)) return std::nullopt;  // cannot check: let it through
+  char* in = const_cast<char*>(text.data());
+  std::size_t in_left = text.size();
+  std::vector<char> out(4096);
+  std::optional<std::size_t> bad;
+  while (in_left > 0) {
+    char* out_at = out.data();
+    std::size_t out_left = out.size();
+    if (::iconv(cd, &in, &in_left, &out_at, &out_left) != static_cast<std::size_t>(-1)) break;
+    if (errno == E2BIG) continue;                      // output chunk full: convert on
+    bad = static_cast<std::size_t>(in - text.data());  // EILSEQ or EINVAL (truncated at the end)
+    break;
+  }
+  ::iconv_close(cd);
+  return bad;
+}
+
+}  // namespace faaslab

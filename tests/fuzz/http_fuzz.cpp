@@ -31,6 +31,7 @@ namespace {
 using namespace faaslab;
 
 struct FunctionTarget {
+  fn::FnConfig config;  // the handler keeps a reference to it
   std::unique_ptr<blur::BlurPipeline> pipeline;
   std::unique_ptr<fn::FunctionHandler> handler;
   std::unique_ptr<fn::FunctionServer> server;
@@ -58,7 +59,8 @@ std::uint16_t start_function() {
   auto pipeline = blur::BlurPipeline::create(fn::resolve_defaults(*config, 2).pipeline);
   if (!pipeline) std::abort();
   t.pipeline = std::move(*pipeline);
-  t.handler = std::make_unique<fn::FunctionHandler>(*t.pipeline, *config);
+  t.config = *config;
+  t.handler = std::make_unique<fn::FunctionHandler>(*t.pipeline, t.config);
   t.server->set_handler([h = t.handler.get()](const fn::FnRequest& r) { return h->handle(r); });
   return t.server->port();
 }

@@ -55,6 +55,12 @@ Result<SpawnedProcess> spawn_process(const SpawnOptions& options) {
     posix_spawn_file_actions_adddup2(&actions, err.write, 2);
   }
   if (options.pass_fd >= 0) posix_spawn_file_actions_adddup2(&actions, options.pass_fd, 3);
+  // Nothing else the parent has open reaches the child. Boost.Asio opens sockets without
+  // close-on-exec, so without this every replica held the gateway's listening socket and
+  // connections, and an http function its watchdog's listening socket: when the gateway or
+  // a watchdog was killed, its port kept accepting connections nobody would ever answer
+  // (clients hung until their timeout instead of being refused at once).
+  posix_spawn_file_actions_addclosefrom_np(&actions, options.pass_fd >= 0 ? 4 : 3);
 
   posix_spawnattr_t attr;
   posix_spawnattr_init(&attr);

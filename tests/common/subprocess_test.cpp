@@ -1,7 +1,9 @@
-// Subprocess: a child that runs, and one that cannot be started (an error value, not a throw).
+// Subprocess: a child that runs, one that cannot be started (an error value, not a throw), and
+// what a child inherits.
 #include <gtest/gtest.h>
 
 #include <signal.h>
+#include <unistd.h>
 
 #include <chrono>
 
@@ -33,6 +35,19 @@ TEST(Subprocess, AChildThatCannotStartIsAnErrorValueWithStatus127) {
   EXPECT_EQ(p.wait(1s), 127);
   EXPECT_NE(p.err().find("cannot start /nonexistent/faaslab-no-such-binary"), std::string::npos)
       << p.err();
+}
+
+TEST(Subprocess, AChildGetsNoDescriptorOfTheParentsButItsOwn) {
+  // A descriptor without close-on-exec, as Boost.Asio opens its sockets, at a number no shell
+  // uses for itself.
+  int fds[2];
+  ASSERT_EQ(::pipe(fds), 0);
+  constexpr int kLeak = 57;
+  ASSERT_EQ(::dup2(fds[1], kLeak), kLeak);
+  Subprocess p({"/bin/sh", "-c", "test -e /proc/self/fd/57 && echo open || echo closed"});
+  EXPECT_EQ(p.wait(10s), 0);
+  EXPECT_EQ(p.out(), "closed\n") << "the parent's fd 57 reached the child";
+  for (int fd : {fds[0], fds[1], kLeak}) ::close(fd);
 }
 
 TEST(Subprocess, TheDeadlineKillsAChildThatDoesNotExit) {

@@ -152,6 +152,10 @@ void AsyncProcess::wait_exit(std::function<void(ProcessExit)> done) {
     if (self->impl_->watching_exit) return;
     self->impl_->watching_exit = true;
     self->impl_->pidfd.async_wait(Descriptor::wait_read, [self](boost::system::error_code) {
+      // A group of its own dies with its leader: what is left in it (a replica's http-mode
+      // function, after its watchdog was killed) would otherwise live on, orphaned, holding
+      // its port. Killed before the leader is reaped, while the group's id cannot be reused.
+      if (self->group_) kill_process(self->pid_, SIGKILL, true);
       int status = 0;
       const pid_t r = ::waitpid(self->pid_, &status, 0);
       ProcessExit e;

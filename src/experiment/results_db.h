@@ -145,7 +145,8 @@ class ResultsDb {
 
  private:
   explicit ResultsDb(sqlite3* db) : db_(db) {}
-  Status exec(const std::string& sql);
+  // Runs SQL text (one or more statements); errors name `what` was being done.
+  Status exec(const std::string& sql, const std::string& what);
   // BEGIN, body, COMMIT; ROLLBACK when the body fails (its error is returned).
   Status transaction(const std::function<Status()>& body);
   Status create_schema();

@@ -287,11 +287,13 @@ Status insert_rows(sqlite3* db, const std::string& table, const Columns<Row>& co
 
 Status ResultsDb::transaction(const std::function<Status()>& body) {
   if (auto st = exec("BEGIN", "starting a transaction"); !st) return st;
-  if (auto st = body(); !st) {
-    (void)exec("ROLLBACK", "rolling back");
-    return st;
-  }
-  return exec("COMMIT", "committing");
+  auto st = body();
+  if (st) st = exec("COMMIT", "committing");
+  // SQLite may or may not have rolled a failed transaction back itself (a full disk at COMMIT,
+  // a lock it gave up on): left open, its rows would be committed by a later transaction and
+  // then written again by the retry of what failed — recorded twice.
+  if (!st && !sqlite3_get_autocommit(db_)) (void)exec("ROLLBACK", "rolling back");
+  return st;
 }
 
 Status ResultsDb::flush() {
@@ -299,9 +301,11 @@ Status ResultsDb::flush() {
   auto st = transaction([&] {
     return insert_rows(db_, "requests", request_columns(), pending_, "storing requests");
   });
-  if (!st) return st;
+  // Written, or (rolled back) dropped: a run with requests that could not be written is never
+  // finished as complete, so --resume runs it again; kept, they would be tried again at every
+  // later flush, each waiting out a lock again.
   pending_.clear();
-  return Ok{};
+  return st;
 }
 
 Status ResultsDb::add_events(std::int64_t run_id, const std::vector<EventRow>& events) {
@@ -365,11 +369,15 @@ Status ResultsDb::delete_incomplete_runs(std::int64_t campaign_id) {
   const std::string incomplete = "campaign_id=" + std::to_string(campaign_id) + " AND status!='" +
                                  text(RunStatus::kComplete) + "'";
   const std::string where = "(SELECT id FROM runs WHERE " + incomplete + ")";
-  return exec("BEGIN; DELETE FROM requests WHERE run_id IN " + where +
-                  "; DELETE FROM events WHERE run_id IN " + where +
-                  "; DELETE FROM summaries WHERE run_id IN " + where + "; DELETE FROM runs WHERE " +
-                  incomplete + "; COMMIT;",
-              "removing the incomplete runs");
+  // One transaction, rolled back if any statement fails (a lock, a full disk): the runs go
+  // with all their rows or not at all.
+  return transaction([&] {
+    return exec("DELETE FROM requests WHERE run_id IN " + where +
+                    "; DELETE FROM events WHERE run_id IN " + where +
+                    "; DELETE FROM summaries WHERE run_id IN " + where +
+                    "; DELETE FROM runs WHERE " + incomplete + ";",
+                "removing the incomplete runs");
+  });
 }
 
 Result<std::set<std::pair<std::string, int>>> ResultsDb::complete_runs(std::int64_t campaign_id) {

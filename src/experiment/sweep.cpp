@@ -141,6 +141,9 @@ Result<RunOutcome> measure(ResultsDb& store, std::int64_t run_id, load::LoadOpti
     }
     writer.push(to_request_row(r, label, anchor));
   };
+  // A run whose requests can no longer be written (a full disk, a lock) is lost: stop it now
+  // rather than at its end, which may be an hour away.
+  lo.stop_when = [&writer] { return writer.failed(); };
   auto loaded = load::run_load(lo, payloads);
   auto written = writer.finish();
   RunOutcome m;

@@ -122,6 +122,7 @@ Result<RunTarget> RunTarget::start(const Campaign& campaign, const runtime::Stac
                                    const RunConfig& run, const std::string& bin_dir) {
   RunTarget t;
   if (!stack) {
+    t.external_ = &campaign.target;
     t.url_ = *parse_url(campaign.target.url);  // checked before the first run
     const auto path = t.url_.target.substr(0, t.url_.target.find('?'));
     const std::string function =
@@ -150,6 +151,11 @@ Result<RunTarget> RunTarget::start(const Campaign& campaign, const runtime::Stac
   t.url_.target = "/function/" + spec->name;
   if (auto st = wait_replicas(t.url_, spec->name, run.replicas, {}); !st) return st.error_value();
   return t;
+}
+
+Status RunTarget::check_reachable() const {
+  if (!external_) return Ok{};
+  return probe_external(*external_, url_);
 }
 
 std::vector<EventRow> RunTarget::stop() {

@@ -36,12 +36,18 @@ class RunTarget {
   // Where the run's requests go.
   const Url& url() const { return url_; }
 
+  // After the run: does the target still answer? External: the gateway at target.url must
+  // (one that was killed during the run failed the requests it did not answer); embedded: the
+  // runtime runs in this process, so it does.
+  Status check_reachable() const;
+
   // Embedded: every event of the run's runtime, its start-up included (deploy, start, ready),
   // then stops the runtime. External: none.
   std::vector<EventRow> stop();
 
  private:
   Url url_;
+  const Target* external_ = nullptr;           // external only: the campaign's target
   std::unique_ptr<runtime::Gateway> gateway_;  // embedded only; stopped when destroyed
 };
 

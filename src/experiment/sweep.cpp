@@ -116,6 +116,7 @@ struct RunOutcome {
   RunStatus status = RunStatus::kComplete;
   std::string error;         // why it failed
   bool interrupted = false;  // Ctrl-C: the campaign stops
+  bool target_lost = false;  // the target stopped answering: the campaign stops
   bool first_cold = false;   // the run's first request (by intended start) met a cold start
 };
 
@@ -227,6 +228,7 @@ class Sweep {
           (void)store_.set_campaign_status(campaign_id_, CampaignStatus::kInterrupted);
           return result;
         }
+        if (m->target_lost) return failed(make_error(m->error, Errc::kUnavailable));
         say(options_, "  failed: " + m->error);
       } else {
         ++result.completed;
@@ -255,6 +257,16 @@ class Sweep {
     lo.progress = options_.progress;
     auto m = measure(store_, *run_id, std::move(lo), **payloads);
     if (!m) return m.error_value();
+    // A target that went away during the run (an external gateway killed) failed the requests
+    // it did not answer: that is not a measurement of it.
+    if (m->status == RunStatus::kComplete) {
+      if (auto alive = target->check_reachable(); !alive) {
+        m->status = RunStatus::kFailed;
+        m->error = "run " + std::to_string(p.ordinal + 1) +
+                   ": the target stopped answering during the run: " + alive.error();
+        m->target_lost = true;
+      }
+    }
     if (auto st = record_run(store_, *run_id, campaign_, *target, *m); !st) return st.error_value();
     return m;
   }

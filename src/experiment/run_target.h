@@ -10,6 +10,7 @@
 
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "common/result.h"
@@ -24,6 +25,25 @@ namespace faaslab::experiment {
 // External target: the gateway at `url` (the campaign's target.url, parsed) must answer before
 // anything is recorded.
 Status probe_external(const Target& target, const Url& url);
+
+// Embedded target: removes what sweeps that were killed left in the temporary directory (the
+// state directories of process ids no longer running). Their replicas stopped by themselves
+// (docs/runtime.md, faaslab_parent_pid).
+void remove_stale_state_dirs();
+
+// A directory removed with its contents when its owner is destroyed; movable.
+class OwnedDir {
+ public:
+  OwnedDir() = default;
+  explicit OwnedDir(std::string path) : path_(std::move(path)) {}
+  ~OwnedDir();
+  OwnedDir(OwnedDir&& other) noexcept : path_(std::exchange(other.path_, {})) {}
+  OwnedDir& operator=(OwnedDir&& other) noexcept;
+  const std::string& path() const { return path_; }
+
+ private:
+  std::string path_;
+};
 
 class RunTarget {
  public:
@@ -48,7 +68,9 @@ class RunTarget {
  private:
   Url url_;
   const Target* external_ = nullptr;           // external only: the campaign's target
-  std::unique_ptr<runtime::Gateway> gateway_;  // embedded only; stopped when destroyed
+  OwnedDir state_dir_;                         // embedded only: the replicas' TMPDIRs go below it
+  std::unique_ptr<runtime::Gateway> gateway_;  // embedded only; stopped when destroyed (before
+                                               // state_dir_ is removed)
 };
 
 }  // namespace faaslab::experiment

@@ -99,6 +99,7 @@ Result<std::optional<runtime::StackFile>> check_target(ResultsDb& store, std::in
   if (!campaign.target.external()) {
     auto s = runtime::load_stack(campaign.target.stack_file, current_environment());
     if (!s) return make_error("target.stack: " + s.error());
+    remove_stale_state_dirs();
     return std::optional<runtime::StackFile>(std::move(*s));
   }
   auto url = parse_url(campaign.target.url);

@@ -5,6 +5,7 @@
 // reach the database request_writer.h.
 #include "experiment/sweep.h"
 
+#include <algorithm>
 #include <atomic>
 #include <cstdint>
 #include <cstdio>
@@ -182,7 +183,8 @@ Status record_run(ResultsDb& store, std::int64_t run_id, const Campaign& campaig
 }
 
 // "  12 requests, success 100.0%, 3.40 req/s, mean 0.290 s, p95 0.412 s": the run's overall
-// summary, for the log.
+// summary, for the log, and ", 1 replica crash" when replicas crashed during the run (their
+// requests in flight failed: the success rate says how many).
 std::optional<std::string> summary_line(ResultsDb& store, std::int64_t run_id) {
   const auto summary = store.run_summaries(run_id);
   if (!summary || summary->empty()) return std::nullopt;
@@ -192,7 +194,14 @@ std::optional<std::string> summary_line(ResultsDb& store, std::int64_t run_id) {
                 "  %llu requests, success %.1f%%, %.2f req/s, mean %.3f s, p95 %.3f s",
                 static_cast<unsigned long long>(s.count), s.success_rate * 100, s.throughput_rps,
                 s.mean_s, s.p95_s);
-  return std::string(line);
+  std::string text = line;
+  if (const auto events = store.events(run_id)) {
+    const auto crashes = std::count_if(events->begin(), events->end(),
+                                       [](const EventRow& e) { return e.kind == "crash"; });
+    if (crashes > 0)
+      text += ", " + std::to_string(crashes) + " replica crash" + (crashes > 1 ? "es" : "");
+  }
+  return text;
 }
 
 // One campaign's planned runs, run in order into the database.
@@ -280,8 +289,15 @@ class Sweep {
                                        : ""));
   }
 
-  Error failed(const Error& e) {
+  // The campaign stops: marked failed (if the database can still be written), and the error
+  // says how to finish it.
+  Error failed(Error e) {
     (void)store_.set_campaign_status(campaign_id_, CampaignStatus::kFailed);
+    e.message +=
+        "\ncampaign " + std::to_string(campaign_id_) + " ('" + campaign_.name +
+        "') stopped; its complete runs are kept. Once the cause is fixed, `faaslab sweep -f " +
+        (campaign_.file.empty() ? std::string("FILE") : campaign_.file) + " --db " +
+        options_.db_path + " --resume` runs the rest.";
     return e;
   }
 

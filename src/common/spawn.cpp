@@ -55,9 +55,11 @@ Result<SpawnedProcess> spawn_process(const SpawnOptions& options) {
     posix_spawn_file_actions_adddup2(&actions, err.write, 2);
   }
   if (options.pass_fd >= 0) posix_spawn_file_actions_adddup2(&actions, options.pass_fd, 3);
-  // Nothing else: Asio's sockets are not close-on-exec, so without this a function would hold
-  // the gateway's listening socket and other clients' connections (it could accept on the
-  // gateway's port, and an orphaned replica keeps the port busy after the gateway dies).
+  // Nothing else the parent has open reaches the child. Boost.Asio opens sockets without
+  // close-on-exec, so without this every replica held the gateway's listening socket and other
+  // clients' connections (a function could accept on the gateway's port), and an http function
+  // its watchdog's: when the gateway or a watchdog was killed, its port kept accepting
+  // connections nobody would ever answer.
   posix_spawn_file_actions_addclosefrom_np(&actions, options.pass_fd >= 0 ? 4 : 3);
 
   posix_spawnattr_t attr;

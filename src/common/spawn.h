@@ -31,8 +31,9 @@ struct SpawnedProcess {
 };
 
 // Starts the child with a clean signal mask and default signal dispositions (whatever the
-// parent blocks or ignores). The returned fds are close-on-exec; the caller owns them. Errors:
-// the executable is missing or not executable, out of processes or fds.
+// parent blocks or ignores) and no descriptor but 0, 1, 2 and pass_fd (as 3), whether or not
+// the parent's others are close-on-exec. The returned fds are close-on-exec; the caller owns
+// them. Errors: the executable is missing or not executable, out of processes or fds.
 Result<SpawnedProcess> spawn_process(const SpawnOptions& options);
 
 // SIGNAL to the child's process group if it has its own, else to the child.

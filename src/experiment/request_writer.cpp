@@ -79,10 +79,15 @@ void RequestWriter::loop() {
     batch.swap(buffer_);
     const bool last = stop_;
     lock.unlock();
-    for (auto& r : batch) {
-      if (auto st = db_.add_request(run_id_, std::move(r)); !st && status_) status_ = st;
+    // After a failure the run cannot be complete (--resume runs it again), so the rest is not
+    // written: each attempt on a locked database would wait its busy timeout again.
+    if (status_) {
+      for (auto& r : batch) {
+        if (auto st = db_.add_request(run_id_, std::move(r)); !st && status_) status_ = st;
+      }
+      if (auto st = db_.flush(); !st && status_) status_ = st;
+      if (!status_) failed_ = true;
     }
-    if (auto st = db_.flush(); !st && status_) status_ = st;
     lock.lock();
     if (last && buffer_.empty()) return;
   }

@@ -7,6 +7,7 @@
 // thread until finish() returns; the database must outlive it.
 #pragma once
 
+#include <atomic>
 #include <condition_variable>
 #include <cstdint>
 #include <mutex>
@@ -36,6 +37,10 @@ class RequestWriter {
   // Stops the writer after writing everything; the first database error, if any.
   Status finish();
 
+  // A write has failed (the disk is full, the database is locked): the rest of the run cannot
+  // be recorded. Thread-safe.
+  bool failed() const { return failed_; }
+
  private:
   void loop();
 
@@ -43,9 +48,10 @@ class RequestWriter {
   std::int64_t run_id_;
   std::mutex mu_;
   std::condition_variable wake_;
-  std::vector<RequestRow> buffer_;  // guarded by mu_
-  bool stop_ = false;               // guarded by mu_
-  Status status_ = Ok{};            // the writer thread's until it is joined
+  std::vector<RequestRow> buffer_;   // guarded by mu_
+  bool stop_ = false;                // guarded by mu_
+  Status status_ = Ok{};             // the writer thread's until it is joined
+  std::atomic<bool> failed_{false};  // status_ is an error
   std::thread thread_;
 };
 

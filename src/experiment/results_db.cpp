@@ -1,5 +1,10 @@
 #include "experiment/results_db.h"
 
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/statvfs.h>
+
+#include <filesystem>
 #include <fstream>
 #include <set>
 
@@ -11,6 +16,7 @@ namespace faaslab::experiment {
 namespace {
 
 using nlohmann::json;
+namespace fs = std::filesystem;
 
 constexpr std::size_t kBatch = 2000;
 
@@ -52,7 +58,61 @@ CREATE INDEX IF NOT EXISTS summaries_by_run ON summaries(run_id);
 CREATE INDEX IF NOT EXISTS summaries_by_config ON summaries(campaign_id, config_key);
 )SQL";
 
+// Why writing to the database at `file` failed, if the file system says: a file size limit
+// reached (ulimit -f; the database and its WAL are checked), or no space left. Empty if neither.
+std::string storage_hint(const std::string& file) {
+  rlimit limit{};
+  if (::getrlimit(RLIMIT_FSIZE, &limit) == 0 && limit.rlim_cur != RLIM_INFINITY) {
+    for (const char* suffix : {"", "-wal"}) {
+      struct stat st {};
+      // Within the largest page of the limit: the next page did not fit.
+      if (::stat((file + suffix).c_str(), &st) == 0 &&
+          static_cast<rlim_t>(st.st_size) + 65536 >= limit.rlim_cur) {
+        return "the file size limit is reached: ulimit -f allows " +
+               std::to_string(limit.rlim_cur) + " bytes";
+      }
+    }
+  }
+  const auto dir = fs::path(file).parent_path();
+  struct statvfs fsinfo {};
+  if (::statvfs(dir.empty() ? "." : dir.c_str(), &fsinfo) == 0) {
+    const auto free_bytes = static_cast<std::uint64_t>(fsinfo.f_bavail) * fsinfo.f_frsize;
+    if (free_bytes < (1u << 20)) {
+      return "no space left on the disk: " + std::to_string(free_bytes / 1024) + " KiB free in " +
+             (dir.empty() ? std::string(".") : dir.string());
+    }
+  }
+  return "";
+}
+
 }  // namespace
+
+Error db_error(sqlite3* db, const std::string& what) {
+  const char* name = sqlite3_db_filename(db, "main");
+  const std::string file = name ? name : "";
+  std::string message = "results database " + (file.empty() ? std::string("(temporary)") : file) +
+                        ": " + what + ": " + sqlite3_errmsg(db);
+  std::string hint;
+  switch (sqlite3_extended_errcode(db) & 0xff) {
+    case SQLITE_BUSY:
+    case SQLITE_LOCKED:
+      hint = "another process holds a lock on it; gave up after waiting " +
+             std::to_string(kBusyTimeoutMs / 1000) + " s";
+      break;
+    case SQLITE_FULL:
+    case SQLITE_IOERR:
+      hint = storage_hint(file);
+      if (hint.empty() && sqlite3_errcode(db) == SQLITE_FULL) hint = "no space left on the disk";
+      break;
+    case SQLITE_READONLY:
+      hint = "the file or its directory is read-only";
+      break;
+    default:
+      break;
+  }
+  if (!hint.empty()) message += " (" + hint + ")";
+  return make_error(message, Errc::kUnavailable);
+}
 
 Result<std::unique_ptr<ResultsDb>> ResultsDb::open(const std::string& path) {
   sqlite3* db = nullptr;
@@ -63,11 +123,15 @@ Result<std::unique_ptr<ResultsDb>> ResultsDb::open(const std::string& path) {
     return make_error("cannot open database " + path + ": " + why, Errc::kUnavailable);
   }
   std::unique_ptr<ResultsDb> r(new ResultsDb(db));
-  sqlite3_busy_timeout(db, 5000);
+  sqlite3_busy_timeout(db, kBusyTimeoutMs);
   int version = 0;
   {
     Statement s(db, "PRAGMA user_version");
-    if (!s.ok() || s.step() != SQLITE_ROW) return make_error(path + " is not a SQLite database");
+    if (!s.ok() || s.step() != SQLITE_ROW) {
+      if (sqlite3_errcode(db) == SQLITE_NOTADB)
+        return make_error(path + " is not a SQLite database");
+      return db_error(db, "reading its version");
+    }
     version = static_cast<int>(s.i64(0));
   }
   if (version > kSchemaVersion) {
@@ -86,10 +150,15 @@ Result<std::unique_ptr<ResultsDb>> ResultsDb::open(const std::string& path) {
     }
   }
   if (auto st =
-          r->exec("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;");
+          r->exec("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;",
+                  "setting it up");
       !st)
     return st.error_value();
-  if (auto st = r->create_schema(); !st) return st.error_value();
+  // Only a new database is written to here, so opening one that another process has locked
+  // fails only where this one must write.
+  if (version == 0) {
+    if (auto st = r->create_schema(); !st) return st.error_value();
+  }
   return r;
 }
 
@@ -98,20 +167,15 @@ ResultsDb::~ResultsDb() {
   sqlite3_close(db_);
 }
 
-Status ResultsDb::exec(const std::string& sql) {
-  char* error = nullptr;
-  if (sqlite3_exec(db_, sql.c_str(), nullptr, nullptr, &error) != SQLITE_OK) {
-    std::string message = error ? error : "unknown error";
-    sqlite3_free(error);
-    if (sqlite3_errcode(db_) == SQLITE_FULL) message += " (the disk is full)";
-    return make_error("database: " + message, Errc::kUnavailable);
-  }
+Status ResultsDb::exec(const std::string& sql, const std::string& what) {
+  if (sqlite3_exec(db_, sql.c_str(), nullptr, nullptr, nullptr) != SQLITE_OK)
+    return db_error(db_, what);
   return Ok{};
 }
 
 Status ResultsDb::create_schema() {
-  if (auto st = exec(kSchema); !st) return st;
-  return exec("PRAGMA user_version=" + std::to_string(kSchemaVersion));
+  if (auto st = exec(kSchema, "creating its tables"); !st) return st;
+  return exec("PRAGMA user_version=" + std::to_string(kSchemaVersion), "setting its version");
 }
 
 Result<std::int64_t> ResultsDb::create_campaign(const std::string& name, const std::string& file,
@@ -222,12 +286,14 @@ Status insert_rows(sqlite3* db, const std::string& table, const Columns<Row>& co
 }  // namespace
 
 Status ResultsDb::transaction(const std::function<Status()>& body) {
-  if (auto st = exec("BEGIN"); !st) return st;
-  if (auto st = body(); !st) {
-    (void)exec("ROLLBACK");
-    return st;
-  }
-  return exec("COMMIT");
+  if (auto st = exec("BEGIN", "starting a transaction"); !st) return st;
+  auto st = body();
+  if (st) st = exec("COMMIT", "committing");
+  // SQLite may or may not have rolled a failed transaction back itself (a full disk at COMMIT,
+  // a lock it gave up on): left open, its rows would be committed by a later transaction and
+  // then written again by the retry of what failed — recorded twice.
+  if (!st && !sqlite3_get_autocommit(db_)) (void)exec("ROLLBACK", "rolling back");
+  return st;
 }
 
 Status ResultsDb::flush() {
@@ -235,9 +301,11 @@ Status ResultsDb::flush() {
   auto st = transaction([&] {
     return insert_rows(db_, "requests", request_columns(), pending_, "storing requests");
   });
-  if (!st) return st;
+  // Written, or (rolled back) dropped: a run with requests that could not be written is never
+  // finished as complete, so --resume runs it again; kept, they would be tried again at every
+  // later flush, each waiting out a lock again.
   pending_.clear();
-  return Ok{};
+  return st;
 }
 
 Status ResultsDb::add_events(std::int64_t run_id, const std::vector<EventRow>& events) {
@@ -301,10 +369,15 @@ Status ResultsDb::delete_incomplete_runs(std::int64_t campaign_id) {
   const std::string incomplete = "campaign_id=" + std::to_string(campaign_id) + " AND status!='" +
                                  text(RunStatus::kComplete) + "'";
   const std::string where = "(SELECT id FROM runs WHERE " + incomplete + ")";
-  return exec("BEGIN; DELETE FROM requests WHERE run_id IN " + where +
-              "; DELETE FROM events WHERE run_id IN " + where +
-              "; DELETE FROM summaries WHERE run_id IN " + where + "; DELETE FROM runs WHERE " +
-              incomplete + "; COMMIT;");
+  // One transaction, rolled back if any statement fails (a lock, a full disk): the runs go
+  // with all their rows or not at all.
+  return transaction([&] {
+    return exec("DELETE FROM requests WHERE run_id IN " + where +
+                    "; DELETE FROM events WHERE run_id IN " + where +
+                    "; DELETE FROM summaries WHERE run_id IN " + where +
+                    "; DELETE FROM runs WHERE " + incomplete + ";",
+                "removing the incomplete runs");
+  });
 }
 
 Result<std::set<std::pair<std::string, int>>> ResultsDb::complete_runs(std::int64_t campaign_id) {

@@ -110,7 +110,8 @@ class ResultsDb {
 
   // --- runs
   Result<std::int64_t> begin_run(std::int64_t campaign_id, const RunColumns& run);
-  // Buffered; flushed in batches of ~2,000 rows and by flush()/finish_run().
+  // Buffered; flushed in batches of ~2,000 rows and by flush()/finish_run(). When a flush
+  // fails, the rows it held are dropped: their run must not then be finished as complete.
   Status add_request(std::int64_t run_id, RequestRow row);
   Status flush();
   Status add_events(std::int64_t run_id, const std::vector<EventRow>& events);
@@ -145,8 +146,9 @@ class ResultsDb {
 
  private:
   explicit ResultsDb(sqlite3* db) : db_(db) {}
-  Status exec(const std::string& sql);
-  // BEGIN, body, COMMIT; ROLLBACK when the body fails (its error is returned).
+  // Runs SQL text (one or more statements); errors name `what` was being done.
+  Status exec(const std::string& sql, const std::string& what);
+  // BEGIN, body, COMMIT; ROLLBACK when the body or the COMMIT fails (that error is returned).
   Status transaction(const std::function<Status()>& body);
   Status create_schema();
 

@@ -1,7 +1,11 @@
 #include "experiment/run_target.h"
 
+#include <signal.h>
 #include <unistd.h>
 
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <thread>
 
@@ -21,6 +25,8 @@ using nlohmann::json;
 using namespace std::chrono_literals;
 
 constexpr auto kReadyTimeout = std::chrono::seconds(60);
+// Each sweep's replicas keep their TMPDIRs under <temp>/faaslab-sweep-<pid>.
+constexpr const char* kStateDirPrefix = "faaslab-sweep-";
 
 // The function of the stack for this run, set to the run's configuration.
 Result<runtime::FunctionSpec> function_for(const runtime::StackFile& stack, const Campaign& c,
@@ -107,6 +113,35 @@ Status scale_external(const Target& t, const std::string& function, int replicas
 
 }  // namespace
 
+OwnedDir::~OwnedDir() {
+  std::error_code ec;
+  if (!path_.empty()) fs::remove_all(path_, ec);
+}
+
+OwnedDir& OwnedDir::operator=(OwnedDir&& other) noexcept {
+  if (this != &other) {
+    OwnedDir gone(std::move(*this));
+    path_ = std::exchange(other.path_, {});
+  }
+  return *this;
+}
+
+void remove_stale_state_dirs() {
+  std::error_code ec;
+  for (const auto& entry : fs::directory_iterator(temp_dir(), ec)) {
+    const std::string name = entry.path().filename().string();
+    if (name.rfind(kStateDirPrefix, 0) != 0) continue;
+    const std::string digits = name.substr(std::strlen(kStateDirPrefix));
+    if (digits.empty() || digits.find_first_not_of("0123456789") != std::string::npos) continue;
+    const long pid = std::strtol(digits.c_str(), nullptr, 10);
+    // Only a process id that is not running: a live sweep's directory, or a reused id's, stays.
+    if (pid <= 0 || pid == ::getpid() || ::kill(static_cast<pid_t>(pid), 0) == 0 || errno != ESRCH)
+      continue;
+    std::error_code ignored;
+    fs::remove_all(entry.path(), ignored);
+  }
+}
+
 Status probe_external(const Target& target, const Url& url) {
   HttpRequest probe;
   probe.method = "GET";
@@ -122,6 +157,7 @@ Result<RunTarget> RunTarget::start(const Campaign& campaign, const runtime::Stac
                                    const RunConfig& run, const std::string& bin_dir) {
   RunTarget t;
   if (!stack) {
+    t.external_ = &campaign.target;
     t.url_ = *parse_url(campaign.target.url);  // checked before the first run
     const auto path = t.url_.target.substr(0, t.url_.target.find('?'));
     const std::string function =
@@ -139,8 +175,9 @@ Result<RunTarget> RunTarget::start(const Campaign& campaign, const runtime::Stac
   go.auth = false;
   go.pool.watchdog_path = (fs::path(bin_dir) / "faaslab-watchdog").string();
   go.pool.bin_dir = bin_dir;
-  go.pool.state_dir =
-      (fs::path(temp_dir()) / ("faaslab-sweep-" + std::to_string(::getpid()))).string();
+  t.state_dir_ =
+      OwnedDir((fs::path(temp_dir()) / (kStateDirPrefix + std::to_string(::getpid()))).string());
+  go.pool.state_dir = t.state_dir_.path();
   go.pool.upstream_timeout = campaign.timeout + 5s;
   t.gateway_ = std::make_unique<runtime::Gateway>(go);
   if (auto st = t.gateway_->start({*spec}); !st)
@@ -152,11 +189,17 @@ Result<RunTarget> RunTarget::start(const Campaign& campaign, const runtime::Stac
   return t;
 }
 
+Status RunTarget::check_reachable() const {
+  if (!external_) return Ok{};
+  return probe_external(*external_, url_);
+}
+
 std::vector<EventRow> RunTarget::stop() {
   if (!gateway_) return {};
   auto rows = to_event_rows(gateway_->events().since(0));
   gateway_->shutdown(10s);
   gateway_.reset();
+  state_dir_ = OwnedDir();
   return rows;
 }
 

@@ -10,6 +10,7 @@
 
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "common/result.h"
@@ -25,6 +26,25 @@ namespace faaslab::experiment {
 // anything is recorded.
 Status probe_external(const Target& target, const Url& url);
 
+// Embedded target: removes what sweeps that were killed left in the temporary directory (the
+// state directories of process ids no longer running). Their replicas stopped by themselves
+// (docs/runtime.md, faaslab_parent_pid).
+void remove_stale_state_dirs();
+
+// A directory removed with its contents when its owner is destroyed; movable.
+class OwnedDir {
+ public:
+  OwnedDir() = default;
+  explicit OwnedDir(std::string path) : path_(std::move(path)) {}
+  ~OwnedDir();
+  OwnedDir(OwnedDir&& other) noexcept : path_(std::exchange(other.path_, {})) {}
+  OwnedDir& operator=(OwnedDir&& other) noexcept;
+  const std::string& path() const { return path_; }
+
+ private:
+  std::string path_;
+};
+
 class RunTarget {
  public:
   // Sets the target up for one run and waits until the run's replicas are ready. `stack` is
@@ -36,13 +56,21 @@ class RunTarget {
   // Where the run's requests go.
   const Url& url() const { return url_; }
 
+  // After the run: does the target still answer? External: the gateway at target.url must
+  // (one that was killed during the run failed the requests it did not answer); embedded: the
+  // runtime runs in this process, so it does.
+  Status check_reachable() const;
+
   // Embedded: every event of the run's runtime, its start-up included (deploy, start, ready),
   // then stops the runtime. External: none.
   std::vector<EventRow> stop();
 
  private:
   Url url_;
-  std::unique_ptr<runtime::Gateway> gateway_;  // embedded only; stopped when destroyed
+  const Target* external_ = nullptr;           // external only: the campaign's target
+  OwnedDir state_dir_;                         // embedded only: the replicas' TMPDIRs go below it
+  std::unique_ptr<runtime::Gateway> gateway_;  // embedded only; stopped when destroyed (before
+                                               // state_dir_ is removed)
 };
 
 }  // namespace faaslab::experiment

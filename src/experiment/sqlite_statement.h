@@ -16,12 +16,13 @@
 
 namespace faaslab::experiment {
 
-// The connection's last error, as an Error naming what was being done.
-inline Error db_error(sqlite3* db, const std::string& what) {
-  std::string message = what + ": " + sqlite3_errmsg(db);
-  if (sqlite3_errcode(db) == SQLITE_FULL) message += " (the disk is full)";
-  return make_error(message, Errc::kUnavailable);
-}
+// How long a statement waits for another connection's lock before failing with SQLITE_BUSY.
+inline constexpr int kBusyTimeoutMs = 5000;
+
+// The connection's last error, as an Error naming the database file and what was being done,
+// and, for the failures a campaign meets (another process holding the lock, a full disk, a
+// file size limit, a read-only file), what they mean. Defined in results_db.cpp.
+Error db_error(sqlite3* db, const std::string& what);
 
 class Statement {
  public:

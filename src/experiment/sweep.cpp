@@ -5,6 +5,7 @@
 // reach the database request_writer.h.
 #include "experiment/sweep.h"
 
+#include <algorithm>
 #include <atomic>
 #include <cstdint>
 #include <cstdio>
@@ -99,6 +100,7 @@ Result<std::optional<runtime::StackFile>> check_target(ResultsDb& store, std::in
   if (!campaign.target.external()) {
     auto s = runtime::load_stack(campaign.target.stack_file, current_environment());
     if (!s) return make_error("target.stack: " + s.error());
+    remove_stale_state_dirs();
     return std::optional<runtime::StackFile>(std::move(*s));
   }
   auto url = parse_url(campaign.target.url);
@@ -116,6 +118,7 @@ struct RunOutcome {
   RunStatus status = RunStatus::kComplete;
   std::string error;         // why it failed
   bool interrupted = false;  // Ctrl-C: the campaign stops
+  bool target_lost = false;  // the target stopped answering: the campaign stops
   bool first_cold = false;   // the run's first request (by intended start) met a cold start
 };
 
@@ -141,6 +144,9 @@ Result<RunOutcome> measure(ResultsDb& store, std::int64_t run_id, load::LoadOpti
     }
     writer.push(to_request_row(r, label, anchor));
   };
+  // A run whose requests can no longer be written (a full disk, a lock) is lost: stop it now
+  // rather than at its end, which may be an hour away.
+  lo.stop_when = [&writer] { return writer.failed(); };
   auto loaded = load::run_load(lo, payloads);
   auto written = writer.finish();
   RunOutcome m;
@@ -177,7 +183,8 @@ Status record_run(ResultsDb& store, std::int64_t run_id, const Campaign& campaig
 }
 
 // "  12 requests, success 100.0%, 3.40 req/s, mean 0.290 s, p95 0.412 s": the run's overall
-// summary, for the log.
+// summary, for the log, and ", 1 replica crash" when replicas crashed during the run (their
+// requests in flight failed: the success rate says how many).
 std::optional<std::string> summary_line(ResultsDb& store, std::int64_t run_id) {
   const auto summary = store.run_summaries(run_id);
   if (!summary || summary->empty()) return std::nullopt;
@@ -187,7 +194,14 @@ std::optional<std::string> summary_line(ResultsDb& store, std::int64_t run_id) {
                 "  %llu requests, success %.1f%%, %.2f req/s, mean %.3f s, p95 %.3f s",
                 static_cast<unsigned long long>(s.count), s.success_rate * 100, s.throughput_rps,
                 s.mean_s, s.p95_s);
-  return std::string(line);
+  std::string text = line;
+  if (const auto events = store.events(run_id)) {
+    const auto crashes = std::count_if(events->begin(), events->end(),
+                                       [](const EventRow& e) { return e.kind == "crash"; });
+    if (crashes > 0)
+      text += ", " + std::to_string(crashes) + " replica crash" + (crashes > 1 ? "es" : "");
+  }
+  return text;
 }
 
 // One campaign's planned runs, run in order into the database.
@@ -224,6 +238,7 @@ class Sweep {
           (void)store_.set_campaign_status(campaign_id_, CampaignStatus::kInterrupted);
           return result;
         }
+        if (m->target_lost) return failed(make_error(m->error, Errc::kUnavailable));
         say(options_, "  failed: " + m->error);
       } else {
         ++result.completed;
@@ -252,6 +267,16 @@ class Sweep {
     lo.progress = options_.progress;
     auto m = measure(store_, *run_id, std::move(lo), **payloads);
     if (!m) return m.error_value();
+    // A target that went away during the run (an external gateway killed) failed the requests
+    // it did not answer: that is not a measurement of it.
+    if (m->status == RunStatus::kComplete) {
+      if (auto alive = target->check_reachable(); !alive) {
+        m->status = RunStatus::kFailed;
+        m->error = "run " + std::to_string(p.ordinal + 1) +
+                   ": the target stopped answering during the run: " + alive.error();
+        m->target_lost = true;
+      }
+    }
     if (auto st = record_run(store_, *run_id, campaign_, *target, *m); !st) return st.error_value();
     return m;
   }
@@ -264,8 +289,15 @@ class Sweep {
                                        : ""));
   }
 
-  Error failed(const Error& e) {
+  // The campaign stops: marked failed (if the database can still be written), and the error
+  // says how to finish it.
+  Error failed(Error e) {
     (void)store_.set_campaign_status(campaign_id_, CampaignStatus::kFailed);
+    e.message +=
+        "\ncampaign " + std::to_string(campaign_id_) + " ('" + campaign_.name +
+        "') stopped; its complete runs are kept. Once the cause is fixed, `faaslab sweep -f " +
+        (campaign_.file.empty() ? std::string("FILE") : campaign_.file) + " --db " +
+        options_.db_path + " --resume` runs the rest.";
     return e;
   }
 

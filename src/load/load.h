@@ -86,6 +86,10 @@ struct LoadOptions {
   // asked for bodies (keep_bodies). Calls from different workers may run concurrently.
   std::function<void(const Record&, const std::string& body)> on_response;
   bool keep_bodies = false;
+  // Polled from run_load()'s thread about every 100 ms: once it returns true the run stops as
+  // on Ctrl-C (no new requests; those in flight finish; `interrupted` is set). The sweep stops
+  // a run whose records can no longer be written.
+  std::function<bool()> stop_when;
 };
 
 struct LoadResult {

@@ -239,7 +239,7 @@ Result<LoadResult> run_load(const LoadOptions& o, const PayloadSet& payloads) {
   ProgressLine progress(expected, "requests", o.progress);
   while (run.workers_done.load() < workers) {
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
-    if (g_interrupted && !run.stop.load()) run.stop = true;
+    if ((g_interrupted || (o.stop_when && o.stop_when())) && !run.stop.load()) run.stop = true;
     if (o.progress) {
       std::string extra = "(sent " + std::to_string(run.live.sent.load()) + ")  failed " +
                           std::to_string(run.live.failed.load()) + "  p50 " +

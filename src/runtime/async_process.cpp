@@ -146,18 +146,20 @@ void AsyncProcess::read_stderr(std::function<void(std::string_view)> on_data,
 
 namespace {
 
-// Waits for the pidfd to turn readable, then reaps without blocking. A wake-up while the process
-// still runs (seen on Linux 6.18 under load, with the error code clear) waits again: a blocking
-// waitpid() there would hold an io_context thread until the process chose to exit.
+// Waits for the pidfd to turn readable, then checks (without reaping: WNOWAIT) that the process
+// has exited. A wake-up while it still runs (seen on Linux 6.18 under load, with the error code
+// clear) waits again: a blocking waitpid() there would hold an io_context thread until the
+// process chose to exit. `exited` runs with the process exited but not yet reaped.
 void watch_exit(const std::shared_ptr<AsyncProcess>& process, AsyncProcess::Impl& impl,
-                std::function<void(pid_t, int)> exited) {
+                std::function<void()> exited) {
   impl.pidfd.async_wait(Descriptor::wait_read, [process, &impl, exited = std::move(exited)](
                                                    boost::system::error_code ec) mutable {
     if (ec == asio::error::operation_aborted) return;
-    int status = 0;
-    const pid_t r = ::waitpid(process->pid(), &status, WNOHANG);
-    if (r == 0) return watch_exit(process, impl, std::move(exited));
-    exited(r, status);
+    siginfo_t info{};
+    const int r =
+        ::waitid(P_PID, static_cast<id_t>(process->pid()), &info, WEXITED | WNOHANG | WNOWAIT);
+    if (r == 0 && info.si_pid == 0) return watch_exit(process, impl, std::move(exited));
+    exited();
   });
 }
 
@@ -170,7 +172,13 @@ void AsyncProcess::wait_exit(std::function<void(ProcessExit)> done) {
     self->impl_->exit_waiters.push_back(std::move(done));
     if (self->impl_->watching_exit) return;
     self->impl_->watching_exit = true;
-    watch_exit(self, *self->impl_, [self](pid_t r, int status) {
+    watch_exit(self, *self->impl_, [self] {
+      // A group of its own dies with its leader: what is left in it (a replica's http-mode
+      // function, after its watchdog was killed) would otherwise live on, orphaned, holding
+      // its port. Killed before the leader is reaped, while the group's id cannot be reused.
+      if (self->group_) kill_process(self->pid_, SIGKILL, true);
+      int status = 0;
+      const pid_t r = ::waitpid(self->pid_, &status, 0);  // exited: does not block
       ProcessExit e;
       if (r == self->pid_) {
         if (WIFEXITED(status)) e.code = WEXITSTATUS(status);

@@ -5,7 +5,9 @@
 //
 // Thread-safety: all methods and callbacks run on the process's strand. Lifetime: owned by
 // shared_ptr; pending operations keep it alive; destroying it kills the child (SIGKILL to its
-// process group) if it is still running, and reaps it.
+// process group) if it is still running, and reaps it. A child that leads its own process
+// group (SpawnOptions::new_process_group) takes the group with it: once it exits, whatever is
+// left in the group is killed (seen through wait_exit).
 #pragma once
 
 #include <sys/types.h>

@@ -73,6 +73,9 @@ std::vector<std::string> replica_environment(const ReplicaPlan& plan, std::uint1
   vars["LISTEN_FDS"] = "1";
   vars["port"] = std::to_string(port);
   vars["TMPDIR"] = plan.tmpdir;
+  // The watchdog stops once this process (the gateway) is gone: a killed gateway leaves no
+  // replicas behind.
+  vars["faaslab_parent_pid"] = std::to_string(::getpid());
   // The gateway stops routing to a replica before it stops it, so no orchestrator grace.
   vars.emplace("healthcheck_interval", "0");
   if (upstream_port != 0)

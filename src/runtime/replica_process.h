@@ -38,7 +38,8 @@ struct ReplicaPlan {
 // The replica watchdog's whole environment. Pure, for tests: `parent` is the gateway's own
 // environment (PATH, HOME, locale, FAASLAB_MODELS_DIR and LD_LIBRARY_PATH pass on, nothing else),
 // `port` the socket's, `upstream_port` where an http-mode function should listen (0: classic),
-// `cores` the cores to spread CPU-limited replicas over.
+// `cores` the cores to spread CPU-limited replicas over. faaslab_parent_pid is this process's
+// pid: the watchdog stops when its gateway is gone.
 std::vector<std::string> replica_environment(const ReplicaPlan& plan, std::uint16_t port,
                                              std::uint16_t upstream_port, const EnvList& parent,
                                              int cores);

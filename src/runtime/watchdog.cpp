@@ -195,6 +195,19 @@ int Watchdog::run_until_signal() {
       shutdown();
       return 0;
     }
+    // The gateway that started this replica is gone (killed: it had no chance to stop its
+    // replicas): nobody routes here any more, so stop as if told to, taking the function with
+    // it, instead of living on orphaned. Polled with getppid() rather than asked of the kernel
+    // with PR_SET_PDEATHSIG: posix_spawn cannot set that between fork and exec, and it fires
+    // when the *thread* that spawned the child ends, which for a gateway is any of its I/O
+    // threads; getppid() changes only when the parent process is gone, and a parent that died
+    // before this watchdog started is seen too.
+    if (impl_->config.parent_pid > 0 && ::getppid() != impl_->config.parent_pid) {
+      spdlog::warn("the gateway (pid {}) that started this replica is gone; shutting down",
+                   impl_->config.parent_pid);
+      shutdown();
+      return 1;
+    }
     std::string fatal;
     {
       MutexLock l(impl_->mu);

@@ -15,7 +15,7 @@ EnvList function_environment() {
   EnvList env;
   for (auto& e : current_environment()) {
     if (e.rfind("LISTEN_FDS=", 0) == 0 || e.rfind("LISTEN_PID=", 0) == 0 ||
-        e.rfind("LISTEN_FDNAMES=", 0) == 0)
+        e.rfind("LISTEN_FDNAMES=", 0) == 0 || e.rfind("faaslab_parent_pid=", 0) == 0)
       continue;
     env.push_back(std::move(e));
   }
@@ -46,7 +46,7 @@ Result<WatchdogConfig> parse_watchdog_config(const EnvList& list) {
       return make_error("mode: '" + *mode + "' is not one of classic, serializing, http");
   }
   bool healthcheck_set = false;
-  long port = c.port, max_inflight = 0, threads = 0;
+  long port = c.port, max_inflight = 0, threads = 0, parent_pid = 0;
   const Status steps[] = {
       read_env(env, "port", port, integer(0, 65535)),
       read_env(env, "bind", c.bind, text()),
@@ -69,6 +69,7 @@ Result<WatchdogConfig> parse_watchdog_config(const EnvList& list) {
                [](const std::string& s) { return parse_cpu_list(s); }),
       read_env(env, "faaslab_memory", c.memory_bytes,
                [](const std::string& s) { return parse_memory_quantity(s); }),
+      read_env(env, "faaslab_parent_pid", parent_pid, integer(1, 1L << 22)),
   };
   for (const auto& st : steps) {
     if (!st) return st.error_value();
@@ -82,6 +83,7 @@ Result<WatchdogConfig> parse_watchdog_config(const EnvList& list) {
   c.port = static_cast<std::uint16_t>(port);
   c.max_inflight = static_cast<int>(max_inflight);
   c.threads = static_cast<int>(threads);
+  c.parent_pid = static_cast<int>(parent_pid);
 
   if (auto fds = env.get("LISTEN_FDS")) {
     if (*fds != "1") return make_error("LISTEN_FDS: only one inherited socket is supported");

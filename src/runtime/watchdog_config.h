@@ -46,12 +46,16 @@ struct WatchdogConfig {
   std::vector<int> cpu_list;       // cores to pin to
   std::uint64_t memory_bytes = 0;  // 0 = no limit
   std::string log_level = "info";
+  // faaslab_parent_pid (set by the gateway): once this process is no longer the watchdog's
+  // parent (it died), the watchdog shuts down as on SIGTERM. 0 = not watched.
+  int parent_pid = 0;
 };
 
 std::string_view watchdog_mode_name(WatchdogMode mode);
 
 // The environment a function process gets: the watchdog's own, without the socket-activation
-// variables (LISTEN_FDS, LISTEN_PID, LISTEN_FDNAMES), which described the watchdog's fd 3.
+// variables (LISTEN_FDS, LISTEN_PID, LISTEN_FDNAMES), which described the watchdog's fd 3, and
+// faaslab_parent_pid, which names the watchdog's parent, not the function's.
 EnvList function_environment();
 
 Result<WatchdogConfig> parse_watchdog_config(const EnvList& env);

@@ -1,7 +1,9 @@
-// Subprocess: a child that runs, and one that cannot be started (an error value, not a throw).
+// Subprocess: a child that runs, one that cannot be started (an error value, not a throw), and
+// what a child inherits.
 #include <gtest/gtest.h>
 
 #include <signal.h>
+#include <unistd.h>
 
 #include <chrono>
 

@@ -1,6 +1,8 @@
 // Campaigns as a user runs them: `faaslab demo --quick` end to end (database, model, report
-// drawn in headless Chromium), `faaslab sweep` killed and resumed, and bad input of every
-// kind — each a clear message, a non-zero exit and no run recorded as complete that was not.
+// drawn in headless Chromium), `faaslab sweep --resume` of an edited campaign, and bad input of
+// every kind — each a clear message, a non-zero exit and no run recorded as complete that was
+// not. Faults during a campaign (kills, a stopped function, a full disk, a lock):
+// sweep_faults_test.cpp.
 // GCC 12 with the sanitizers' instrumentation reports the std::function inside std::regex's
 // compiled states as maybe-uninitialized: a false positive, silenced for this file only.
 #if defined(__GNUC__) && !defined(__clang__)
@@ -8,8 +10,6 @@
 #endif
 
 #include <gtest/gtest.h>
-#include <signal.h>
-#include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
@@ -18,6 +18,7 @@
 
 #include "common/subprocess.h"
 #include "experiment/results_db.h"
+#include "support/campaign_test.h"
 #include "support/test_data.h"
 
 namespace faaslab {
@@ -28,37 +29,11 @@ using namespace std::chrono_literals;
 using experiment::ResultsDb;
 using experiment::RunStatus;
 
-std::string faaslab_bin() {
-  return testing::binary("bin/faaslab");
-}
-
-// A fresh directory under /tmp, removed with the fixture.
-class TempDir {
- public:
-  explicit TempDir(const std::string& name)
-      : path_(fs::temp_directory_path() /
-              ("faaslab-experiment-test-" + std::to_string(::getpid()) + "-" + name)) {
-    fs::remove_all(path_);
-    fs::create_directories(path_);
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path_, ec);
-  }
-  const fs::path& path() const { return path_; }
-
- private:
-  fs::path path_;
-};
-
-fs::path write_file(const fs::path& path, const std::string& text) {
-  std::ofstream(path) << text;
-  return path;
-}
-
-std::string repo_root() {
-  return fs::path(FAASLAB_TESTDATA_DIR).parent_path().string();
-}
+using testing::complete_runs;
+using testing::faaslab_bin;
+using testing::repo_root;
+using testing::TempDir;
+using testing::write_file;
 
 // A small campaign on the embedded runtime, http mode (fast): 4 runs of 3 frames per user.
 std::string small_campaign(const std::string& name) {
@@ -68,14 +43,6 @@ std::string small_campaign(const std::string& name) {
          testing::video_path().string() +
          "\n  frame_step: 13\n  mode: http\n"
          "grid:\n  users: [1, 2]\n  think: [0s, 300ms]\n";
-}
-
-int complete_runs(ResultsDb& db, std::int64_t campaign) {
-  auto runs = db.runs(campaign);
-  if (!runs) return -1;
-  int n = 0;
-  for (const auto& r : *runs) n += r.status == RunStatus::kComplete;
-  return n;
 }
 
 std::string last_line(const std::string& text) {
@@ -242,48 +209,6 @@ TEST(Demo, QuickRunsTheStudyGridIntoADatabaseModelAndReport) {
   EXPECT_GT(fs::file_size(shot), 50'000u) << "a blank page is small";
 }
 
-TEST(Sweep, AKilledCampaignResumesWithOnlyTheMissingRuns) {
-  TempDir dir("resume");
-  const auto file = write_file(dir.path() / "c.yaml", small_campaign("resume-test"));
-  const auto db_path = (dir.path() / "c.db").string();
-  {
-    Subprocess sweep({faaslab_bin(), "sweep", "-f", file.string(), "--db", db_path});
-    ASSERT_TRUE(sweep.wait_for_stderr("run 3/4", 90s)) << "the campaign did not get to run 3";
-    sweep.signal(SIGKILL);  // a crash in the middle of run 3
-    sweep.wait(10s);
-  }
-  {
-    auto db = ResultsDb::open(db_path);
-    ASSERT_TRUE(db) << db.error();
-    auto ids = (*db)->campaign_ids();
-    ASSERT_TRUE(ids && ids->size() == 1u);
-    EXPECT_EQ(complete_runs(**db, ids->front()), 2) << "runs 1 and 2 finished before the kill";
-    auto info = (*db)->campaign_info(ids->front());
-    EXPECT_NE((*info)["status"], "complete");
-  }
-  Subprocess resume(
-      {faaslab_bin(), "sweep", "-f", file.string(), "--db", db_path, "--resume", "-q"});
-  ASSERT_EQ(resume.wait(90s), 0) << resume.err();
-  EXPECT_NE(resume.out().find("2 runs completed, 2 already complete, 0 failed"), std::string::npos)
-      << resume.out();
-  auto db = ResultsDb::open(db_path);
-  ASSERT_TRUE(db);
-  auto ids = (*db)->campaign_ids();
-  ASSERT_EQ(ids->size(), 1u) << "resume continues the campaign, it does not start another";
-  auto runs = (*db)->runs(ids->front());
-  ASSERT_TRUE(runs);
-  ASSERT_EQ(runs->size(), 4u) << "the killed run's partial rows are gone";
-  std::set<std::string> keys;
-  for (const auto& r : *runs) {
-    EXPECT_EQ(r.status, RunStatus::kComplete);
-    keys.insert(r.columns.config_key);
-    auto requests = (*db)->requests(r.id);
-    EXPECT_EQ(requests->size(), 3u * static_cast<std::size_t>(r.columns.users.value_or(0)));
-  }
-  EXPECT_EQ(keys.size(), 4u);
-  EXPECT_EQ((*(*db)->campaign_info(ids->front()))["status"], "complete");
-}
-
 // The smallest campaign on the embedded runtime: the warm function (http mode), one 160x120
 // JPEG frame per user, `users` as given.
 std::string tiny_campaign(const std::string& name, const std::string& users) {
@@ -419,37 +344,6 @@ TEST(Sweep, AnUnreachableGatewayFailsWithoutACompleteRun) {
     const auto ids = (*db)->campaign_ids();
     ASSERT_TRUE(ids);
     for (auto id : *ids) EXPECT_EQ(complete_runs(**db, id), 0);
-  }
-}
-
-TEST(Sweep, AFullDiskStopsTheCampaignWithAClearMessage) {
-  TempDir dir("full");
-  const auto file = write_file(dir.path() / "c.yaml", small_campaign("full-disk"));
-  const auto db_path = (dir.path() / "c.db").string();
-  // The file size limit stands in for a full disk: writes past 200 KB fail (EFBIG), as they
-  // would with ENOSPC. SIGXFSZ is ignored so the write fails instead of killing the process.
-  Subprocess sweep({"/bin/sh", "-c",
-                    "trap '' XFSZ; ulimit -f 400; exec \"$0\" sweep -f \"$1\" --db \"$2\" -q",
-                    faaslab_bin(), file.string(), db_path});
-  const int code = sweep.wait(120s);
-  EXPECT_NE(code, 0) << sweep.err();
-  EXPECT_LT(code, 128) << "no crash: " << sweep.err();
-  EXPECT_TRUE(std::regex_search(sweep.err(), std::regex("disk|too large|full", std::regex::icase)))
-      << sweep.err();
-  auto db = ResultsDb::open(db_path);
-  ASSERT_TRUE(db) << db.error();
-  auto ids = (*db)->campaign_ids();
-  ASSERT_TRUE(ids);
-  for (auto id : *ids) {
-    EXPECT_NE((*(*db)->campaign_info(id))["status"], "complete");
-    // Runs recorded as complete are whole: every request of every user is there.
-    const auto runs = (*db)->runs(id);
-    ASSERT_TRUE(runs);
-    for (const auto& r : *runs) {
-      if (r.status != RunStatus::kComplete) continue;
-      EXPECT_EQ((*db)->requests(r.id)->size(),
-                3u * static_cast<std::size_t>(r.columns.users.value_or(0)));
-    }
   }
 }
 

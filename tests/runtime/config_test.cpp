@@ -43,11 +43,12 @@ TEST(WatchdogConfig, DefaultsAndOpenFaaSVariables) {
   EXPECT_EQ(c->exec_timeout, seconds(10));
   EXPECT_EQ(c->healthcheck_interval, c->write_timeout);
   EXPECT_TRUE(c->combine_output);
+  EXPECT_EQ(c->parent_pid, 0) << "no parent watched unless a gateway asks";
   auto h = parse_watchdog_config(
       {"function_process=faaslab-fn", "mode=http", "upstream_url=http://127.0.0.1:8082",
        "exec_timeout=1m30s", "read_timeout=5", "write_timeout=25s", "max_inflight=4",
        "combine_output=false", "suppress_lock=true", "content_type=image/png",
-       "healthcheck_interval=0", "port=9000", "ready_path=/_/health"});
+       "healthcheck_interval=0", "port=9000", "ready_path=/_/health", "faaslab_parent_pid=4321"});
   ASSERT_TRUE(h.ok()) << h.error();
   EXPECT_EQ(h->mode, WatchdogMode::kHttp);
   EXPECT_EQ(h->upstream.port, 8082);
@@ -59,6 +60,7 @@ TEST(WatchdogConfig, DefaultsAndOpenFaaSVariables) {
   EXPECT_TRUE(h->suppress_lock);
   EXPECT_EQ(h->content_type, "image/png");
   EXPECT_EQ(h->ready_path, "/_/health");
+  EXPECT_EQ(h->parent_pid, 4321);
   EXPECT_EQ(parse_watchdog_config({"fprocess=cat", "mode=serializing"})->mode,
             WatchdogMode::kClassic);
 }
@@ -75,6 +77,7 @@ TEST(WatchdogConfig, ErrorsNameTheVariable) {
       {{"fprocess=cat", "combine_output=maybe"}, "combine_output"},
       {{"fprocess='unclosed"}, "fprocess"},
       {{"fprocess=cat", "faaslab_cpus=lots"}, "faaslab_cpus"},
+      {{"fprocess=cat", "faaslab_parent_pid=gateway"}, "faaslab_parent_pid"},
   };
   for (const auto& [env, name] : bad) {
     auto c = parse_watchdog_config(env);

@@ -1,6 +1,8 @@
 // What a replica's watchdog is started with (the pure part of replica_process.h).
 #include <gtest/gtest.h>
 
+#include <unistd.h>
+
 #include <algorithm>
 
 #include "runtime/replica_process.h"
@@ -44,6 +46,8 @@ TEST(ReplicaEnvironment, TheFunctionsVariablesAndOnlyTheParentsBasics) {
   EXPECT_TRUE(has(env, "LISTEN_FDS=1"));
   EXPECT_TRUE(has(env, "port=4100"));
   EXPECT_TRUE(has(env, "TMPDIR=/state/blur-1"));
+  EXPECT_TRUE(has(env, "faaslab_parent_pid=" + std::to_string(::getpid())))
+      << "the watchdog stops when the gateway is gone";
   EXPECT_TRUE(has(env, "response_format=seed"));
   EXPECT_TRUE(has(env, "healthcheck_interval=5s")) << "the function's own setting wins";
   EXPECT_FALSE(has_key(env, "upstream_url")) << "classic mode has no upstream";

@@ -8,9 +8,12 @@
 #include <unistd.h>
 
 #include <filesystem>
+#include <fstream>
+#include <iterator>
 
 #include "experiment/results_db.h"
 #include "experiment/summaries.h"
+#include "report/report.h"
 
 namespace faaslab::report {
 namespace {
@@ -328,6 +331,68 @@ TEST_F(ReportData, TheLatestCampaignByDefaultAndClearErrors) {
   auto none = build_report_data(*db_, *empty, {});
   ASSERT_FALSE(none);
   EXPECT_NE(none.error().find("no complete run"), std::string::npos) << none.error();
+}
+
+// docs/security.md: text from the database reaches the page as text. The campaign's name and a
+// run's mode and routing are markup here; in the page's tables and title they are escaped, and in
+// the JSON the page's scripts read, "</" cannot close the script element. The page loads
+// nothing from elsewhere.
+TEST_F(ReportData, TextFromTheDatabaseCannotBecomeMarkup) {
+  const std::string name = "<img src=x onerror=alert(1)>";
+  auto id = db_->create_campaign(name, "", {{"name", name}}, {{"cores", 2}}, {{"faaslab", "t"}});
+  ASSERT_TRUE(id) << id.error();
+  auto config = closed_config("</script><script>alert(2)</script>", 1, 0, 0, 0);
+  config.routing = "<b>bold</b>";
+  auto run = db_->begin_run(*id, config);
+  ASSERT_TRUE(run) << run.error();
+  for (const auto& r : {request(0, 0, 50.0, 50.1), request(0, 1, 50.2, 50.4)})
+    ASSERT_TRUE(db_->add_request(*run, r));
+  auto rows = db_->requests(*run);
+  ASSERT_TRUE(rows);
+  for (const auto& s : experiment::summarise_run(*rows)) ASSERT_TRUE(db_->put_run_summary(*run, s));
+  ASSERT_TRUE(db_->finish_run(*run, RunStatus::kComplete, "", false));
+  ASSERT_TRUE(experiment::update_config_summaries(*db_, *id, config.config_key));
+
+  const fs::path out = path_.string() + "-report";
+  ReportOptions o;
+  o.db_path = path_.string();
+  o.campaign_id = *id;
+  o.out_dir = out.string();
+  o.figures = false;
+  auto written = write_report(o);
+  ASSERT_TRUE(written) << written.error();
+  std::ifstream in(written->html_path);
+  const std::string html((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  fs::remove_all(out);
+  ASSERT_FALSE(html.empty());
+  // The page outside the data element: the title and the tables escape what they show.
+  const std::string open_data = "<script type=\"application/json\" id=\"faaslab-data\">";
+  const auto data_at = html.find(open_data);
+  ASSERT_NE(data_at, std::string::npos);
+  const auto data_end = html.find("</script>", data_at);
+  ASSERT_NE(data_end, std::string::npos);
+  const std::string page = html.substr(0, data_at);
+  const std::string data =
+      html.substr(data_at + open_data.size(), data_end - data_at - open_data.size());
+  EXPECT_NE(page.find("<title>faaslab report — &lt;img src=x onerror=alert(1)&gt;</title>"),
+            std::string::npos);
+  EXPECT_EQ(page.find("<img"), std::string::npos);
+  EXPECT_EQ(page.find("<script"), std::string::npos);
+  EXPECT_EQ(page.find("<b>"), std::string::npos);
+  EXPECT_NE(page.find("&lt;/script&gt;&lt;script&gt;alert(2)&lt;/script&gt;"), std::string::npos)
+      << "the mode is in the summary table, escaped";
+  // The data element: the JSON has every name, and no "</" that could end the element early.
+  EXPECT_NE(data.find("<img src=x onerror=alert(1)>"), std::string::npos);
+  EXPECT_EQ(data.find("</"), std::string::npos);
+  EXPECT_NE(data.find("<\\/script><script>alert(2)<\\/script>"), std::string::npos);
+  // Four script elements (data, ECharts, chart code, page code), none with a source elsewhere.
+  const std::string outside_data = page + html.substr(data_end);
+  std::size_t scripts = 1;
+  for (std::size_t at = 0; (at = outside_data.find("<script", at)) != std::string::npos; ++at)
+    ++scripts;
+  EXPECT_EQ(scripts, 4u);
+  for (const char* remote : {"src=\"http", "href=\"http", "src=\"//", "href=\"//", "@import"})
+    EXPECT_EQ(html.find(remote), std::string::npos) << remote;
 }
 
 }  // namespace

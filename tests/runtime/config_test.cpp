@@ -293,6 +293,55 @@ TEST(BasicAuth, GeneratesOnceThenReadsAndChecks) {
   EXPECT_FALSE(check_basic_auth("", c));
 }
 
+// docs/security.md: the secrets directory is made private to its owner, even one that existed, and
+// files in it are written 0600; credentials from the environment win and write nothing.
+TEST(BasicAuth, SecretsAreOwnerOnlyAndTheEnvironmentWritesNothing) {
+  const fs::path dir =
+      fs::temp_directory_path() / ("faaslab-auth-modes-" + std::to_string(::getpid()));
+  fs::remove_all(dir);
+  const auto from_env =
+      load_or_create_credentials(dir.string(), Env({"basic_auth_user=u", "basic_auth_password=p"}));
+  ASSERT_TRUE(from_env.ok()) << from_env.error();
+  EXPECT_FALSE(from_env->generated);
+  EXPECT_EQ(from_env->password, "p");
+  EXPECT_FALSE(fs::exists(dir)) << "credentials from the environment are not written anywhere";
+
+  fs::create_directories(dir);
+  fs::permissions(dir, fs::perms::owner_all | fs::perms::group_read | fs::perms::group_exec |
+                           fs::perms::others_read | fs::perms::others_exec);  // 0755
+  const auto made = load_or_create_credentials(dir.string(), Env({}));
+  ASSERT_TRUE(made.ok()) << made.error();
+  EXPECT_TRUE(made->generated);
+  EXPECT_EQ(fs::status(dir).permissions() & fs::perms::all, fs::perms::owner_all)
+      << "an existing directory is made 0700";
+  for (const char* name : {"basic-auth-user", "basic-auth-password"}) {
+    EXPECT_EQ(fs::status(dir / name).permissions() & fs::perms::all,
+              fs::perms::owner_read | fs::perms::owner_write)
+        << name;
+  }
+  // 24 characters from a 57-letter alphabet (no 0/O, 1/l/I): about 140 bits.
+  EXPECT_EQ(made->password.size(), 24u);
+  EXPECT_EQ(
+      made->password.find_first_not_of("ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz23456789"),
+      std::string::npos);
+  fs::remove_all(dir);
+}
+
+// docs/security.md: the watchdog listens on loopback unless `bind` says otherwise.
+TEST(WatchdogConfig, ListensOnLoopbackUnlessToldOtherwise) {
+  auto c = parse_watchdog_config({"fprocess=cat"});
+  ASSERT_TRUE(c.ok()) << c.error();
+  EXPECT_EQ(c->bind, "127.0.0.1");
+  EXPECT_EQ(c->max_inflight, 0) << "unlimited, as OpenFaaS";
+  EXPECT_EQ(c->max_body_bytes, 32ull << 20);
+  EXPECT_EQ(c->max_output_bytes, 64ull << 20);
+  EXPECT_EQ(c->read_timeout, seconds(10));
+  EXPECT_EQ(c->write_timeout, seconds(10));
+  auto all = parse_watchdog_config({"fprocess=cat", "bind=0.0.0.0"});
+  ASSERT_TRUE(all.ok());
+  EXPECT_EQ(all->bind, "0.0.0.0");
+}
+
 TEST(ResourceLimits, KubernetesQuantities) {
   EXPECT_DOUBLE_EQ(*parse_cpu_quantity("500m"), 0.5);
   EXPECT_DOUBLE_EQ(*parse_cpu_quantity("2"), 2);

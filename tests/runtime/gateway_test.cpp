@@ -7,6 +7,8 @@
 #include <nlohmann/json.hpp>
 #include <set>
 #include <thread>
+#include <tuple>
+#include <vector>
 
 #include "common/base64.h"
 #include "runtime_test_support.h"
@@ -134,6 +136,66 @@ TEST(Gateway, TheRestContractFaasCliUses) {
       << metrics;
   EXPECT_NE(metrics.find("gateway_functions_seconds_bucket"), std::string::npos);
   EXPECT_NE(metrics.find("gateway_service_count{function_name=\"existing\"} 1"), std::string::npos);
+}
+
+// docs/security.md: with auth on, every /system/ route and method (an unknown one included)
+// answers 401 to a missing or wrong Authorization header, and such a call changes nothing;
+// /function/, /healthz and /metrics are open, as on OpenFaaS.
+TEST(Gateway, EverySystemRouteNeedsAuthAndAnUnauthorisedCallChangesNothing) {
+  GatewayProcess g(stack(echo_function("echo")), {}, /*auth=*/true);
+  ASSERT_NE(g.port(), 0) << g.process().err();
+  std::string password = faaslab::testing::read_text(g.dir() / "secrets" / "basic-auth-password");
+  password = password.substr(0, password.find('\n'));
+  ASSERT_FALSE(password.empty());
+  const HeaderList auth{{"Authorization", basic("admin", password)}};
+  ASSERT_TRUE(wait_available(g.port(), "echo", 1, 20s, auth));
+
+  const fs::path marker = g.dir() / "intruder-ran";
+  const json intruder = {{"service", "intruder"},
+                         {"envProcess", "/usr/bin/touch " + marker.string()},
+                         {"labels", {{"com.openfaas.scale.min", "1"}}}};
+  const std::vector<std::tuple<std::string, std::string, std::string>> calls = {
+      {"GET", "/system/functions", ""},
+      {"POST", "/system/functions", intruder.dump()},
+      {"PUT", "/system/functions", intruder.dump()},
+      {"DELETE", "/system/functions", R"({"functionName":"echo"})"},
+      {"GET", "/system/function/echo", ""},
+      {"POST", "/system/scale-function/echo", R"({"serviceName":"echo","replicas":0})"},
+      {"GET", "/system/info", ""},
+      {"GET", "/system/faaslab/events?since=0", ""},
+      {"GET", "/system/no-such-route", ""},
+  };
+  const std::vector<HeaderList> not_allowed = {
+      {},
+      {{"Authorization", basic("admin", "wrong")}},
+      {{"Authorization", basic("someone", password)}},
+      {{"Authorization", basic("admin", password + "x")}},
+      {{"Authorization", "Bearer " + password}},
+      {{"Authorization", "Basic not-base64!"}},
+  };
+  for (const auto& [method, path, body] : calls) {
+    for (const auto& headers : not_allowed) {
+      auto r = call(g.port(), method, path, body, headers);
+      ASSERT_TRUE(r.ok()) << r.error();
+      EXPECT_EQ(r->status, 401) << method << " " << path;
+      EXPECT_EQ(r->header("WWW-Authenticate"), "Basic realm=\"Restricted\"");
+      EXPECT_EQ(r->body.find(password), std::string::npos);
+    }
+  }
+  // Nothing changed: still one function with one replica, and the intruder's command never ran.
+  const auto list = json::parse(call(g.port(), "GET", "/system/functions", "", auth)->body);
+  ASSERT_EQ(list.size(), 1u) << list.dump();
+  EXPECT_EQ(list[0]["name"], "echo");
+  EXPECT_EQ(status_of(g.port(), "echo", auth)["replicas"], 1);
+  EXPECT_FALSE(fs::exists(marker));
+
+  // Open, as on OpenFaaS: invoking functions, the health check and the metrics.
+  auto invoked = call(g.port(), "POST", "/function/echo", "no credentials needed");
+  ASSERT_TRUE(invoked.ok());
+  EXPECT_EQ(invoked->status, 200);
+  EXPECT_EQ(invoked->body, "no credentials needed");
+  EXPECT_EQ(call(g.port(), "GET", "/healthz")->status, 200);
+  EXPECT_EQ(call(g.port(), "GET", "/metrics")->status, 200);
 }
 
 TEST(Gateway, BadRequestsGetClearErrors) {

@@ -50,6 +50,18 @@ TEST(ReplicaEnvironment, TheFunctionsVariablesAndOnlyTheParentsBasics) {
   EXPECT_FALSE(has_key(env, "faaslab_cpus"));
 }
 
+// docs/security.md: `faaslab up` may take its credentials from basic_auth_user and
+// basic_auth_password; replicas (and so functions) never see them.
+TEST(ReplicaEnvironment, TheGatewaysCredentialsDoNotReachReplicas) {
+  const EnvList parent{"PATH=/usr/bin:/bin", "HOME=/home/u", "basic_auth_user=admin",
+                       "basic_auth_password=s3cret", "OPENFAAS_URL=http://127.0.0.1:8080"};
+  const auto env = replica_environment(plan(1), 4100, 0, parent, 4);
+  EXPECT_FALSE(has_key(env, "basic_auth_user"));
+  EXPECT_FALSE(has_key(env, "basic_auth_password"));
+  EXPECT_FALSE(has_key(env, "OPENFAAS_URL"));
+  for (const auto& e : env) EXPECT_EQ(e.find("s3cret"), std::string::npos) << e;
+}
+
 TEST(ReplicaEnvironment, HttpModeGetsItsUpstreamAndLimitsSpreadReplicasOverCores) {
   auto p = plan(3);
   p.spec.environment["mode"] = "http";

@@ -58,6 +58,18 @@ TEST(ClassicWatchdog, EchoesAndPassesHeadersAsCgiVariables) {
   EXPECT_EQ(method->body, "Http_Method=PUT");
 }
 
+// docs/security.md: fprocess is split into arguments and started with posix_spawn, never by a
+// shell: a variable, a pipe, a separator, a redirection and a command substitution reach the
+// program as plain text.
+TEST(ClassicWatchdog, RunsFprocessWithoutAShell) {
+  WatchdogProcess w({"fprocess=/bin/echo $HOME a|b;c >out `id` 'one arg'", "exec_timeout=5s"});
+  ASSERT_TRUE(w.wait_ready()) << w.process().err();
+  auto r = call(w.port(), "POST", "/", "");
+  ASSERT_TRUE(r.ok()) << r.error();
+  EXPECT_EQ(r->status, 200) << r->body;
+  EXPECT_EQ(r->body, "$HOME a|b;c >out `id` one arg\n");
+}
+
 TEST(ClassicWatchdog, ExecTimeoutKillsTheProcessWith408) {
   WatchdogProcess w({"fprocess=" + test_fn(), "exec_timeout=300ms"});
   ASSERT_TRUE(w.wait_ready());

@@ -159,7 +159,8 @@ void add_up_command(CLI::App& app, CommandRunner& run) {
       ->capture_default_str();
   cmd->add_option("--events", args->events, "Append replica events to this JSON-lines file");
   cmd->add_option("--secrets-dir", args->secrets_dir,
-                  "Where basic-auth-user/-password are read or generated");
+                  "Where basic-auth-user/-password are read or generated (default: "
+                  "$XDG_CONFIG_HOME/faaslab, else ~/.config/faaslab)");
   cmd->add_flag("--no-auth", args->no_auth, "Leave /system/ open (tests only)");
   cmd->add_flag("--no-scale-from-zero", args->no_scale_from_zero,
                 "Answer 503 instead of starting a replica on demand");

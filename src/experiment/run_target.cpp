@@ -139,8 +139,11 @@ Result<RunTarget> RunTarget::start(const Campaign& campaign, const runtime::Stac
   go.auth = false;
   go.pool.watchdog_path = (fs::path(bin_dir) / "faaslab-watchdog").string();
   go.pool.bin_dir = bin_dir;
-  go.pool.state_dir =
-      (fs::path(temp_dir()) / ("faaslab-sweep-" + std::to_string(::getpid()))).string();
+  auto state_dir = PrivateTempDir::create("faaslab-sweep-" + std::to_string(::getpid()) + "-");
+  if (!state_dir)
+    return make_error("starting the runtime: " + state_dir.error(), Errc::kUnavailable);
+  t.state_dir_ = std::move(*state_dir);
+  go.pool.state_dir = t.state_dir_.path();
   go.pool.upstream_timeout = campaign.timeout + 5s;
   t.gateway_ = std::make_unique<runtime::Gateway>(go);
   if (auto st = t.gateway_->start({*spec}); !st)
@@ -157,6 +160,7 @@ std::vector<EventRow> RunTarget::stop() {
   auto rows = to_event_rows(gateway_->events().since(0));
   gateway_->shutdown(10s);
   gateway_.reset();
+  state_dir_ = PrivateTempDir();
   return rows;
 }
 

@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "common/env.h"
 #include "common/result.h"
 #include "common/url.h"
 #include "experiment/campaign.h"
@@ -42,6 +43,7 @@ class RunTarget {
 
  private:
   Url url_;
+  PrivateTempDir state_dir_;  // embedded only: the replicas' TMPDIRs; removed after the gateway
   std::unique_ptr<runtime::Gateway> gateway_;  // embedded only; stopped when destroyed
 };
 

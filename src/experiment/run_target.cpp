@@ -41,11 +41,15 @@ Result<runtime::FunctionSpec> function_for(const runtime::StackFile& stack, cons
   return make_error("target.functions: the stack file has no function '" + name + "'");
 }
 
-HeaderList auth_header(const Target& t) {
-  if (t.password.empty()) return {};
-  const std::string s = t.user + ":" + t.password;
+HeaderList basic_auth_header(const std::string& user, const std::string& password) {
+  const std::string s = user + ":" + password;
   return {{"Authorization",
            "Basic " + base64_encode({reinterpret_cast<const std::uint8_t*>(s.data()), s.size()})}};
+}
+
+HeaderList auth_header(const Target& t) {
+  if (t.password.empty()) return {};
+  return basic_auth_header(t.user, t.password);
 }
 
 // Waits until the function reports `replicas` available replicas.
@@ -136,7 +140,10 @@ Result<RunTarget> RunTarget::start(const Campaign& campaign, const runtime::Stac
   if (!spec) return spec.error_value();
   runtime::GatewayOptions go;
   go.port = 0;
-  go.auth = false;
+  // /system/ of the run's gateway takes only credentials made up for this run and kept in
+  // this process: without them any local user could deploy a command through it during the
+  // campaign. Only wait_replicas below uses them; nothing prints or stores them.
+  go.credentials = runtime::random_credentials("faaslab-sweep", "generated for this run");
   go.pool.watchdog_path = (fs::path(bin_dir) / "faaslab-watchdog").string();
   go.pool.bin_dir = bin_dir;
   auto state_dir = PrivateTempDir::create("faaslab-sweep-" + std::to_string(::getpid()) + "-");
@@ -151,7 +158,10 @@ Result<RunTarget> RunTarget::start(const Campaign& campaign, const runtime::Stac
   t.url_.host = "127.0.0.1";
   t.url_.port = t.gateway_->port();
   t.url_.target = "/function/" + spec->name;
-  if (auto st = wait_replicas(t.url_, spec->name, run.replicas, {}); !st) return st.error_value();
+  if (auto st = wait_replicas(t.url_, spec->name, run.replicas,
+                              basic_auth_header(go.credentials->user, go.credentials->password));
+      !st)
+    return st.error_value();
   return t;
 }
 

@@ -138,16 +138,23 @@ Result<Credentials> load_or_create_credentials(const std::string& secrets_dir, c
     return make_error("cannot create " + dir.string() + ": " + ec.message(), Errc::kUnavailable);
   ::chmod(dir.c_str(), 0700);
   warn_if_exposed(dir, "secrets directory");  // still not ours, or not 0700, after the chmod
-  static constexpr char kAlphabet[] = "ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz23456789";
-  std::random_device rd;
-  std::uniform_int_distribution<std::size_t> pick(0, sizeof kAlphabet - 2);
-  for (int i = 0; i < 24; ++i) c.password += kAlphabet[pick(rd)];
+  c = random_credentials(c.user, dir.string());
   if (!user_file_exists) {
     if (auto st = write_secret(user_file, c.user); !st) return st.error_value();
   }
   if (auto st = write_secret(password_file, c.password); !st) return st.error_value();
+  return c;
+}
+
+Credentials random_credentials(std::string user, std::string source) {
+  static constexpr char kAlphabet[] = "ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz23456789";
+  std::random_device rd;
+  std::uniform_int_distribution<std::size_t> pick(0, sizeof kAlphabet - 2);
+  Credentials c;
+  c.user = std::move(user);
+  for (int i = 0; i < 24; ++i) c.password += kAlphabet[pick(rd)];
   c.generated = true;
-  c.source = dir.string();
+  c.source = std::move(source);
   return c;
 }
 

@@ -24,6 +24,10 @@ struct Credentials {
 
 Result<Credentials> load_or_create_credentials(const std::string& secrets_dir, const Env& env);
 
+// Credentials made up on the spot and written nowhere: `user` and a random password of 24
+// characters (std::random_device, 57 letters without 0 O 1 l I: about 140 bits).
+Credentials random_credentials(std::string user, std::string source);
+
 // Checks an Authorization header ("Basic base64(user:password)") in constant time.
 bool check_basic_auth(std::string_view authorization, const Credentials& credentials);
 

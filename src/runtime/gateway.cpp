@@ -286,7 +286,9 @@ Gateway::~Gateway() {
 
 Status Gateway::start(const std::vector<FunctionSpec>& functions) {
   auto& o = impl_->options;
-  if (o.auth) {
+  if (o.auth && o.credentials) {
+    impl_->credentials = *o.credentials;
+  } else if (o.auth) {
     const auto env_list = current_environment();
     const Env env(env_list);
     auto dir =

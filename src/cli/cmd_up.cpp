@@ -105,7 +105,11 @@ int run_up(const UpArgs& a) {
                      << " not found (--watchdog)\n",
            2;
   }
-  o.pool.state_dir = (fs::path(temp_dir()) / ("faaslab-up-" + std::to_string(::getpid()))).string();
+  // The replicas' TMPDIRs go below a directory only this user can enter, with a name nobody
+  // can create first; removed when this returns (after the gateway, declared below it, stops).
+  auto state_dir = PrivateTempDir::create("faaslab-up-" + std::to_string(::getpid()) + "-");
+  if (!state_dir) return std::cerr << "faaslab up: " << state_dir.error() << "\n", 1;
+  o.pool.state_dir = state_dir->path();
 
   runtime::Gateway gateway(o);
   if (auto st = gateway.start(functions); !st) {
@@ -121,8 +125,6 @@ int run_up(const UpArgs& a) {
                functions.size() == 1 ? "" : "s");
   spdlog::info("received {}; stopping replicas", ShutdownSignals::name(signals.wait()));
   gateway.shutdown(o.write_timeout);
-  std::error_code ec;
-  fs::remove_all(o.pool.state_dir, ec);
   return 0;
 }
 
@@ -159,7 +161,8 @@ void add_up_command(CLI::App& app, CommandRunner& run) {
       ->capture_default_str();
   cmd->add_option("--events", args->events, "Append replica events to this JSON-lines file");
   cmd->add_option("--secrets-dir", args->secrets_dir,
-                  "Where basic-auth-user/-password are read or generated");
+                  "Where basic-auth-user/-password are read or generated (default: "
+                  "$XDG_CONFIG_HOME/faaslab, else ~/.config/faaslab)");
   cmd->add_flag("--no-auth", args->no_auth, "Leave /system/ open (tests only)");
   cmd->add_flag("--no-scale-from-zero", args->no_scale_from_zero,
                 "Answer 503 instead of starting a replica on demand");

@@ -2,10 +2,16 @@
 #include "common/env_reader.h"
 
 #include <sched.h>
+#include <stdlib.h>
 
+#include <cerrno>
 #include <charconv>
 #include <cstdlib>
+#include <cstring>
+#include <filesystem>
 #include <thread>
+#include <utility>
+#include <vector>
 
 #include "common/number.h"
 
@@ -71,6 +77,39 @@ int available_cores() {
 std::string temp_dir() {
   const char* t = std::getenv("TMPDIR");
   return (t != nullptr && *t != '\0') ? std::string(t) : std::string("/tmp");
+}
+
+Result<PrivateTempDir> PrivateTempDir::create(const std::string& prefix) {
+  const std::string pattern = temp_dir() + "/" + prefix + "XXXXXX";
+  std::vector<char> name(pattern.begin(), pattern.end());
+  name.push_back('\0');
+  if (::mkdtemp(name.data()) == nullptr) {
+    return make_error("cannot create a directory " + pattern + ": " + std::strerror(errno),
+                      Errc::kUnavailable);
+  }
+  return PrivateTempDir(std::string(name.data()));
+}
+
+PrivateTempDir::~PrivateTempDir() {
+  remove();
+}
+
+PrivateTempDir::PrivateTempDir(PrivateTempDir&& other) noexcept
+    : path_(std::exchange(other.path_, std::string())) {}
+
+PrivateTempDir& PrivateTempDir::operator=(PrivateTempDir&& other) noexcept {
+  if (this != &other) {
+    remove();
+    path_ = std::exchange(other.path_, std::string());
+  }
+  return *this;
+}
+
+void PrivateTempDir::remove() {
+  if (path_.empty()) return;
+  std::error_code ec;
+  std::filesystem::remove_all(path_, ec);
+  path_.clear();
 }
 
 }  // namespace faaslab

@@ -1,6 +1,7 @@
 #include "experiment/run_target.h"
 
 #include <signal.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -47,11 +48,15 @@ Result<runtime::FunctionSpec> function_for(const runtime::StackFile& stack, cons
   return make_error("target.functions: the stack file has no function '" + name + "'");
 }
 
-HeaderList auth_header(const Target& t) {
-  if (t.password.empty()) return {};
-  const std::string s = t.user + ":" + t.password;
+HeaderList basic_auth_header(const std::string& user, const std::string& password) {
+  const std::string s = user + ":" + password;
   return {{"Authorization",
            "Basic " + base64_encode({reinterpret_cast<const std::uint8_t*>(s.data()), s.size()})}};
+}
+
+HeaderList auth_header(const Target& t) {
+  if (t.password.empty()) return {};
+  return basic_auth_header(t.user, t.password);
 }
 
 // Waits until the function reports `replicas` available replicas.
@@ -113,26 +118,18 @@ Status scale_external(const Target& t, const std::string& function, int replicas
 
 }  // namespace
 
-OwnedDir::~OwnedDir() {
-  std::error_code ec;
-  if (!path_.empty()) fs::remove_all(path_, ec);
-}
-
-OwnedDir& OwnedDir::operator=(OwnedDir&& other) noexcept {
-  if (this != &other) {
-    OwnedDir gone(std::move(*this));
-    path_ = std::exchange(other.path_, {});
-  }
-  return *this;
-}
-
 void remove_stale_state_dirs() {
   std::error_code ec;
   for (const auto& entry : fs::directory_iterator(temp_dir(), ec)) {
     const std::string name = entry.path().filename().string();
     if (name.rfind(kStateDirPrefix, 0) != 0) continue;
-    const std::string digits = name.substr(std::strlen(kStateDirPrefix));
+    // faaslab-sweep-<pid>-XXXXXX (PrivateTempDir's mkdtemp suffix)
+    std::string digits = name.substr(std::strlen(kStateDirPrefix));
+    digits = digits.substr(0, digits.find('-'));
     if (digits.empty() || digits.find_first_not_of("0123456789") != std::string::npos) continue;
+    // Only our own: the temporary directory is shared with other users' sweeps.
+    struct stat st {};
+    if (::lstat(entry.path().c_str(), &st) != 0 || st.st_uid != ::geteuid()) continue;
     const long pid = std::strtol(digits.c_str(), nullptr, 10);
     // Only a process id that is not running: a live sweep's directory, or a reused id's, stays.
     if (pid <= 0 || pid == ::getpid() || ::kill(static_cast<pid_t>(pid), 0) == 0 || errno != ESRCH)
@@ -172,11 +169,16 @@ Result<RunTarget> RunTarget::start(const Campaign& campaign, const runtime::Stac
   if (!spec) return spec.error_value();
   runtime::GatewayOptions go;
   go.port = 0;
-  go.auth = false;
+  // /system/ of the run's gateway takes only credentials made up for this run and kept in
+  // this process: without them any local user could deploy a command through it during the
+  // campaign. Only wait_replicas below uses them; nothing prints or stores them.
+  go.credentials = runtime::random_credentials("faaslab-sweep", "generated for this run");
   go.pool.watchdog_path = (fs::path(bin_dir) / "faaslab-watchdog").string();
   go.pool.bin_dir = bin_dir;
-  t.state_dir_ =
-      OwnedDir((fs::path(temp_dir()) / (kStateDirPrefix + std::to_string(::getpid()))).string());
+  auto state_dir = PrivateTempDir::create(kStateDirPrefix + std::to_string(::getpid()) + "-");
+  if (!state_dir)
+    return make_error("starting the runtime: " + state_dir.error(), Errc::kUnavailable);
+  t.state_dir_ = std::move(*state_dir);
   go.pool.state_dir = t.state_dir_.path();
   go.pool.upstream_timeout = campaign.timeout + 5s;
   t.gateway_ = std::make_unique<runtime::Gateway>(go);
@@ -185,7 +187,10 @@ Result<RunTarget> RunTarget::start(const Campaign& campaign, const runtime::Stac
   t.url_.host = "127.0.0.1";
   t.url_.port = t.gateway_->port();
   t.url_.target = "/function/" + spec->name;
-  if (auto st = wait_replicas(t.url_, spec->name, run.replicas, {}); !st) return st.error_value();
+  if (auto st = wait_replicas(t.url_, spec->name, run.replicas,
+                              basic_auth_header(go.credentials->user, go.credentials->password));
+      !st)
+    return st.error_value();
   return t;
 }
 
@@ -199,7 +204,7 @@ std::vector<EventRow> RunTarget::stop() {
   auto rows = to_event_rows(gateway_->events().since(0));
   gateway_->shutdown(10s);
   gateway_.reset();
-  state_dir_ = OwnedDir();
+  state_dir_ = PrivateTempDir();
   return rows;
 }
 

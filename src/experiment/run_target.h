@@ -13,6 +13,7 @@
 #include <utility>
 #include <vector>
 
+#include "common/env.h"
 #include "common/result.h"
 #include "common/url.h"
 #include "experiment/campaign.h"
@@ -30,20 +31,6 @@ Status probe_external(const Target& target, const Url& url);
 // state directories of process ids no longer running). Their replicas stopped by themselves
 // (docs/runtime.md, faaslab_parent_pid).
 void remove_stale_state_dirs();
-
-// A directory removed with its contents when its owner is destroyed; movable.
-class OwnedDir {
- public:
-  OwnedDir() = default;
-  explicit OwnedDir(std::string path) : path_(std::move(path)) {}
-  ~OwnedDir();
-  OwnedDir(OwnedDir&& other) noexcept : path_(std::exchange(other.path_, {})) {}
-  OwnedDir& operator=(OwnedDir&& other) noexcept;
-  const std::string& path() const { return path_; }
-
- private:
-  std::string path_;
-};
 
 class RunTarget {
  public:
@@ -67,10 +54,9 @@ class RunTarget {
 
  private:
   Url url_;
-  const Target* external_ = nullptr;           // external only: the campaign's target
-  OwnedDir state_dir_;                         // embedded only: the replicas' TMPDIRs go below it
-  std::unique_ptr<runtime::Gateway> gateway_;  // embedded only; stopped when destroyed (before
-                                               // state_dir_ is removed)
+  const Target* external_ = nullptr;  // external only: the campaign's target
+  PrivateTempDir state_dir_;  // embedded only: the replicas' TMPDIRs; removed after the gateway
+  std::unique_ptr<runtime::Gateway> gateway_;  // embedded only; stopped when destroyed
 };
 
 }  // namespace faaslab::experiment

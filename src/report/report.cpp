@@ -36,11 +36,35 @@ std::string escape_html(const std::string& s) {
   return escape_markup(s);
 }
 
-// JSON inside <script type="application/json">: "</" must not close the script element.
-std::string script_safe(std::string s) {
-  for (std::size_t at = 0; (at = s.find("</", at)) != std::string::npos; at += 3)
-    s.replace(at, 2, "<\\/");
-  return s;
+// JSON inside <script type="application/json">, escaped as Go's json.HTMLEscape (what
+// html/template does to JSON): every < > & becomes \u003c \u003e \u0026, and U+2028 U+2029
+// become \u2028 \u2029. No markup character is left, so no text of the data can close the
+// element ("</script") or switch the HTML parser into its escaped states ("<!--" followed by
+// "<script"). These characters only occur inside JSON strings, where the escapes mean the same.
+std::string script_safe(std::string_view json_text) {
+  static constexpr std::string_view kLineSeparator = "\xe2\x80\xa8";       // U+2028 in UTF-8
+  static constexpr std::string_view kParagraphSeparator = "\xe2\x80\xa9";  // U+2029
+  std::string out;
+  out.reserve(json_text.size());
+  for (std::size_t i = 0; i < json_text.size(); ++i) {
+    const std::string_view rest = json_text.substr(i);
+    if (rest[0] == '<') {
+      out += "\\u003c";
+    } else if (rest[0] == '>') {
+      out += "\\u003e";
+    } else if (rest[0] == '&') {
+      out += "\\u0026";
+    } else if (rest.starts_with(kLineSeparator)) {
+      out += "\\u2028";
+      i += kLineSeparator.size() - 1;
+    } else if (rest.starts_with(kParagraphSeparator)) {
+      out += "\\u2029";
+      i += kParagraphSeparator.size() - 1;
+    } else {
+      out += rest[0];
+    }
+  }
+  return out;
 }
 
 std::string fmt(double v, const char* f = "%.3f") {

@@ -286,9 +286,15 @@ Gateway::~Gateway() {
 
 Status Gateway::start(const std::vector<FunctionSpec>& functions) {
   auto& o = impl_->options;
-  if (o.auth) {
-    auto creds = load_or_create_credentials(
-        o.secrets_dir.empty() ? default_secrets_dir() : o.secrets_dir, Env(current_environment()));
+  if (o.auth && o.credentials) {
+    impl_->credentials = *o.credentials;
+  } else if (o.auth) {
+    const auto env_list = current_environment();
+    const Env env(env_list);
+    auto dir =
+        o.secrets_dir.empty() ? default_secrets_dir(env) : Result<std::string>(o.secrets_dir);
+    if (!dir) return dir.error_value();
+    auto creds = load_or_create_credentials(*dir, env);
     if (!creds) return creds.error_value();
     impl_->credentials = *creds;
   }

@@ -16,6 +16,7 @@
 #pragma once
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -39,6 +40,8 @@ struct GatewayOptions {
   std::uint64_t max_body_bytes = 32ull << 20;
   bool auth = true;
   std::string secrets_dir;  // empty: default_secrets_dir()
+  // Set: /system/ takes these (auth on), and no secrets directory is read or written.
+  std::optional<Credentials> credentials;
   std::string events_path;  // JSON lines; empty: memory only
   Micros tick_interval = std::chrono::milliseconds(50);
   PoolSettings pool;  // upstream_timeout (60s), routing, watchdog path, ...

@@ -337,62 +337,105 @@ TEST_F(ReportData, TheLatestCampaignByDefaultAndClearErrors) {
 // run's mode and routing are markup here; in the page's tables and title they are escaped, and in
 // the JSON the page's scripts read, "</" cannot close the script element. The page loads
 // nothing from elsewhere.
-TEST_F(ReportData, TextFromTheDatabaseCannotBecomeMarkup) {
-  const std::string name = "<img src=x onerror=alert(1)>";
-  auto id = db_->create_campaign(name, "", {{"name", name}}, {{"cores", 2}}, {{"faaslab", "t"}});
-  ASSERT_TRUE(id) << id.error();
-  auto config = closed_config("</script><script>alert(2)</script>", 1, 0, 0, 0);
-  config.routing = "<b>bold</b>";
-  auto run = db_->begin_run(*id, config);
-  ASSERT_TRUE(run) << run.error();
-  for (const auto& r : {request(0, 0, 50.0, 50.1), request(0, 1, 50.2, 50.4)})
-    ASSERT_TRUE(db_->add_request(*run, r));
-  auto rows = db_->requests(*run);
-  ASSERT_TRUE(rows);
-  for (const auto& s : experiment::summarise_run(*rows)) ASSERT_TRUE(db_->put_run_summary(*run, s));
-  ASSERT_TRUE(db_->finish_run(*run, RunStatus::kComplete, "", false));
-  ASSERT_TRUE(experiment::update_config_summaries(*db_, *id, config.config_key));
+// The report page of a campaign named `name` with one run of mode `mode` (routing
+// `routing`), split at its data element: the page before it, the JSON inside it, the rest.
+struct ReportPage {
+  std::string before_data, data, after_data;
+};
 
-  const fs::path out = path_.string() + "-report";
+ReportPage report_page(ResultsDb& db, const fs::path& db_path, const std::string& name,
+                       const std::string& mode, const std::string& routing) {
+  auto id = db.create_campaign(name, "", {{"name", name}}, {{"cores", 2}}, {{"faaslab", "t"}});
+  EXPECT_TRUE(id) << id.error();
+  auto config = closed_config(mode, 1, 0, 0, 0);
+  config.routing = routing;
+  auto run = db.begin_run(*id, config);
+  EXPECT_TRUE(run) << run.error();
+  for (const auto& r : {request(0, 0, 50.0, 50.1), request(0, 1, 50.2, 50.4)})
+    EXPECT_TRUE(db.add_request(*run, r));
+  auto rows = db.requests(*run);
+  EXPECT_TRUE(rows);
+  for (const auto& s : experiment::summarise_run(*rows)) EXPECT_TRUE(db.put_run_summary(*run, s));
+  EXPECT_TRUE(db.finish_run(*run, RunStatus::kComplete, "", false));
+  EXPECT_TRUE(experiment::update_config_summaries(db, *id, config.config_key));
+
+  const fs::path out = db_path.string() + "-report";
   ReportOptions o;
-  o.db_path = path_.string();
+  o.db_path = db_path.string();
   o.campaign_id = *id;
   o.out_dir = out.string();
   o.figures = false;
   auto written = write_report(o);
-  ASSERT_TRUE(written) << written.error();
+  EXPECT_TRUE(written) << written.error();
+  if (!written) return {};
   std::ifstream in(written->html_path);
   const std::string html((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
   fs::remove_all(out);
-  ASSERT_FALSE(html.empty());
-  // The page outside the data element: the title and the tables escape what they show.
   const std::string open_data = "<script type=\"application/json\" id=\"faaslab-data\">";
   const auto data_at = html.find(open_data);
-  ASSERT_NE(data_at, std::string::npos);
+  EXPECT_NE(data_at, std::string::npos);
+  if (data_at == std::string::npos) return {};
   const auto data_end = html.find("</script>", data_at);
-  ASSERT_NE(data_end, std::string::npos);
-  const std::string page = html.substr(0, data_at);
-  const std::string data =
-      html.substr(data_at + open_data.size(), data_end - data_at - open_data.size());
-  EXPECT_NE(page.find("<title>faaslab report — &lt;img src=x onerror=alert(1)&gt;</title>"),
-            std::string::npos);
-  EXPECT_EQ(page.find("<img"), std::string::npos);
-  EXPECT_EQ(page.find("<script"), std::string::npos);
-  EXPECT_EQ(page.find("<b>"), std::string::npos);
-  EXPECT_NE(page.find("&lt;/script&gt;&lt;script&gt;alert(2)&lt;/script&gt;"), std::string::npos)
+  EXPECT_NE(data_end, std::string::npos);
+  if (data_end == std::string::npos) return {};
+  return {html.substr(0, data_at),
+          html.substr(data_at + open_data.size(), data_end - data_at - open_data.size()),
+          html.substr(data_end)};
+}
+
+TEST_F(ReportData, TextFromTheDatabaseCannotBecomeMarkup) {
+  const std::string name = "<img src=x onerror=alert(1)>";
+  const std::string mode = "</script><script>alert(2)</script>";
+  const auto page = report_page(*db_, path_, name, mode, "<b>bold</b>");
+  ASSERT_FALSE(page.before_data.empty());
+  // The page outside the data element: the title and the tables escape what they show.
+  EXPECT_NE(
+      page.before_data.find("<title>faaslab report — &lt;img src=x onerror=alert(1)&gt;</title>"),
+      std::string::npos);
+  EXPECT_EQ(page.before_data.find("<img"), std::string::npos);
+  EXPECT_EQ(page.before_data.find("<script"), std::string::npos);
+  EXPECT_EQ(page.before_data.find("<b>"), std::string::npos);
+  EXPECT_NE(page.before_data.find("&lt;/script&gt;&lt;script&gt;alert(2)&lt;/script&gt;"),
+            std::string::npos)
       << "the mode is in the summary table, escaped";
-  // The data element: the JSON has every name, and no "</" that could end the element early.
-  EXPECT_NE(data.find("<img src=x onerror=alert(1)>"), std::string::npos);
-  EXPECT_EQ(data.find("</"), std::string::npos);
-  EXPECT_NE(data.find("<\\/script><script>alert(2)<\\/script>"), std::string::npos);
+  // The data element: the JSON has every name as it was, and no "</" that could end the
+  // element early.
+  EXPECT_EQ(page.data.find("</"), std::string::npos);
+  const auto data = json::parse(page.data);
+  EXPECT_EQ(data["campaign"]["name"], name);
+  EXPECT_EQ(data["configs"][0]["mode"], mode);
   // Four script elements (data, ECharts, chart code, page code), none with a source elsewhere.
-  const std::string outside_data = page + html.substr(data_end);
+  const std::string outside_data = page.before_data + page.after_data;
   std::size_t scripts = 1;
   for (std::size_t at = 0; (at = outside_data.find("<script", at)) != std::string::npos; ++at)
     ++scripts;
   EXPECT_EQ(scripts, 4u);
   for (const char* remote : {"src=\"http", "href=\"http", "src=\"//", "href=\"//", "@import"})
-    EXPECT_EQ(html.find(remote), std::string::npos) << remote;
+    EXPECT_EQ((page.before_data + page.data + page.after_data).find(remote), std::string::npos)
+        << remote;
+}
+
+// "<!--" then "<script" inside a script element puts the HTML parser into its "script data
+// double escaped" state, where "</script>" no longer ends the element: the data element would
+// run to the end of the file and the page's own scripts would never run. So the inlined JSON
+// has no < at all (nor > and &, as Go's html/template writes JSON): \u003c \u003e \u0026.
+TEST_F(ReportData, TheInlinedDataHasNoMarkupCharacters) {
+  const std::string name = "x<!--<script>y";
+  const std::string mode = "</script><!--<script>&amp;";
+  const auto page = report_page(*db_, path_, name, mode, "a<!--b-->c");
+  ASSERT_FALSE(page.data.empty());
+  for (const char c : {'<', '>', '&'})
+    EXPECT_EQ(page.data.find(c), std::string::npos) << "a raw " << c << " in the inlined JSON";
+  EXPECT_NE(page.data.find("x\\u003c!--\\u003cscript\\u003ey"), std::string::npos);
+  EXPECT_NE(page.data.find("\\u003c/script\\u003e\\u003c!--\\u003cscript\\u003e\\u0026amp;"),
+            std::string::npos);
+  // The escapes mean the same characters: the data reads back as it was stored.
+  const auto data = json::parse(page.data);
+  EXPECT_EQ(data["campaign"]["name"], name);
+  EXPECT_EQ(data["configs"][0]["mode"], mode);
+  EXPECT_EQ(data["configs"][0]["routing"], "a<!--b-->c");
+  EXPECT_EQ(page.after_data.rfind("</script><script>", 0), 0u)
+      << "the data element ends where it should";
 }
 
 }  // namespace

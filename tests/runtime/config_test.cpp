@@ -1,9 +1,15 @@
 // The runtime's pure parts: command lines, watchdog environment, stack files, OpenFaaS JSON,
 // scaling labels and the autoscaler's arithmetic, credentials, resource quantities.
 #include <gtest/gtest.h>
+#include <pwd.h>
+#include <spdlog/sinks/ostream_sink.h>
+#include <spdlog/spdlog.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
+#include <sstream>
 
 #include "common/base64.h"
 #include "runtime/basic_auth.h"
@@ -333,6 +339,115 @@ TEST(BasicAuth, SecretsAreOwnerOnlyAndTheEnvironmentWritesNothing) {
       made->password.find_first_not_of("ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz23456789"),
       std::string::npos);
   fs::remove_all(dir);
+}
+
+// What is logged through spdlog's default logger while it lives.
+class CapturedLog {
+ public:
+  CapturedLog() : previous_(spdlog::default_logger()) {
+    auto logger = std::make_shared<spdlog::logger>(
+        "captured", std::make_shared<spdlog::sinks::ostream_sink_mt>(text_));
+    logger->set_level(spdlog::level::trace);
+    spdlog::set_default_logger(logger);
+  }
+  ~CapturedLog() { spdlog::set_default_logger(previous_); }
+  CapturedLog(const CapturedLog&) = delete;
+  CapturedLog& operator=(const CapturedLog&) = delete;
+  std::string text() const { return text_.str(); }
+
+ private:
+  std::ostringstream text_;
+  std::shared_ptr<spdlog::logger> previous_;
+};
+
+// docs/security.md: with a basic-auth-user file and no basic-auth-password, the run that
+// generates the password accepts the file's user, as every later run does.
+TEST(BasicAuth, TheGeneratingRunAcceptsTheUserOfAnExistingUserFile) {
+  const fs::path dir =
+      fs::temp_directory_path() / ("faaslab-auth-user-" + std::to_string(::getpid()));
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  std::ofstream(dir / "basic-auth-user") << "alice\n";
+  fs::permissions(dir / "basic-auth-user", fs::perms::owner_read | fs::perms::owner_write);
+  const auto first = load_or_create_credentials(dir.string(), Env({}));
+  ASSERT_TRUE(first.ok()) << first.error();
+  EXPECT_TRUE(first->generated);
+  EXPECT_EQ(first->user, "alice");
+  const auto second = load_or_create_credentials(dir.string(), Env({}));
+  ASSERT_TRUE(second.ok()) << second.error();
+  EXPECT_FALSE(second->generated);
+  EXPECT_EQ(second->user, "alice");
+  EXPECT_EQ(second->password, first->password);
+  std::ifstream in(dir / "basic-auth-user");
+  EXPECT_EQ(std::string(std::istreambuf_iterator<char>(in), {}), "alice\n") << "left as it was";
+  fs::remove_all(dir);
+}
+
+// docs/security.md: existing secrets that group or others can read, or a directory that is not
+// this user's or that others can write to, are used with a warning naming the path and mode.
+TEST(BasicAuth, ExposedSecretsAreUsedWithAWarning) {
+  const fs::path dir =
+      fs::temp_directory_path() / ("faaslab-auth-exposed-" + std::to_string(::getpid()));
+  fs::remove_all(dir);
+  ASSERT_TRUE(load_or_create_credentials(dir.string(), Env({})).ok());  // 0700, files 0600
+  const fs::path password = dir / "basic-auth-password", user = dir / "basic-auth-user";
+  {
+    CapturedLog log;
+    ASSERT_TRUE(load_or_create_credentials(dir.string(), Env({})).ok());
+    EXPECT_EQ(log.text(), "") << "private files: nothing to say";
+  }
+  ASSERT_EQ(::chmod(password.c_str(), 0644), 0);
+  ASSERT_EQ(::chmod(user.c_str(), 0640), 0);
+  ASSERT_EQ(::chmod(dir.c_str(), 0777), 0);
+  {
+    CapturedLog log;
+    const auto c = load_or_create_credentials(dir.string(), Env({}));
+    ASSERT_TRUE(c.ok()) << c.error();
+    EXPECT_FALSE(c->generated) << "still used";
+    const std::string text = log.text();
+    EXPECT_NE(text.find("[warning] secrets file " + password.string() + " is mode 0644"),
+              std::string::npos)
+        << text;
+    EXPECT_NE(text.find("[warning] secrets file " + user.string() + " is mode 0640"),
+              std::string::npos)
+        << text;
+    EXPECT_NE(text.find("[warning] secrets directory " + dir.string() + " is mode 0777"),
+              std::string::npos)
+        << text;
+  }
+  ASSERT_EQ(::chmod(dir.c_str(), 0700), 0);
+  ASSERT_EQ(::chmod(password.c_str(), 0600), 0);
+  ASSERT_EQ(::chmod(user.c_str(), 0600), 0);
+  // A directory owned by another user (only root can make one to test with).
+  if (::geteuid() == 0) {
+    ASSERT_EQ(::chown(dir.c_str(), 65534, 65534), 0);
+    CapturedLog log;
+    ASSERT_TRUE(load_or_create_credentials(dir.string(), Env({})).ok());
+    EXPECT_NE(log.text().find("[warning] secrets directory " + dir.string() +
+                              " (mode 0700) is owned by uid 65534, not by this user (uid 0)"),
+              std::string::npos)
+        << log.text();
+  }
+  fs::remove_all(dir);
+}
+
+// docs/security.md: the default secrets directory is the user's own: $XDG_CONFIG_HOME/faaslab,
+// else $HOME/.config/faaslab, else in the home directory the password database gives this user
+// (as faas-cli finds ~/.openfaas); never /tmp/.config/faaslab, which anyone could create first.
+TEST(BasicAuth, TheDefaultSecretsDirectoryIsInTheUsersOwnHome) {
+  EXPECT_EQ(*default_secrets_dir(Env({"XDG_CONFIG_HOME=/x", "HOME=/h"})), "/x/faaslab");
+  EXPECT_EQ(*default_secrets_dir(Env({"HOME=/h"})), "/h/.config/faaslab");
+  EXPECT_EQ(*default_secrets_dir(Env({"HOME=/h", "XDG_CONFIG_HOME="})), "/h/.config/faaslab");
+  const auto without_home = default_secrets_dir(Env({}));
+  const struct passwd* entry = ::getpwuid(::geteuid());
+  if (entry == nullptr) {
+    ASSERT_FALSE(without_home.ok());
+    EXPECT_NE(without_home.error().find("--secrets-dir"), std::string::npos)
+        << without_home.error();
+  } else {
+    ASSERT_TRUE(without_home.ok()) << without_home.error();
+    EXPECT_EQ(*without_home, std::string(entry->pw_dir) + "/.config/faaslab");
+  }
 }
 
 // docs/security.md: the watchdog listens on loopback unless `bind` says otherwise.

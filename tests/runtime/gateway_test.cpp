@@ -1,6 +1,8 @@
 // The gateway (`faaslab up`) as a process: the REST contract faas-cli uses, routing, scaling,
 // cold starts, crashes, timeouts, limits and bad input.
 #include <gtest/gtest.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <atomic>
 #include <map>
@@ -196,6 +198,33 @@ TEST(Gateway, EverySystemRouteNeedsAuthAndAnUnauthorisedCallChangesNothing) {
   EXPECT_EQ(invoked->body, "no credentials needed");
   EXPECT_EQ(call(g.port(), "GET", "/healthz")->status, 200);
   EXPECT_EQ(call(g.port(), "GET", "/metrics")->status, 200);
+}
+
+// docs/security.md: the replicas' TMPDIRs go below a directory of the gateway's own, made by
+// mkdtemp in $TMPDIR (a name nobody can create first, mode 0700), removed when it stops.
+TEST(Gateway, TheStateDirectoryIsPrivateAndRemovedOnExit) {
+  GatewayProcess g(stack(echo_function("echo")));
+  ASSERT_NE(g.port(), 0);
+  ASSERT_TRUE(wait_available(g.port(), "echo", 1));
+  auto state_dirs = [&] {
+    std::vector<fs::path> found;
+    for (const auto& e : fs::directory_iterator(g.dir())) {
+      if (e.path().filename().string().rfind("faaslab-up-", 0) == 0) found.push_back(e.path());
+    }
+    return found;
+  };
+  const auto dirs = state_dirs();
+  ASSERT_EQ(dirs.size(), 1u);
+  struct stat st {};
+  ASSERT_EQ(::stat(dirs[0].c_str(), &st), 0);
+  EXPECT_TRUE(S_ISDIR(st.st_mode));
+  EXPECT_EQ(st.st_mode & 07777, 0700u) << dirs[0];
+  EXPECT_EQ(st.st_uid, ::geteuid());
+  EXPECT_NE(dirs[0].filename().string(), "faaslab-up-" + std::to_string(g.process().pid()))
+      << "not a name another user could have made first";
+  EXPECT_TRUE(fs::exists(dirs[0] / "echo-1")) << "the replica's TMPDIR is inside";
+  EXPECT_EQ(g.stop(), 0);
+  EXPECT_TRUE(state_dirs().empty()) << "removed on exit";
 }
 
 TEST(Gateway, BadRequestsGetClearErrors) {

@@ -15,6 +15,23 @@ function fmtSeconds(s) {
   return s.toFixed(s < 10 ? 3 : 1) + " s";
 }
 
+// Text for HTML. ECharts shows a tooltip formatter's string as HTML (its default tooltips escape
+// names and values themselves), so every text from the data that a formatter returns goes
+// through this; labelTooltip is the one formatter the charts use.
+function escapeHtml(text) {
+  return String(text).replace(/[&<>"']/g, function (c) {
+    return {"&": "&amp;", "<": "&lt;", ">": "&gt;", "\"": "&quot;", "'": "&#39;"}[c];
+  });
+}
+
+// The tooltip of a scatter whose points are [x, y, label]: the point's label, escaped.
+function labelTooltip() {
+  return {trigger: "item", formatter: function (p) {
+    var label = p.data && p.data[2];
+    return label === undefined || label === null ? "" : escapeHtml(label);
+  }};
+}
+
 function baseOption(title, yName, xName) {
   return {
     animation: false,
@@ -131,7 +148,7 @@ function faaslabCharts(data) {
   function shortName(row) { return row.label || shortOf[row.config_key] || row.config_key; }
   if (data.validation && data.validation.length) {
     var v = baseOption("Predicted vs measured mean response time", "predicted (s)", "measured (s)");
-    v.tooltip = {trigger: "item", formatter: function (p) { return p.data[2]; }};
+    v.tooltip = labelTooltip();
     var top = 0;
     var predicted = data.validation.filter(function (row) { return row.predicted && row.measured; });
     v.series.push({name: "configurations", type: "scatter", symbolSize: 9,
@@ -143,7 +160,7 @@ function faaslabCharts(data) {
                    data: [[0, 0], [top * 1.05, top * 1.05]]});
     charts.push({id: "model-mean", section: "model", title: "Predicted vs measured mean", option: v});
     var t = baseOption("Predicted vs measured throughput", "predicted (req/s)", "measured (req/s)");
-    t.tooltip = v.tooltip;
+    t.tooltip = labelTooltip();
     var topx = 0;
     t.series.push({name: "configurations", type: "scatter", symbolSize: 9,
                    data: predicted.map(function (row) {
@@ -216,5 +233,5 @@ function replicasOption(run) {
 
 if (typeof module !== "undefined") {
   module.exports = {faaslabCharts: faaslabCharts, perFrameOption: perFrameOption, timelineOption: timelineOption,
-                    replicasOption: replicasOption};
+                    replicasOption: replicasOption, escapeHtml: escapeHtml};
 }

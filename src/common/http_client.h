@@ -17,7 +17,6 @@
 
 namespace faaslab {
 
-
 struct HttpRequest {
   std::string method = "GET";
   std::string target = "/";

@@ -12,8 +12,8 @@
 #include <nlohmann/json.hpp>
 
 #include "common/env.h"
-#include "common/mutex.h"
 #include "common/http_server.h"
+#include "common/mutex.h"
 #include "runtime/function_api.h"
 #include "runtime/gateway_metrics.h"
 

@@ -21,44 +21,6 @@ namespace {
 using namespace testing_support;
 using nlohmann::json;
 
-// A stack with one classic echo function (faaslab-test-fn) and the given extra YAML per function.
-std::string stack(const std::string& functions) {
-  return "version: 1.0\nprovider:\n  name: openfaas\nfunctions:\n" + functions;
-}
-
-std::string echo_function(const std::string& name, const std::string& extra = "") {
-  return "  " + name + ":\n    image: faaslab/test:latest\n    fprocess: " + test_fn() + "\n" +
-         extra;
-}
-
-std::string http_function(const std::string& name, const std::string& extra = "") {
-  return "  " + name + ":\n    image: faaslab/test:latest\n    fprocess: " + test_fn() +
-         " --http\n    environment:\n      mode: http\n      upstream_url: "
-         "http://127.0.0.1:8082\n" +
-         extra;
-}
-
-json status_of(std::uint16_t port, const std::string& name, HeaderList auth = {}) {
-  auto r = call(port, "GET", "/system/function/" + name, "", auth);
-  if (!r.ok() || r->status != 200) return json();
-  return json::parse(r->body);
-}
-
-// Waits until the function reports `ready` available replicas.
-bool wait_available(std::uint16_t port, const std::string& name, int ready,
-                    std::chrono::milliseconds timeout = 20s, const HeaderList& auth = {}) {
-  const auto deadline = std::chrono::steady_clock::now() + timeout;
-  while (std::chrono::steady_clock::now() < deadline) {
-    const auto s = status_of(port, name, auth);
-    if (!s.is_null() && s.value("availableReplicas", 0) == ready && s["faaslab"]["starting"] == 0 &&
-        s.value("replicas", 0) == ready) {
-      return true;
-    }
-    std::this_thread::sleep_for(20ms);
-  }
-  return false;
-}
-
 std::string basic(const std::string& user, const std::string& password) {
   const std::string s = user + ":" + password;
   return "Basic " + base64_encode({reinterpret_cast<const std::uint8_t*>(s.data()), s.size()});

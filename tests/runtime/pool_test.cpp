@@ -19,39 +19,9 @@ namespace {
 using namespace testing_support;
 using nlohmann::json;
 
-std::string stack(const std::string& functions) {
-  return "version: 1.0\nprovider:\n  name: openfaas\nfunctions:\n" + functions;
-}
-
-// A warm (http-mode) faaslab-test-fn with extra YAML lines for the function.
-std::string http_function(const std::string& name, const std::string& extra = "",
-                          const std::string& environment = "") {
-  return "  " + name + ":\n    image: faaslab/test:latest\n    fprocess: " + test_fn() +
-         " --http\n    environment:\n      mode: http\n      upstream_url: "
-         "http://127.0.0.1:8082\n" +
-         environment + extra;
-}
-
-json status_of(std::uint16_t port, const std::string& name) {
-  auto r = call(port, "GET", "/system/function/" + name, "");
-  if (!r.ok() || r->status != 200) return json();
-  return json::parse(r->body);
-}
-
 int faaslab_field(std::uint16_t port, const std::string& name, const char* field) {
   const auto s = status_of(port, name);
   return s.is_null() ? -1 : s["faaslab"].value(field, -1);
-}
-
-bool wait_ready_replicas(std::uint16_t port, const std::string& name, int ready,
-                         std::chrono::milliseconds timeout = 20s) {
-  return wait_until(
-      [&] {
-        const auto s = status_of(port, name);
-        return !s.is_null() && s.value("availableReplicas", 0) == ready &&
-               s["faaslab"]["starting"] == 0 && s.value("replicas", 0) == ready;
-      },
-      timeout);
 }
 
 // A request on its own thread; status and replica once answered.
@@ -105,7 +75,7 @@ const std::string kOneAtATime =
 TEST(Pool, AFullQueueAnswers429MarkedAsNotProcessed) {
   GatewayProcess g(stack(http_function("q", kOneAtATime + "      com.faaslab.queue: \"1\"\n")));
   ASSERT_NE(g.port(), 0) << g.process().err();
-  ASSERT_TRUE(wait_ready_replicas(g.port(), "q", 1));
+  ASSERT_TRUE(wait_available(g.port(), "q", 1));
   const auto started = g.dir() / "started";
   Call busy(g.port(), "/function/q?sleep=3s&started=" + started.string());
   ASSERT_TRUE(wait_until([&] { return std::filesystem::exists(started); }, 10s));
@@ -160,7 +130,7 @@ TEST(Pool, ARedeployReplacesReplicasWithoutDroppingRequestsInFlight) {
   GatewayProcess g(stack(http_function("up", "    labels:\n      com.openfaas.scale.min: \"2\"\n",
                                        "      generation: \"1\"\n")));
   ASSERT_NE(g.port(), 0) << g.process().err();
-  ASSERT_TRUE(wait_ready_replicas(g.port(), "up", 2));
+  ASSERT_TRUE(wait_available(g.port(), "up", 2));
   std::vector<std::unique_ptr<Call>> in_flight;
   for (int i = 0; i < 2; ++i) {
     const auto started = g.dir() / ("started-" + std::to_string(i));
@@ -185,7 +155,7 @@ TEST(Pool, ARedeployReplacesReplicasWithoutDroppingRequestsInFlight) {
   EXPECT_EQ(during.status(), 200);
   EXPECT_NE(during.replica(), "up-1");
   EXPECT_NE(during.replica(), "up-2");
-  ASSERT_TRUE(wait_ready_replicas(g.port(), "up", 2));
+  ASSERT_TRUE(wait_available(g.port(), "up", 2));
   EXPECT_TRUE(wait_until(
       [&] {
         const auto names = status_of(g.port(), "up")["faaslab"]["replicaNames"];
@@ -201,7 +171,7 @@ TEST(Pool, ConcurrencyLetsAReplicaTakeThatManyRequestsAtOnce) {
       "c2",
       "    labels:\n      com.faaslab.routing: fifo\n      com.faaslab.concurrency: \"2\"\n")));
   ASSERT_NE(g.port(), 0) << g.process().err();
-  ASSERT_TRUE(wait_ready_replicas(g.port(), "c2", 1));
+  ASSERT_TRUE(wait_available(g.port(), "c2", 1));
   std::vector<std::unique_ptr<Call>> calls;
   for (int i = 0; i < 4; ++i)
     calls.push_back(std::make_unique<Call>(g.port(), "/function/c2?sleep=1500ms"));
@@ -221,13 +191,13 @@ TEST(Pool, TheAutoscalersNewReplicasServeRequests) {
       "\"3\"\n      com.openfaas.scale.down.window: 60s\n      com.faaslab.routing: "
       "least-inflight\n")));
   ASSERT_NE(g.port(), 0) << g.process().err();
-  ASSERT_TRUE(wait_ready_replicas(g.port(), "grow", 1));
+  ASSERT_TRUE(wait_available(g.port(), "grow", 1));
   {
     std::vector<std::unique_ptr<Call>> load;
     for (int i = 0; i < 3; ++i)
       load.push_back(std::make_unique<Call>(g.port(), "/function/grow?sleep=1500ms"));
   }
-  ASSERT_TRUE(wait_ready_replicas(g.port(), "grow", 3, 20s)) << status_of(g.port(), "grow").dump();
+  ASSERT_TRUE(wait_available(g.port(), "grow", 3, 20s)) << status_of(g.port(), "grow").dump();
   // Three at once now find three replicas, each taking one: the new ones serve.
   std::set<std::string> served_by;
   {

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
 
 #include "common/http_client.h"
 #include "common/subprocess.h"
@@ -66,6 +67,46 @@ bool wait_until(Predicate done, std::chrono::milliseconds timeout) {
     std::this_thread::sleep_for(10ms);
   }
   return true;
+}
+
+// A stack file around the given function entries.
+inline std::string stack(const std::string& functions) {
+  return "version: 1.0\nprovider:\n  name: openfaas\nfunctions:\n" + functions;
+}
+
+// A classic-mode faaslab-test-fn (echo), with extra YAML lines for the function.
+inline std::string echo_function(const std::string& name, const std::string& extra = "") {
+  return "  " + name + ":\n    image: faaslab/test:latest\n    fprocess: " + test_fn() + "\n" +
+         extra;
+}
+
+// A warm (http-mode) faaslab-test-fn: extra environment lines, then extra YAML lines.
+inline std::string http_function(const std::string& name, const std::string& extra = "",
+                                 const std::string& environment = "") {
+  return "  " + name + ":\n    image: faaslab/test:latest\n    fprocess: " + test_fn() +
+         " --http\n    environment:\n      mode: http\n      upstream_url: "
+         "http://127.0.0.1:8082\n" +
+         environment + extra;
+}
+
+// GET /system/function/{name} as JSON; null when it does not answer 200.
+inline nlohmann::json status_of(std::uint16_t port, const std::string& name, HeaderList auth = {}) {
+  auto r = call(port, "GET", "/system/function/" + name, "", auth);
+  if (!r.ok() || r->status != 200) return nlohmann::json();
+  return nlohmann::json::parse(r->body);
+}
+
+// Waits until the function reports `ready` available replicas and none starting.
+inline bool wait_available(std::uint16_t port, const std::string& name, int ready,
+                           std::chrono::milliseconds timeout = std::chrono::seconds(20),
+                           const HeaderList& auth = {}) {
+  return wait_until(
+      [&] {
+        const auto s = status_of(port, name, auth);
+        return !s.is_null() && s.value("availableReplicas", 0) == ready &&
+               s["faaslab"]["starting"] == 0 && s.value("replicas", 0) == ready;
+      },
+      timeout);
 }
 
 // Polls GET path until it answers `status`, for at most `timeout`.

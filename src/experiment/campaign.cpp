@@ -11,7 +11,7 @@
 #include <set>
 #include <sstream>
 
-#include "common/utf8.h"
+#include "common/yaml.h"
 
 namespace faaslab::experiment {
 namespace fs = std::filesystem;
@@ -244,11 +244,11 @@ struct Document {
 };
 
 Result<Document> parse_document(const std::string& yaml) {
-  if (auto at = invalid_utf8_at(yaml))
-    return make_error("not UTF-8 text (an invalid byte at offset " + std::to_string(*at) + ")");
+  auto loaded = load_yaml(yaml);
+  if (!loaded) return loaded.error_value();
   Document d;
   try {
-    const YAML::Node root = YAML::Load(yaml);
+    const YAML::Node& root = *loaded;
     d.doc = to_json(root);
     if (root.IsMap() && root["grid"] && root["grid"].IsMap()) {
       for (const auto& kv : root["grid"]) d.grid_order.push_back(kv.first.as<std::string>());
@@ -351,10 +351,12 @@ Status parse_grid(const json& doc, const std::vector<std::string>& order, Campai
   const json g = doc.value("grid", json::object());
   if (!g.is_object()) return make_error("grid: expected a map of axis to a list of values");
   for (const auto& axis : order) {
-    const json& values = g[axis];
     if (std::find(grid_axes().begin(), grid_axes().end(), axis) == grid_axes().end()) {
       return make_error("grid." + axis + ": unknown axis");
     }
+    const auto found = g.find(axis);
+    if (found == g.end()) return make_error("grid." + axis + ": missing");  // cannot happen
+    const json& values = *found;
     const json list = values.is_array() ? values : json::array({values});
     if (list.empty()) return make_error("grid." + axis + ": no values");
     for (const auto& v : list) {

@@ -7,7 +7,7 @@
 #include <set>
 #include <sstream>
 
-#include "common/utf8.h"
+#include "common/yaml.h"
 
 namespace faaslab::runtime {
 namespace {
@@ -70,15 +70,14 @@ Status read_environment_files(const YAML::Node& node, const std::filesystem::pat
     text << in.rdbuf();
     auto substituted = substitute_env(text.str(), env);
     if (!substituted) return make_error(path.string() + ": " + substituted.error());
-    if (auto at = invalid_utf8_at(*substituted))
-      return make_error(path.string() + ": not UTF-8 text (an invalid byte at offset " +
-                        std::to_string(*at) + ")");
+    auto doc = load_yaml(*substituted);
+    if (!doc) return make_error(path.string() + ": " + doc.error());
     try {
-      const YAML::Node doc = YAML::Load(*substituted);
-      if (auto st = read_string_map(doc["environment"], out, path.string() + ": environment"); !st)
+      if (auto st = read_string_map((*doc)["environment"], out, path.string() + ": environment");
+          !st)
         return st;
     } catch (const YAML::Exception& e) {
-      return make_error(path.string() + ": invalid YAML: " + e.what());
+      return make_error(path.string() + ": " + e.what());
     }
   }
   return Ok{};
@@ -139,15 +138,9 @@ Result<StackFile> parse_stack(std::string_view text, const std::filesystem::path
   auto substituted = substitute_env(text, env);
   if (!substituted) return make_error("stack file: " + substituted.error());
   // After substitution: a variable's value could bring invalid bytes too.
-  if (auto at = invalid_utf8_at(*substituted))
-    return make_error("stack file: not UTF-8 text (an invalid byte at offset " +
-                      std::to_string(*at) + ")");
-  YAML::Node doc;
-  try {
-    doc = YAML::Load(*substituted);
-  } catch (const YAML::Exception& e) {
-    return make_error(std::string("stack file: invalid YAML: ") + e.what());
-  }
+  auto loaded = load_yaml(*substituted);
+  if (!loaded) return make_error("stack file: " + loaded.error());
+  const YAML::Node doc = *loaded;
   if (!doc.IsMap())
     return make_error("stack file: expected a map with version, provider and functions");
   StackFile stack;

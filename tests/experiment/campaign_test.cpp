@@ -147,6 +147,15 @@ TEST(Campaign, TextThatIsNotUtf8IsAClearError) {
   EXPECT_TRUE(parse_campaign(minimal() + "name: caf\xc3\xa9 \xe2\x82\xac\n", "/tmp").ok());
 }
 
+// Found by campaign_fuzz: a second `grid:` made the axes come from one map and their values from
+// the other — a read of a missing key of a const json, undefined behaviour (a use after free
+// under ASan).
+TEST(Campaign, AGridGivenTwiceIsAClearError) {
+  auto c = parse_campaign(minimal("", "grid:\n  users: [1, 2]\ngrid:\n  think: [0s]\n"), "/tmp");
+  ASSERT_FALSE(c.ok());
+  EXPECT_NE(c.error().find("key 'grid' given twice"), std::string::npos) << c.error();
+}
+
 TEST(Campaign, RelativePathsResolveAgainstBaseDirAbsoluteOnesStay) {
   const Campaign rel = parse_ok(
       "target: {stack: ./a/../stack.yml, function: f}\nworkload: {video: ../videos/v.mp4}\n",

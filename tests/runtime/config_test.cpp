@@ -165,6 +165,10 @@ TEST(Stack, FprocessFromTheEnvironmentAndClearErrors) {
       {"functions:\n  f:\n    image: a\xff\xfe"
        "b\n",
        "not UTF-8 text (an invalid byte at offset 28)"},
+      // Found by stack_fuzz: a map as a key threw out of the parser and aborted the process.
+      {"functions:\n  f:\n    image: x\n?    limits:\n      cpu: 1\n",
+       "a key must be a plain value"},
+      {"functions:\n  f:\n    image: x\n  f:\n    image: y\n", "key 'f' given twice"},
   };
   for (const auto& [text, expected] : bad) {
     auto r = parse_stack(text, "/nonexistent", {});

@@ -7,7 +7,9 @@
 
 #include <poll.h>
 
+#include <algorithm>
 #include <optional>
+#include <vector>
 
 namespace faaslab::runtime {
 
@@ -83,9 +85,26 @@ std::shared_ptr<Upstream::Connection> Upstream::take_idle() {
 }
 
 void Upstream::give_back(std::shared_ptr<Connection> conn) {
-  conn->idle_since = SteadyClock::now();
-  MutexLock lock(mu_);
-  if (idle_.size() < kMaxIdle) idle_.push_back(std::move(conn));
+  const auto now = SteadyClock::now();
+  conn->idle_since = now;
+  std::vector<std::shared_ptr<Connection>> expired;
+  {
+    MutexLock lock(mu_);
+    // idle_ is oldest first, and reuse takes the newest: after a burst, the connections a
+    // steadier load no longer needs sink to the front. They are closed here once too old to be
+    // reused, as nginx's upstream keepalive cache drops its least recently used, rather than
+    // each holding a descriptor (half-closed once the replica times it out) until the next burst.
+    const auto fresh = std::find_if(idle_.begin(), idle_.end(), [now](const auto& c) {
+      return now - c->idle_since < kMaxIdleAge;
+    });
+    expired.assign(std::make_move_iterator(idle_.begin()), std::make_move_iterator(fresh));
+    idle_.erase(idle_.begin(), fresh);
+    if (idle_.size() < kMaxIdle) idle_.push_back(std::move(conn));
+  }
+  for (auto& c : expired) {  // idle: no operation of theirs is pending
+    beast::error_code ec;
+    c->stream.socket().close(ec);
+  }
 }
 
 void Upstream::close_idle() {

@@ -11,9 +11,12 @@
 
 #include <chrono>
 #include <future>
+#include <mutex>
 #include <string>
 #include <thread>
+#include <vector>
 
+#include "common/http_server.h"
 #include "runtime/upstream.h"
 #include "support/listener.h"
 #include "support/raw_http.h"
@@ -109,6 +112,40 @@ TEST(Upstream, AKeptConnectionIsReused) {
   }
   server.join();
   EXPECT_EQ(accepted, 1);
+}
+
+// After a burst, a steady load reuses one connection; the others must not each keep a descriptor
+// (half-closed, once the server times them out) until the next burst reaches them.
+TEST(Upstream, IdleConnectionsABurstLeftAreClosedOnceTooOldEvenUnderSteadyLoad) {
+  constexpr int kBurst = 6;
+  HttpServerOptions options;
+  options.port = 0;
+  options.idle_timeout = 60s;  // only the client may close them
+  std::mutex mu;
+  std::vector<Responder> held;  // the burst's requests, answered together once all arrived
+  HttpServer server(options, [&](IncomingRequest&& in, Responder respond) {
+    std::vector<Responder> release;
+    {
+      std::lock_guard lock(mu);
+      held.push_back(std::move(respond));
+      if (in.message.body() != "burst" || held.size() == kBurst) release.swap(held);
+    }
+    for (auto& r : release) r(HttpServerResponse(http::status::ok, 11));
+  });
+  ASSERT_TRUE(server.start().ok());
+  Client client(server.port());
+  std::vector<std::future<Result<HttpServerResponse>>> burst;
+  for (int i = 0; i < kBurst; ++i)
+    burst.push_back(std::async(std::launch::async, [&] { return client.post("burst"); }));
+  for (auto& f : burst) ASSERT_TRUE(f.get().ok());
+  EXPECT_EQ(server.connections(), kBurst);
+  // 5 s of one request at a time, every 100 ms: past the pool's 4 s idle age.
+  for (int i = 0; i < 50; ++i) {
+    ASSERT_TRUE(client.post("steady").ok());
+    std::this_thread::sleep_for(100ms);
+  }
+  for (int i = 0; i < 100 && server.connections() > 1; ++i) std::this_thread::sleep_for(10ms);
+  EXPECT_EQ(server.connections(), 1);
 }
 
 }  // namespace

@@ -39,6 +39,18 @@ bool read_number(std::string_view& s, double& out) {
 
 }  // namespace
 
+Result<Micros> duration_from_seconds(double seconds) {
+  const auto shown = [seconds] {
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%g s", seconds);
+    return std::string(buf);
+  };
+  if (std::isnan(seconds)) return make_error("not a number of seconds");
+  if (seconds < 0) return make_error("negative duration " + shown());
+  if (!(seconds * 1e6 <= 9.2e18)) return make_error("duration of " + shown() + " is too large");
+  return from_seconds(seconds);
+}
+
 Result<Micros> parse_duration(std::string_view text) {
   std::string_view s = trim(text);
   const std::string original(s);

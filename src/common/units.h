@@ -37,8 +37,14 @@ Result<bool> parse_bool(std::string_view text);
 inline double to_seconds(Micros d) {
   return static_cast<double>(d.count()) / 1e6;
 }
+// Rounds to the microsecond. `s` must be finite and within Micros' range (about ±292,000
+// years): the conversion is undefined otherwise. For seconds from input, duration_from_seconds.
 inline Micros from_seconds(double s) {
   return Micros(static_cast<std::int64_t>(s * 1e6 + (s >= 0 ? 0.5 : -0.5)));
 }
+
+// Seconds read from input as a duration: an error for NaN, infinities, negative values and
+// values past 9.2e12 s (where from_seconds would be undefined), as parse_duration's "too large".
+Result<Micros> duration_from_seconds(double seconds);
 
 }  // namespace faaslab

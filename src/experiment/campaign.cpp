@@ -65,9 +65,9 @@ std::string text_of(const json& v) {
 
 Result<Micros> duration_of(const std::string& field, const json& v) {
   if (v.is_number()) {
-    const double s = v.get<double>();
-    if (s < 0) return make_error(field + ": negative duration " + v.dump());
-    return from_seconds(s);
+    auto d = duration_from_seconds(v.get<double>());
+    if (!d) return make_error(field + ": " + d.error());
+    return *d;
   }
   if (!v.is_string()) return make_error(field + ": expected a duration such as 500ms, 2s, 1m");
   auto d = parse_duration(v.get<std::string>());

@@ -97,10 +97,9 @@ Result<std::vector<Micros>> load_trace(const std::string& path) {
       return make_error(path + ":" + std::to_string(number) + ": '" + field +
                         "' is not a time in seconds");
     }
-    const double s = *parsed;
-    if (!(s >= 0) || !std::isfinite(s))
-      return make_error(path + ":" + std::to_string(number) + ": negative time");
-    const Micros t = from_seconds(s);
+    const auto time = duration_from_seconds(*parsed);
+    if (!time) return make_error(path + ":" + std::to_string(number) + ": " + time.error());
+    const Micros t = *time;
     if (!out.empty() && t < out.back())
       return make_error(path + ":" + std::to_string(number) + ": times must not decrease");
     out.push_back(t);
@@ -140,7 +139,8 @@ Micros ArrivalStream::invert(double units) const {
     rate = b;
   }
   if (rate <= 0) return kNever;
-  return from_seconds(t0 + (units - done) / rate);
+  const double t = t0 + (units - done) / rate;
+  return t < to_seconds(kNever) ? from_seconds(t) : kNever;  // a tiny rate: practically never
 }
 
 std::optional<Micros> ArrivalStream::raw_next() {

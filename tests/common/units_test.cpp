@@ -2,6 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <cmath>
+#include <limits>
+
 namespace faaslab {
 namespace {
 
@@ -28,6 +31,19 @@ TEST(Duration, RejectsMalformedOrNegative) {
   }
   EXPECT_NE(parse_duration("-5s").error().find("negative"), std::string::npos);
   EXPECT_NE(parse_duration("10x").error().find("unit"), std::string::npos);
+}
+
+// Found by campaign_fuzz: a duration given as a number (`timeout: 5e42`) was cast to Micros,
+// which is undefined past its range.
+TEST(Duration, SecondsFromInputAreCheckedBeforeTheCast) {
+  EXPECT_EQ(*duration_from_seconds(1.5), Micros(1'500'000));
+  EXPECT_EQ(*duration_from_seconds(0), Micros(0));
+  EXPECT_EQ(duration_from_seconds(5e42).error(), "duration of 5e+42 s is too large");
+  EXPECT_EQ(duration_from_seconds(-1).error(), "negative duration -1 s");
+  EXPECT_FALSE(duration_from_seconds(std::numeric_limits<double>::infinity()).ok());
+  EXPECT_FALSE(duration_from_seconds(std::nan("")).ok());
+  EXPECT_TRUE(duration_from_seconds(9.2e12).ok());
+  EXPECT_FALSE(duration_from_seconds(9.3e12).ok());
 }
 
 TEST(Duration, FormatsLikeGo) {

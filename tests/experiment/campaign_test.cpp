@@ -486,6 +486,9 @@ INSTANTIATE_TEST_SUITE_P(
         BadInput{"ZeroTimeout", minimal("  timeout: 0s\n"), "workload.timeout: must be positive"},
         BadInput{"BadDuration", minimal("  duration: 5 parsecs\n"), "workload.duration"},
         BadInput{"NegativeDuration", minimal("  duration: -5\n"), "workload.duration: negative"},
+        // Found by campaign_fuzz: a number of seconds past Micros' range was cast regardless.
+        BadInput{"HugeThinkInGrid", minimal("", "grid: {think: [5e42]}\n"),
+                 "grid.think: duration of 5e+42 s is too large"},
         BadInput{"BadCooldown", minimal("", "cooldown: 5 parsecs\n"), "cooldown"},
         BadInput{"BadRampUp", minimal("  ramp_up: soon\n"), "workload.ramp_up"},
         BadInput{"ZeroRepetitions", minimal("", "repetitions: 0\n"),

@@ -130,6 +130,14 @@ TEST(Trace, ReadsSecondsAndRejectsBadFiles) {
   ASSERT_FALSE(bad.ok());
   EXPECT_NE(bad.error().find(":3: '1.5s' is not a time in seconds"), std::string::npos)
       << bad.error();
+  {
+    std::ofstream f(path);
+    f << "0\n1e300\n";  // past Micros' range: refused, not cast
+  }
+  bad = load_trace(path.string());
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.error().find(":2: duration of 1e+300 s is too large"), std::string::npos)
+      << bad.error();
   EXPECT_FALSE(load_trace("/nonexistent/trace").ok());
   std::filesystem::remove(path);
 }

@@ -9,8 +9,8 @@
 #     at most. A leak grows with the requests served, so it raises the second peak; the
 #     allocator's high-water mark after a burst of queued requests does not, unless a larger
 #     burst comes (which then fails the run too: rerun, or look at samples.csv with KEEP=DIR).
-#   descriptors: counted with the runtime idle (5 s after load, then one request so the pools
-#     drop what aged out) before the soak and after it; at most 4 more after.
+#   descriptors: counted with the runtime idle (5 s after load, then a few requests so the
+#     pools drop what aged out) before the soak and after it; at most 4 more after.
 # What docs/performance.md quotes.
 #
 #   bench/soak.sh [build-dir] [minutes]          defaults: build, 10
@@ -72,11 +72,12 @@ sample() {  # t pid name rss_kib fds
     echo "$t,$p,$name,$rss,$fds"
   done
 }
-# The runtime idle: 5 s without load (pooled connections age out at 4 s), then one request, on
-# which the pools close what aged out.
+# The runtime idle: 5 s without load (pooled connections age out at 4 s), then a few requests
+# one at a time, so that every replica (routing is random) almost surely serves some and every
+# pool closes what aged out.
 idle_sample() {
   sleep 5
-  curl -sf -o /dev/null --data-binary @"$WORK/frame.jpg" "$URL" || true
+  for _ in $(seq 1 12); do curl -sf -o /dev/null --data-binary @"$WORK/frame.jpg" "$URL" || true; done
   sleep 0.5
   sample "$1"
 }

@@ -57,7 +57,8 @@ struct Upstream::Connection {
 };
 
 Result<std::shared_ptr<Upstream>> Upstream::create(asio::io_context& ioc, std::string host,
-                                                   std::uint16_t port) {
+                                                   std::uint16_t port,
+                                                   std::uint64_t max_response_body) {
   beast::error_code ec;
   tcp::resolver resolver(ioc);
   const auto results = resolver.resolve(host, std::to_string(port), ec);
@@ -65,7 +66,7 @@ Result<std::shared_ptr<Upstream>> Upstream::create(asio::io_context& ioc, std::s
     return make_error("cannot resolve upstream host '" + host + "': " + ec.message(),
                       Errc::kUnavailable);
   }
-  std::shared_ptr<Upstream> u(new Upstream(ioc, std::move(host), port));
+  std::shared_ptr<Upstream> u(new Upstream(ioc, std::move(host), port, max_response_body));
   u->endpoint_ = results.begin()->endpoint();
   return u;
 }
@@ -151,6 +152,11 @@ void Upstream::attempt(std::shared_ptr<Connection> conn, Attempt kind,
                              deadline, timeout, std::move(done));
       }
       const std::string where = self->host_ + ":" + std::to_string(self->port_);
+      if (ec == http::error::body_limit) {
+        return done(make_error("upstream " + where + ": the response is larger than " +
+                                   std::to_string(self->max_response_body_) + " bytes, the limit",
+                               Errc::kTooLarge));
+      }
       if (ec == beast::error::timeout) {
         return done(
             make_error("upstream " + where + " did not answer within " + format_duration(timeout),
@@ -192,7 +198,7 @@ void Upstream::attempt(std::shared_ptr<Connection> conn, Attempt kind,
 void Upstream::read_response(std::shared_ptr<Upstream> self, std::shared_ptr<Connection> conn,
                              Fail fail, Callback done) {
   conn->parser.emplace();
-  conn->parser->body_limit(boost::none);
+  conn->parser->body_limit(self->max_response_body_);
   conn->parser->header_limit(64 * 1024);
   http::async_read(conn->stream, conn->buffer, *conn->parser,
                    [self, conn, fail, done](beast::error_code ec, std::size_t) mutable {

@@ -26,17 +26,23 @@ namespace faaslab::runtime {
 
 class Upstream : public std::enable_shared_from_this<Upstream> {
  public:
+  // A response's body is held in memory whole, so it has a limit; twice the classic watchdog's
+  // 64 MiB output limit would be no limit at all for memory, so the same.
+  static constexpr std::uint64_t kDefaultMaxResponseBody = 64ull << 20;
+
   // Resolves host once, now. Errors if it cannot be resolved.
-  static Result<std::shared_ptr<Upstream>> create(boost::asio::io_context& ioc, std::string host,
-                                                  std::uint16_t port);
+  static Result<std::shared_ptr<Upstream>> create(
+      boost::asio::io_context& ioc, std::string host, std::uint16_t port,
+      std::uint64_t max_response_body = kDefaultMaxResponseBody);
 
   // Errors: Errc::kTimeout (no whole response within `timeout`), Errc::kConnectFailed (refused:
   // nothing was sent, safe to send elsewhere), Errc::kUnavailable (reset, closed before
-  // answering, malformed response). An idle connection the upstream has closed is never reused
-  // (checked before each reuse, as curl does). A reused connection that still fails before any
-  // response byte (closed while the request was on its way) is retried once on a new one; if
-  // that one is refused the error is kUnavailable, not kConnectFailed, because the first
-  // attempt may have reached the upstream.
+  // answering, malformed response), Errc::kTooLarge (a body over max_response_body: refused
+  // from its Content-Length, or once that many bytes came; the connection is closed). An idle
+  // connection the upstream has closed is never reused (checked before each reuse, as curl does). A
+  // reused connection that still fails before any response byte (closed while the request was on
+  // its way) is retried once on a new one; if that one is refused the error is kUnavailable, not
+  // kConnectFailed, because the first attempt may have reached the upstream.
   using Callback = std::function<void(Result<HttpServerResponse>)>;
   void send(HttpServerRequest request, Micros timeout, Callback done);
 
@@ -51,8 +57,9 @@ class Upstream : public std::enable_shared_from_this<Upstream> {
   // Fails an attempt: the error, the stage it failed in, whether any response byte came.
   using Fail = std::function<void(boost::system::error_code, const char* stage, bool)>;
 
-  Upstream(boost::asio::io_context& ioc, std::string host, std::uint16_t port)
-      : ioc_(ioc), host_(std::move(host)), port_(port) {}
+  Upstream(boost::asio::io_context& ioc, std::string host, std::uint16_t port,
+           std::uint64_t max_response_body)
+      : ioc_(ioc), host_(std::move(host)), port_(port), max_response_body_(max_response_body) {}
   enum class Attempt { kNew, kReused, kRetry };
   void attempt(std::shared_ptr<Connection> conn, Attempt kind,
                std::shared_ptr<HttpServerRequest> request, SteadyClock::time_point deadline,
@@ -66,6 +73,7 @@ class Upstream : public std::enable_shared_from_this<Upstream> {
   boost::asio::io_context& ioc_;
   const std::string host_;
   const std::uint16_t port_;
+  const std::uint64_t max_response_body_;
   boost::asio::ip::tcp::endpoint endpoint_;
   Mutex mu_;
   std::vector<std::shared_ptr<Connection>> idle_ GUARDED_BY(mu_);

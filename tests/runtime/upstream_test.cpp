@@ -33,7 +33,10 @@ struct Client {
   std::thread thread{[this] { ioc.run(); }};
   std::shared_ptr<Upstream> upstream;
 
-  explicit Client(std::uint16_t port) { upstream = *Upstream::create(ioc, "127.0.0.1", port); }
+  explicit Client(std::uint16_t port,
+                  std::uint64_t max_response_body = Upstream::kDefaultMaxResponseBody) {
+    upstream = *Upstream::create(ioc, "127.0.0.1", port, max_response_body);
+  }
   ~Client() {
     upstream.reset();
     work.reset();
@@ -112,6 +115,34 @@ TEST(Upstream, AKeptConnectionIsReused) {
   }
   server.join();
   EXPECT_EQ(accepted, 1);
+}
+
+// A function's response is held whole in memory: over the limit it is refused — from its
+// Content-Length before the body is read, or once that many bytes of a chunked body came — as
+// "too large", which the gateway and the watchdog answer with 502, not as a dead replica.
+TEST(Upstream, AResponseOverTheLimitIsRefusedAsTooLarge) {
+  for (const std::string& response :
+       {std::string("HTTP/1.1 200 OK\r\nContent-Length: 100000000\r\n\r\n"),
+        "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n800\r\n" + std::string(0x800, 'x') +
+            "\r\n0\r\n\r\n"}) {
+    testing::Listener listener;
+    Client client(listener.port(), 1000);
+    std::jthread server([&] {
+      const int fd = testing::accept_within(listener.fd(), 5s);
+      if (testing::read_http_request(fd))
+        (void)::send(fd, response.data(), response.size(), MSG_NOSIGNAL);
+      std::this_thread::sleep_for(200ms);  // the client refuses it without waiting for more
+      ::close(fd);
+    });
+    const auto start = std::chrono::steady_clock::now();
+    auto r = client.post("x");
+    ASSERT_FALSE(r.ok()) << response.substr(0, 40);
+    EXPECT_EQ(r.error_code(), Errc::kTooLarge) << r.error();
+    EXPECT_NE(r.error().find("the response is larger than 1000 bytes, the limit"),
+              std::string::npos)
+        << r.error();
+    EXPECT_LT(std::chrono::steady_clock::now() - start, 2s);
+  }
 }
 
 // After a burst, a steady load reuses one connection; the others must not each keep a descriptor

@@ -7,10 +7,12 @@
 
 namespace faaslab {
 
-// glibc's iconv decodes UTF-8 strictly (no overlong forms, no surrogates): converting UTF-8 to
-// itself stops at the first invalid or truncated sequence.
+// glibc's iconv refuses overlong forms and surrogates when it decodes UTF-8, but still accepts
+// the 4- to 6-byte forms of code points past U+10FFFF (F5..FD leads), which nlohmann::json
+// refuses; its UTF-32 encoder refuses those. So: converting to UTF-32 stops at the first
+// invalid or truncated sequence.
 std::optional<std::size_t> invalid_utf8_at(std::string_view text) {
-  iconv_t cd = ::iconv_open("UTF-8", "UTF-8");
+  iconv_t cd = ::iconv_open("UTF-32LE", "UTF-8");
   if (cd == reinterpret_cast<iconv_t>(-1)) return std::nullopt;  // cannot check: let it through
   char* in = const_cast<char*>(text.data());
   std::size_t in_left = text.size();

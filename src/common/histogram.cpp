@@ -7,6 +7,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "common/json_number.h"
+
 namespace faaslab {
 namespace {
 
@@ -125,20 +127,32 @@ nlohmann::json Histogram::to_json() const {
 Result<Histogram> Histogram::from_json(const nlohmann::json& j) {
   try {
     Histogram h;
-    h.count_ = j.at("count").get<std::uint64_t>();
-    h.min_ = j.at("min").get<std::int64_t>();
-    h.max_ = j.at("max").get<std::int64_t>();
-    h.sum_ = j.at("sum").get<std::uint64_t>();
+    auto count = json_integer<std::uint64_t>(j.at("count"), "histogram: count");
+    auto min = json_integer<std::int64_t>(j.at("min"), "histogram: min");
+    auto max = json_integer<std::int64_t>(j.at("max"), "histogram: max");
+    auto sum = json_integer<std::uint64_t>(j.at("sum"), "histogram: sum");
+    if (!count) return count.error_value();
+    if (!min) return min.error_value();
+    if (!max) return max.error_value();
+    if (!sum) return sum.error_value();
+    h.count_ = *count;
+    h.min_ = *min;
+    h.max_ = *max;
+    h.sum_ = *sum;
     if (!u128_from_string(j.at("sum_sq").get<std::string>(), h.sum_sq_))
       return make_error("histogram: bad sum_sq");
     std::uint64_t total = 0;
     for (const auto& b : j.at("buckets")) {
-      const auto i = b.at(0).get<std::size_t>();
-      const auto c = b.at(1).get<std::uint64_t>();
-      if (i > bucket_index(~std::uint64_t{0})) return make_error("histogram: bucket out of range");
-      if (i >= h.counts_.size()) h.counts_.resize(i + 1, 0);
-      h.counts_[i] += c;
-      total += c;
+      const auto i = json_integer<std::size_t>(b.at(0), "histogram: bucket index");
+      if (!i) return i.error_value();
+      const auto c = json_integer<std::uint64_t>(b.at(1), "histogram: bucket count");
+      if (!c) return c.error_value();
+      if (*i > bucket_index(~std::uint64_t{0})) return make_error("histogram: bucket out of range");
+      if (*i >= h.counts_.size()) h.counts_.resize(*i + 1, 0);
+      if (*c > h.count_ - total)  // checked before the sums, which could wrap
+        return make_error("histogram: bucket counts do not add up to count");
+      h.counts_[*i] += *c;
+      total += *c;
     }
     if (total != h.count_) return make_error("histogram: bucket counts do not add up to count");
     if (h.count_ && (h.min_ < 0 || h.min_ > h.max_)) return make_error("histogram: bad min/max");

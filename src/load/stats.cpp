@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <fstream>
 
+#include "common/json_number.h"
+
 namespace faaslab::load {
 
 std::string_view outcome_name(Outcome outcome) {
@@ -155,7 +157,11 @@ Result<SeriesStats> series_from_json(const nlohmann::json& j) {
   const auto& o = j.at("outcomes");
   if (!o.is_array() || o.size() != s.outcomes.size())
     return make_error("outcomes: expected " + std::to_string(s.outcomes.size()) + " counts");
-  for (std::size_t i = 0; i < s.outcomes.size(); ++i) s.outcomes[i] = o[i].get<std::uint64_t>();
+  for (std::size_t i = 0; i < s.outcomes.size(); ++i) {
+    auto count = json_integer<std::uint64_t>(o[i], "outcomes");
+    if (!count) return count.error_value();
+    s.outcomes[i] = *count;
+  }
   return s;
 }
 
@@ -182,9 +188,17 @@ Result<RunStats> stats_from_json(const nlohmann::json& j) {
     if (!j.is_object() || j.value("format", "") != kStatsFormat)
       return make_error(std::string("not a faaslab histogram file (format ") + kStatsFormat + ")");
     RunStats st;
-    st.window_start_wall_us = j.at("window_start_wall_us").get<std::int64_t>();
-    st.window_end_wall_us = j.at("window_end_wall_us").get<std::int64_t>();
-    st.connections_opened = j.value("connections_opened", std::uint64_t{0});
+    auto start = json_integer<std::int64_t>(j.at("window_start_wall_us"), "window_start_wall_us");
+    if (!start) return start.error_value();
+    auto end = json_integer<std::int64_t>(j.at("window_end_wall_us"), "window_end_wall_us");
+    if (!end) return end.error_value();
+    st.window_start_wall_us = *start;
+    st.window_end_wall_us = *end;
+    if (j.contains("connections_opened")) {
+      auto opened = json_integer<std::uint64_t>(j["connections_opened"], "connections_opened");
+      if (!opened) return opened.error_value();
+      st.connections_opened = *opened;
+    }
     st.run_info = j.value("run", nlohmann::json::object());
     auto overall = series_from_json(j.at("overall"));
     if (!overall) return overall.error_value();

@@ -7,6 +7,7 @@
 #include <set>
 #include <sstream>
 
+#include "common/json_number.h"
 #include "experiment/summaries.h"
 #include "model/simulator.h"
 
@@ -186,20 +187,26 @@ Result<Calibration> Calibration::from_json(const json& j) {
     return make_error(std::string("calibration: field format must be \"") + kCalibrationFormat +
                       "\"");
   Calibration c;
-  if (!j.contains("cores") || !j["cores"].is_number_integer() || j["cores"].get<int>() < 0)
+  const auto cores = j.contains("cores") ? json_integer<int>(j["cores"], "calibration: cores")
+                                         : Result<int>(make_error("missing"));
+  if (!cores || *cores < 0)
     return make_error("calibration: missing field cores (the machine's cores, an integer >= 0)");
-  c.cores = j["cores"].get<int>();
+  c.cores = *cores;
   if (j.contains("source") && j["source"].is_object()) {
     const auto& s = j["source"];
     c.database = s.value("database", "");
-    c.campaign_id = s.value("campaign_id", std::int64_t{0});
+    if (s.contains("campaign_id")) {
+      auto id = json_integer<std::int64_t>(s["campaign_id"], "calibration: source.campaign_id");
+      if (!id) return id.error_value();
+      c.campaign_id = *id;
+    }
     if (s.contains("fitted_runs")) {
       if (!s["fitted_runs"].is_array())
         return make_error("calibration: source.fitted_runs: expected an array");
       for (const auto& id : s["fitted_runs"]) {
-        if (!id.is_number_integer())
-          return make_error("calibration: source.fitted_runs: expected run ids");
-        c.fitted_runs.push_back(id.get<std::int64_t>());
+        auto run = json_integer<std::int64_t>(id, "calibration: source.fitted_runs");
+        if (!run) return run.error_value();
+        c.fitted_runs.push_back(*run);
       }
     }
     if (s.contains("selection") && s["selection"].is_array())

@@ -74,5 +74,40 @@ TEST(Stats, NotAHistogramFileIsAnError) {
   EXPECT_FALSE(merge_histogram_files({"/nonexistent.json"}).ok());
 }
 
+// Found by load_files_fuzz: a bucket count written as 7.7e39 was cast to an integer (undefined
+// behaviour) by nlohmann::json's get<>. Every integer of the file is now range-checked.
+TEST(Stats, NumbersOutOfRangeInAHistogramFileAreErrors) {
+  RunStats st({"x"});
+  Record r;
+  r.end_us = 1000;
+  st.add(r, 0, 0, 1000);
+  const nlohmann::json good = stats_to_json(st);
+  ASSERT_TRUE(stats_from_json(good).ok());
+  const std::pair<nlohmann::json::json_pointer, nlohmann::json> edits[] = {
+      {"/overall/latency_us/buckets/0/1"_json_pointer, 7.66889e+39},
+      {"/overall/latency_us/buckets/0/0"_json_pointer, -1},
+      {"/overall/latency_us/count"_json_pointer, 1.5},
+      {"/overall/latency_us/min"_json_pointer, 1e300},
+      {"/overall/latency_us/buckets/0/1"_json_pointer, ~std::uint64_t{0}},  // more than count
+      {"/overall/outcomes/0"_json_pointer, -3},
+      {"/window_end_wall_us"_json_pointer, 1e19},
+      {"/connections_opened"_json_pointer, -1},
+  };
+  for (const auto& [where, value] : edits) {
+    nlohmann::json bad = good;
+    ASSERT_TRUE(bad.contains(where)) << where.to_string();
+    bad[where] = value;
+    auto back = stats_from_json(bad);
+    EXPECT_FALSE(back.ok()) << where.to_string() << " = " << value.dump();
+  }
+  nlohmann::json bad = good;
+  bad["/overall/latency_us/buckets/0/1"_json_pointer] = 7.66889e+39;
+  EXPECT_NE(stats_from_json(bad).error().find(
+                "histogram: bucket count: expected an integer from 0 to 18446744073709551615, got "
+                "7.66889e+39"),
+            std::string::npos)
+      << stats_from_json(bad).error();
+}
+
 }  // namespace
 }  // namespace faaslab::load

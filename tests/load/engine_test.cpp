@@ -380,17 +380,18 @@ TEST(Connections, ThousandUsersWithThinkTimeOnTwoThreads) {
   o.users = 1000;
   o.think = 300ms;
   o.think_distribution = ThinkDistribution::kExponential;
-  o.iterations = 0;
-  o.duration = 1500ms;
+  // A fixed amount of work (one pass over 2 payloads each, ~0.6 s of think time per user), not
+  // a fixed time: how many requests fit in a second depends on the machine (a loaded one with
+  // ASan managed half the usual). The duration only bounds a hang.
+  o.iterations = 1;
+  o.duration = 60s;
   o.threads = 2;
   auto r = run_load(o, bodies(2));
   ASSERT_TRUE(r.ok()) << r.error();
   const auto& st = r->stats.overall;
-  EXPECT_EQ(st.ok(), st.issued());
-  EXPECT_GT(st.ok(), 2500u);  // ~1000 users * 1.5 s / 0.3 s
-  // A user whose first exponential think outlasts the run never connects (e^-5 of them).
-  EXPECT_GE(server.connections(), 980u);
-  EXPECT_LE(server.connections(), 1000u);
+  EXPECT_EQ(st.issued(), 2000u);
+  EXPECT_EQ(st.ok(), 2000u);
+  EXPECT_EQ(server.connections(), 1000u);  // one kept-alive connection per user
 }
 
 // --- Bad peers: each is a counted failure, bounded by the timeout.

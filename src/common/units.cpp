@@ -37,6 +37,10 @@ bool read_number(std::string_view& s, double& out) {
   return std::isfinite(out);
 }
 
+// The longest duration either parser accepts, in microseconds: just under Micros' int64 limit
+// (9.22e18), past which the conversion is undefined.
+constexpr double kMaxDurationUs = 9.2e18;
+
 }  // namespace
 
 Result<Micros> duration_from_seconds(double seconds) {
@@ -47,7 +51,8 @@ Result<Micros> duration_from_seconds(double seconds) {
   };
   if (std::isnan(seconds)) return make_error("not a number of seconds");
   if (seconds < 0) return make_error("negative duration " + shown());
-  if (!(seconds * 1e6 <= 9.2e18)) return make_error("duration of " + shown() + " is too large");
+  if (!(seconds * 1e6 <= kMaxDurationUs))
+    return make_error("duration of " + shown() + " is too large");
   return from_seconds(seconds);
 }
 
@@ -89,7 +94,7 @@ Result<Micros> parse_duration(std::string_view text) {
     total_us += value * scale;
     any = true;
   }
-  if (total_us > 9.2e18) return make_error("duration '" + original + "' is too large");
+  if (total_us > kMaxDurationUs) return make_error("duration '" + original + "' is too large");
   return Micros(static_cast<std::int64_t>(std::llround(total_us)));
 }
 

@@ -11,6 +11,7 @@
 #include <set>
 #include <sstream>
 
+#include "common/json_number.h"
 #include "common/yaml.h"
 
 namespace faaslab::experiment {
@@ -77,12 +78,12 @@ Result<Micros> duration_of(const std::string& field, const json& v) {
 
 Result<long long> integer_of(const std::string& field, const json& v, long long lo, long long hi) {
   if (!v.is_number_integer()) return make_error(field + ": expected an integer, got " + v.dump());
-  const long long x = v.get<long long>();
-  if (x < lo || x > hi) {
-    return make_error(field + ": " + std::to_string(x) + " is out of range [" + std::to_string(lo) +
-                      ", " + std::to_string(hi) + "]");
+  const auto x = json_integer<long long>(v, field);  // fails past long long, as out of range
+  if (!x || *x < lo || *x > hi) {
+    return make_error(field + ": " + v.dump() + " is out of range [" + std::to_string(lo) + ", " +
+                      std::to_string(hi) + "]");
   }
-  return x;
+  return *x;
 }
 
 Result<std::string> choice_of(const std::string& field, const json& v,

@@ -187,10 +187,10 @@ Result<Calibration> Calibration::from_json(const json& j) {
     return make_error(std::string("calibration: field format must be \"") + kCalibrationFormat +
                       "\"");
   Calibration c;
-  const auto cores = j.contains("cores") ? json_integer<int>(j["cores"], "calibration: cores")
-                                         : Result<int>(make_error("missing"));
-  if (!cores || *cores < 0)
-    return make_error("calibration: missing field cores (the machine's cores, an integer >= 0)");
+  const char* kBadCores = "calibration: missing field cores (the machine's cores, an integer >= 0)";
+  if (!j.contains("cores")) return make_error(kBadCores);
+  const auto cores = json_integer<int>(j["cores"], "calibration: cores");
+  if (!cores || *cores < 0) return make_error(kBadCores);
   c.cores = *cores;
   if (j.contains("source") && j["source"].is_object()) {
     const auto& s = j["source"];

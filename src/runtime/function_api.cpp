@@ -3,6 +3,8 @@
 #include <cctype>
 #include <ctime>
 
+#include "common/json_number.h"
+
 namespace faaslab::runtime {
 namespace {
 
@@ -150,11 +152,11 @@ Result<ScaleRequest> parse_scale_request(const std::string& body) {
   const json& j = *parsed;
   ScaleRequest r;
   r.service = str(j, "serviceName");
-  if (!j.contains("replicas") || !j["replicas"].is_number_integer() ||
-      j["replicas"].get<std::int64_t>() < 0) {
-    return make_error("\"replicas\" must be a non-negative integer");
-  }
-  r.replicas = j["replicas"].get<std::uint64_t>();
+  const char* kBadReplicas = "\"replicas\" must be a non-negative integer";
+  if (!j.contains("replicas")) return make_error(kBadReplicas);
+  const auto replicas = json_integer<std::uint64_t>(j["replicas"], "replicas");
+  if (!replicas) return make_error(kBadReplicas);
+  r.replicas = *replicas;
   return r;
 }
 

@@ -5,6 +5,8 @@
 #include <cmath>
 #include <cstdio>
 #include <string>
+#include <system_error>
+#include <utility>
 
 namespace faaslab {
 namespace {
@@ -31,10 +33,50 @@ bool read_number(std::string_view& s, double& out) {
     while (i < s.size() && std::isdigit(static_cast<unsigned char>(s[i]))) ++i, digits = true;
   }
   if (!digits) return false;
-  const std::string num(s.substr(0, i));
-  out = std::stod(num);
+  // from_chars, not std::stod: stod throws for a number past double's range (a few hundred
+  // digits) and reads the decimal point of the current locale.
+  const auto [end, ec] = std::from_chars(s.data(), s.data() + i, out);
+  if (ec != std::errc() || end != s.data() + i) return false;
   s.remove_prefix(i);
   return std::isfinite(out);
+}
+
+bool ends_with(std::string_view s, std::string_view suffix) {
+  return s.size() >= suffix.size() && s.substr(s.size() - suffix.size()) == suffix;
+}
+
+// Bits per second in one unit of a bandwidth ("Mbit" = 1e6, "MB/s" = 8e6), or 0 if unknown.
+double bandwidth_unit(std::string_view unit) {
+  if (unit.empty()) return 1;
+  // Byte rates, with parse_byte_size's prefixes; the B is upper case, as in "MB/s".
+  for (const std::string_view base : {"B/s", "Bps"}) {
+    if (!ends_with(unit, base)) continue;
+    static const std::pair<std::string_view, double> kPrefixes[] = {
+        {"", 1},      {"k", 1e3},        {"m", 1e6},           {"g", 1e9},
+        {"ki", 1024}, {"mi", 1048576.0}, {"gi", 1073741824.0},
+    };
+    const std::string prefix = lower(unit.substr(0, unit.size() - base.size()));
+    for (const auto& [name, scale] : kPrefixes)
+      if (prefix == name) return 8 * scale;
+    return 0;
+  }
+  // Bit rates: "bit" and "bit/s" in either case (tc writes "mbit"); "b/s" and "bps" with a
+  // lower-case b, as upper case is a byte.
+  const std::string folded = lower(unit);
+  std::string_view prefix;
+  if (ends_with(folded, "bit/s"))
+    prefix = std::string_view(folded).substr(0, folded.size() - 5);
+  else if (ends_with(folded, "bit"))
+    prefix = std::string_view(folded).substr(0, folded.size() - 3);
+  else if (ends_with(unit, "b/s") || ends_with(unit, "bps"))
+    prefix = std::string_view(folded).substr(0, folded.size() - 3);
+  else
+    return 0;
+  if (prefix.empty()) return 1;
+  if (prefix == "k") return 1e3;
+  if (prefix == "m") return 1e6;
+  if (prefix == "g") return 1e9;
+  return 0;
 }
 
 // The longest duration either parser accepts, in microseconds: just under Micros' int64 limit
@@ -157,6 +199,47 @@ Result<std::uint64_t> parse_byte_size(std::string_view text) {
   const double bytes = value * scale;
   if (bytes > 1.8e19) return make_error("size '" + original + "' is too large");
   return static_cast<std::uint64_t>(std::llround(bytes));
+}
+
+Result<double> parse_bandwidth(std::string_view text) {
+  std::string_view s = trim(text);
+  const std::string original(s);
+  static constexpr const char* kExamples =
+      " (examples: 100Mbit, 1Gbit/s, 500kbit, 64000, 12.5MB/s, unlimited)";
+  if (s.empty()) return make_error(std::string("empty bandwidth") + kExamples);
+  if (lower(s) == "unlimited") return 0.0;
+  if (s.front() == '-') return make_error("negative bandwidth '" + original + "'");
+  if (s.front() == '+') s.remove_prefix(1);
+  double value = 0;
+  if (!read_number(s, value)) return make_error("invalid bandwidth '" + original + "'" + kExamples);
+  const std::string unit(trim(s));
+  const double scale = bandwidth_unit(unit);
+  if (scale == 0)
+    return make_error("invalid bandwidth '" + original + "': unknown unit '" + unit +
+                      "' (bit/s: 100Mbit, 100Mbit/s, 100Mbps; byte/s: 12.5MB/s, 1MiB/s)");
+  const double bps = value * scale;
+  if (bps > kMaxBandwidthBps)
+    return make_error("bandwidth '" + original + "' is too large (at most " +
+                      format_bandwidth(kMaxBandwidthBps) + ")");
+  return bps;
+}
+
+std::string format_bandwidth(double bps) {
+  if (bps == 0) return "unlimited";
+  static const std::pair<double, const char*> kUnits[] = {
+      {1e9, "Gbit/s"}, {1e6, "Mbit/s"}, {1e3, "kbit/s"}};
+  double value = bps;
+  const char* unit = "bit/s";
+  for (const auto& [scale, name] : kUnits) {
+    if (bps >= scale) {
+      value = bps / scale;
+      unit = name;
+      break;
+    }
+  }
+  char buf[48];
+  std::snprintf(buf, sizeof buf, "%.9g%s", value, unit);
+  return buf;
 }
 
 Result<std::uint64_t> parse_count(std::string_view text) {

@@ -46,6 +46,15 @@ TEST(Duration, SecondsFromInputAreCheckedBeforeTheCast) {
   EXPECT_FALSE(duration_from_seconds(9.3e12).ok());
 }
 
+// A number past double's range threw std::out_of_range out of std::stod.
+TEST(Duration, ANumberPastDoublesRangeIsAnErrorNotAnException) {
+  const std::string huge(400, '9');
+  EXPECT_FALSE(parse_duration(huge + "s").ok());
+  EXPECT_FALSE(parse_byte_size(huge).ok());
+  EXPECT_FALSE(parse_count(huge).ok());
+  EXPECT_FALSE(parse_bandwidth(huge + "bit").ok());
+}
+
 TEST(Duration, FormatsLikeGo) {
   EXPECT_EQ(format_duration(seconds(25)), "25s");
   EXPECT_EQ(format_duration(seconds(90)), "1m30s");
@@ -63,6 +72,74 @@ TEST(ByteSize, ParsesUnits) {
   EXPECT_FALSE(parse_byte_size("12 parsecs").ok());
   EXPECT_FALSE(parse_byte_size("-1").ok());
   EXPECT_FALSE(parse_byte_size("").ok());
+}
+
+TEST(UnitsBandwidth, ParsesBitRatesAsTcAndNetworkPeopleWriteThem) {
+  EXPECT_DOUBLE_EQ(*parse_bandwidth("100Mbit"), 100e6);
+  EXPECT_DOUBLE_EQ(*parse_bandwidth("100Mbit/s"), 100e6);
+  EXPECT_DOUBLE_EQ(*parse_bandwidth("100mbit"), 100e6);  // tc
+  EXPECT_DOUBLE_EQ(*parse_bandwidth("100MBIT"), 100e6);
+  EXPECT_DOUBLE_EQ(*parse_bandwidth("100Mbps"), 100e6);
+  EXPECT_DOUBLE_EQ(*parse_bandwidth("100Mb/s"), 100e6);
+  EXPECT_DOUBLE_EQ(*parse_bandwidth("1Gbit"), 1e9);
+  EXPECT_DOUBLE_EQ(*parse_bandwidth("1.5Gbit/s"), 1.5e9);
+  EXPECT_DOUBLE_EQ(*parse_bandwidth("500kbit"), 500e3);
+  EXPECT_DOUBLE_EQ(*parse_bandwidth("500Kbps"), 500e3);
+  EXPECT_DOUBLE_EQ(*parse_bandwidth("500kbps"), 500e3);  // bits: tc would read kilobytes
+  EXPECT_DOUBLE_EQ(*parse_bandwidth("64000"), 64000);
+  EXPECT_DOUBLE_EQ(*parse_bandwidth("64000bit"), 64000);
+  EXPECT_DOUBLE_EQ(*parse_bandwidth("9600bps"), 9600);
+  EXPECT_DOUBLE_EQ(*parse_bandwidth(" 20 Mbit "), 20e6);
+  EXPECT_DOUBLE_EQ(*parse_bandwidth("1000Gbit"), kMaxBandwidthBps);
+}
+
+TEST(UnitsBandwidth, ByteRatesAreTimesEight) {
+  EXPECT_DOUBLE_EQ(*parse_bandwidth("12.5MB/s"), 100e6);
+  EXPECT_DOUBLE_EQ(*parse_bandwidth("12.5MBps"), 100e6);
+  EXPECT_DOUBLE_EQ(*parse_bandwidth("1MiB/s"), 8.0 * 1024 * 1024);
+  EXPECT_DOUBLE_EQ(*parse_bandwidth("2KB/s"), 16e3);
+  EXPECT_DOUBLE_EQ(*parse_bandwidth("2kB/s"), 16e3);
+  EXPECT_DOUBLE_EQ(*parse_bandwidth("1KiB/s"), 8192);
+  EXPECT_DOUBLE_EQ(*parse_bandwidth("1GB/s"), 8e9);
+  EXPECT_DOUBLE_EQ(*parse_bandwidth("1GiB/s"), 8.0 * 1024 * 1024 * 1024);
+  EXPECT_DOUBLE_EQ(*parse_bandwidth("100B/s"), 800);
+}
+
+TEST(UnitsBandwidth, UnlimitedIsZero) {
+  EXPECT_EQ(*parse_bandwidth("unlimited"), 0);
+  EXPECT_EQ(*parse_bandwidth("Unlimited"), 0);
+  EXPECT_EQ(*parse_bandwidth("0"), 0);
+  EXPECT_EQ(*parse_bandwidth("0Mbit"), 0);
+}
+
+TEST(UnitsBandwidth, RejectsWithAClearMessage) {
+  EXPECT_EQ(parse_bandwidth("").error(),
+            "empty bandwidth (examples: 100Mbit, 1Gbit/s, 500kbit, 64000, 12.5MB/s, unlimited)");
+  EXPECT_EQ(parse_bandwidth("-1Mbit").error(), "negative bandwidth '-1Mbit'");
+  EXPECT_EQ(parse_bandwidth("nan").error(),
+            "invalid bandwidth 'nan' (examples: 100Mbit, 1Gbit/s, 500kbit, 64000, 12.5MB/s, "
+            "unlimited)");
+  EXPECT_EQ(parse_bandwidth("10Mfoo").error(),
+            "invalid bandwidth '10Mfoo': unknown unit 'Mfoo' (bit/s: 100Mbit, 100Mbit/s, "
+            "100Mbps; byte/s: 12.5MB/s, 1MiB/s)");
+  EXPECT_EQ(parse_bandwidth("1001Gbit").error(),
+            "bandwidth '1001Gbit' is too large (at most 1000Gbit/s)");
+  for (const char* bad : {"inf", "fast", "1e9", "10Tbit", "10Mibit", "10Mib/s", "1mib/s", "10MB",
+                          "10Mb", "10MBPS", "10 M", "1..5Mbit", "5Mbit/h", "0x10", "+"}) {
+    EXPECT_FALSE(parse_bandwidth(bad).ok()) << bad;
+  }
+}
+
+TEST(UnitsBandwidth, FormatsWithTheLargestPrefixAndReadsBack) {
+  EXPECT_EQ(format_bandwidth(100e6), "100Mbit/s");
+  EXPECT_EQ(format_bandwidth(1.5e9), "1.5Gbit/s");
+  EXPECT_EQ(format_bandwidth(64e3), "64kbit/s");
+  EXPECT_EQ(format_bandwidth(500), "500bit/s");
+  EXPECT_EQ(format_bandwidth(8.0 * 1024 * 1024), "8.388608Mbit/s");
+  EXPECT_EQ(format_bandwidth(1e12), "1000Gbit/s");
+  EXPECT_EQ(format_bandwidth(0), "unlimited");
+  for (double bps : {0.0, 1.0, 999.0, 20e6, 123456789.0, 2.5e9, 1e12})
+    EXPECT_DOUBLE_EQ(*parse_bandwidth(format_bandwidth(bps)), bps) << bps;
 }
 
 TEST(Count, ParsesSiSuffixes) {

@@ -145,7 +145,7 @@ Result<StackFile> parse_stack(std::string_view text, const std::filesystem::path
     return make_error("stack file: expected a map with version, provider and functions");
   StackFile stack;
   static const std::set<std::string> kTopLevel = {"version", "provider", "functions",
-                                                  "configuration"};
+                                                  "configuration", "topology"};
   for (const auto& kv : doc) {
     const auto key = kv.first.as<std::string>();
     if (!kTopLevel.count(key))
@@ -156,6 +156,11 @@ Result<StackFile> parse_stack(std::string_view text, const std::filesystem::path
     if (const auto p = doc["provider"]; p && p.IsMap()) {
       stack.provider_name = scalar(p["name"]);
       stack.provider_gateway = scalar(p["gateway"]);
+    }
+    if (const auto t = doc["topology"]) {
+      auto topology = parse_topology(t);
+      if (!topology) return topology.error_value();
+      stack.topology = std::move(*topology);
     }
     const auto functions = doc["functions"];
     if (!functions || !functions.IsMap() || functions.size() == 0) {
@@ -223,6 +228,16 @@ Result<StackFile> parse_stack(std::string_view text, const std::filesystem::path
         return st.error_value();
       if (auto st = read_string_list(fn["secrets"], f.secrets, where + ".secrets"); !st)
         return st.error_value();
+      if (!stack.topology.empty()) {
+        if (auto c = parse_constraints(f.constraints); !c)
+          return make_error(where + ".constraints: " + c.error());
+        if (eligible_nodes(stack.topology, f).empty()) {
+          std::string list;
+          for (const auto& c : f.constraints) list += (list.empty() ? "" : ", ") + c;
+          return make_error("function " + f.name + ": constraints [" + list +
+                            "] match no node of the topology");
+        }
+      }
       fill_fprocess_from_environment(f);
       stack.functions.push_back(std::move(f));
     }

@@ -1,7 +1,8 @@
 // OpenFaaS stack.yml, as faas-cli reads it: `${VAR}` and `${VAR:-default}` substituted from
 // the environment first (envsubst), then the YAML parsed. Functions keep every field faas-cli
 // knows; faaslab runs a function locally from `fprocess` (a faaslab addition to the schema) or
-// the `fprocess` variable in its environment.
+// the `fprocess` variable in its environment. An optional `topology:` section describes
+// edge and cloud nodes and their links (runtime/topology.h).
 #pragma once
 
 #include <filesystem>
@@ -12,6 +13,7 @@
 
 #include "common/env.h"
 #include "common/result.h"
+#include "runtime/topology.h"
 
 namespace faaslab::runtime {
 
@@ -43,6 +45,7 @@ struct StackFile {
   std::string provider_name;
   std::string provider_gateway;
   std::vector<FunctionSpec> functions;
+  Topology topology;                  // empty() without a `topology:` section
   std::vector<std::string> warnings;  // unknown keys, ignored
 };
 
@@ -51,7 +54,8 @@ struct StackFile {
 Result<std::string> substitute_env(std::string_view text, const Env& env);
 
 // Parses stack.yml text; environment_file paths are relative to base_dir. Errors name the
-// function and field.
+// function and field. With a `topology:`, every function's constraints must parse and match
+// at least one of its nodes; without one, constraints are kept as text and not checked.
 Result<StackFile> parse_stack(std::string_view text, const std::filesystem::path& base_dir,
                               const EnvList& env);
 Result<StackFile> load_stack(const std::filesystem::path& path, const EnvList& env);

@@ -20,5 +20,6 @@ void add_sweep_command(CLI::App& app, CommandRunner& run);
 void add_report_command(CLI::App& app, CommandRunner& run);
 void add_model_command(CLI::App& app, CommandRunner& run);
 void add_demo_command(CLI::App& app, CommandRunner& run);
+void add_topology_command(CLI::App& app, CommandRunner& run);
 
 }  // namespace faaslab::cli

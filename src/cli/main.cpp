@@ -21,6 +21,7 @@ int main(int argc, char** argv) {
   faaslab::cli::add_report_command(app, run);
   faaslab::cli::add_model_command(app, run);
   faaslab::cli::add_demo_command(app, run);
+  faaslab::cli::add_topology_command(app, run);
   CLI11_PARSE(app, argc, argv);
   return run ? run() : 0;
 }

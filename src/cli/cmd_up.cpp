@@ -3,12 +3,15 @@
 
 #include <filesystem>
 #include <iostream>
+#include <optional>
 
 #include "cli/commands.h"
 #include "common/env.h"
 #include "common/logging.h"
 #include "common/shutdown_signals.h"
+#include "netem/netns.h"
 #include "runtime/gateway.h"
+#include "runtime/nodes.h"
 #include "runtime/stack.h"
 
 namespace faaslab::cli {
@@ -60,12 +63,6 @@ int run_up(const UpArgs& a) {
   auto stack = runtime::load_stack(a.stack_file, env_list);
   if (!stack) return std::cerr << "faaslab up: " << stack.error() << "\n", 2;
   for (const auto& w : stack->warnings) spdlog::warn("{}: {}", a.stack_file, w);
-  // Never run a topology's functions on loopback as if it were not there.
-  if (!stack->topology.empty())
-    return std::cerr << "faaslab up: " << a.stack_file
-                     << " has a topology; placing replicas on its nodes is not in this build yet "
-                        "(faaslab topology check and calibrate set up and measure its network)\n",
-           2;
   std::vector<runtime::FunctionSpec> functions;
   for (auto& f : stack->functions) {
     if (a.only.empty() || std::find(a.only.begin(), a.only.end(), f.name) != a.only.end())
@@ -117,18 +114,54 @@ int run_up(const UpArgs& a) {
   if (!state_dir) return std::cerr << "faaslab up: " << state_dir.error() << "\n", 1;
   o.pool.state_dir = state_dir->path();
 
+  // A topology: its nodes and links made for real, the replicas placed on the nodes, and the
+  // gateway in its node's namespace (its threads start there below), reached by clients
+  // through the host's 127.0.0.1:--port across their link. Never on loopback instead.
+  std::shared_ptr<runtime::Nodes> nodes;
+  std::optional<netem::EnterNamespace> in_gateway_node;
+  if (!stack->topology.empty()) {
+    if (auto ok = netem::check_namespace_support(); !ok)
+      return std::cerr << "faaslab up: " << a.stack_file << " has a topology, and " << ok.error()
+                       << "\n",
+             2;
+    auto started = runtime::Nodes::start(stack->topology);
+    if (!started) return std::cerr << "faaslab up: topology: " << started.error() << "\n", 2;
+    nodes = *started;
+    o.pool.nodes = nodes;
+    o.bind = nodes->gateway_address();
+    o.port = 8080;
+    in_gateway_node.emplace(nodes->ns(nodes->gateway_node()));
+    if (!in_gateway_node->status())
+      return std::cerr << "faaslab up: " << in_gateway_node->status().error() << "\n", 1;
+  }
+
   runtime::Gateway gateway(o);
   if (auto st = gateway.start(functions); !st) {
     std::cerr << "faaslab up: " << st.error() << "\n";
     return 1;
+  }
+  std::uint16_t client_port = gateway.port();
+  if (nodes) {
+    auto entry = nodes->open_entry(static_cast<std::uint16_t>(a.port), gateway.port());
+    if (!entry) {
+      std::cerr << "faaslab up: " << entry.error() << "\n";
+      gateway.shutdown(Micros(0));
+      return 1;
+    }
+    client_port = *entry;
+    spdlog::info(
+        "topology: gateway on node {} at {}:{}; clients connect to 127.0.0.1:{}, across "
+        "the link client -> {}",
+        nodes->gateway_node(), nodes->gateway_address(), gateway.port(), client_port,
+        nodes->gateway_node());
   }
   if (gateway.credentials().generated) {
     std::cerr << "faaslab up: generated credentials for /system/: user "
               << gateway.credentials().user << ", password " << gateway.credentials().password
               << " (saved in " << gateway.credentials().source << ")\n";
   }
-  spdlog::info("gateway ready on {}:{} ({} function{})", a.bind, gateway.port(), functions.size(),
-               functions.size() == 1 ? "" : "s");
+  spdlog::info("gateway ready on {}:{} ({} function{})", nodes ? "127.0.0.1" : a.bind, client_port,
+               functions.size(), functions.size() == 1 ? "" : "s");
   spdlog::info("received {}; stopping replicas", ShutdownSignals::name(signals.wait()));
   gateway.shutdown(o.write_timeout);
   return 0;

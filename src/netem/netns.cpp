@@ -177,9 +177,11 @@ Status Namespace::run(const std::string& tool, const std::vector<std::string>& a
   return run_tool(tool, full);
 }
 
+// The namespace the process started in, opened before main() runs (so before any thread moved).
+const int kInitialNamespace = ::open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
+
 EnterNamespace::EnterNamespace(const Namespace* ns) {
-  static const int initial = ::open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
-  const int target = ns ? ns->fd() : initial;
+  const int target = ns ? ns->fd() : kInitialNamespace;
   if (target < 0) {
     status_ = make_error("cannot open the process's network namespace", Errc::kUnavailable);
     return;

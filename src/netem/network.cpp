@@ -9,6 +9,9 @@
 #include <fstream>
 #include <set>
 #include <sstream>
+#include <thread>
+
+#include "common/clock.h"
 
 namespace faaslab::netem {
 
@@ -143,7 +146,16 @@ std::vector<std::string> overlapping_routes(std::uint32_t base, int prefix) {
 
 Result<std::unique_ptr<Network>> Network::create(const NetworkPlan& plan) {
   if (auto ok = check_namespace_support(); !ok) return ok.error_value();
-  remove_stale_namespaces();
+  if (!remove_stale_namespaces().empty()) {
+    // The kernel frees a deleted namespace's interfaces (and the host's routes through them)
+    // in the background: wait for that, up to 10 s, before checking the subnet is free.
+    if (auto subnet = parse_subnet(plan.subnet)) {
+      const auto give_up = SteadyClock::now() + std::chrono::seconds(10);
+      while (!overlapping_routes(subnet->first, subnet->second).empty() &&
+             SteadyClock::now() < give_up)
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+  }
   std::unique_ptr<Network> network(new Network());
   if (auto built = network->build(plan); !built) return built.error_value();
   return network;
@@ -159,6 +171,9 @@ Status Network::build(const NetworkPlan& plan) {
   if (auto overlap = overlapping_routes(base, prefix); !overlap.empty())
     return make_error("subnet " + plan.subnet + " overlaps a route this machine has (" +
                       overlap.front() + "); choose another topology.subnet");
+  auto plain = Relay::start(RelayOptions{});
+  if (!plain) return plain.error_value();
+  plain_ = std::move(*plain);
   std::set<std::string> names(plan.nodes.begin(), plan.nodes.end());
   for (const std::string& node : plan.nodes) {
     auto ns = Namespace::create(node);
@@ -221,6 +236,7 @@ Status Network::build(const NetworkPlan& plan) {
 Network::~Network() {
   for (auto& link : links_)
     if (link->relay) link->relay->stop();
+  if (plain_) plain_->stop();
   links_.clear();
   namespaces_.clear();  // each deletes its namespace, and the veths in it
 }
@@ -252,21 +268,23 @@ Result<std::string> Network::address(const std::string& node, const std::string&
 }
 
 Result<tcp::endpoint> Network::expose(const std::string& from, const std::string& to,
-                                      std::uint16_t port) {
+                                      std::uint16_t port, std::uint16_t listen_port, bool entry) {
   bool reversed = false;
   Link* link = find(from, to, &reversed);
   if (!link) return make_error("no link between \"" + from + "\" and \"" + to + "\"");
   const std::string far = reversed ? link->state.from_address : link->state.to_address;
   const tcp::endpoint target(boost::asio::ip::make_address_v4(far), port);
-  if (link->state.plan.emulation == Emulation::kKernel) return target;
-  if (reversed)
+  const bool kernel = link->state.plan.emulation == Emulation::kKernel;
+  if (kernel && !entry) return target;
+  if (reversed && !kernel)
     return make_error("link " + link->state.plan.from + "->" + link->state.plan.to +
                       ": a relay carries connections started at its `from` end only");
   const Namespace* from_ns = ns(from);
-  auto listener = listen_in(from_ns, "127.0.0.1", 0);
+  auto listener = listen_in(from_ns, "127.0.0.1", listen_port);
   if (!listener) return listener.error_value();
   const std::uint16_t relay_port = local_port(*listener);
-  auto route = link->relay->add_route(
+  Relay& relay = kernel ? *plain_ : *link->relay;
+  auto route = relay.add_route(
       *listener, target, [from_ns]() { return open_socket_in(from_ns, AF_INET, SOCK_STREAM); });
   if (!route) return route.error_value();
   MutexLock lock(link->mu);
@@ -278,11 +296,11 @@ void Network::unexpose(const std::string& from, const std::string& to,
                        const tcp::endpoint& exposed) {
   bool reversed = false;
   Link* link = find(from, to, &reversed);
-  if (!link || !link->relay) return;
+  if (!link) return;
   MutexLock lock(link->mu);
   auto it = link->routes.find(exposed.port());
   if (it == link->routes.end()) return;
-  link->relay->remove_route(it->second);
+  (link->relay ? *link->relay : *plain_).remove_route(it->second);
   link->routes.erase(it);
 }
 

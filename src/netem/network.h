@@ -71,8 +71,11 @@ class Network {
   // Where a socket in `from` connects to reach `port` on `to` over their link, with the link's
   // shape: `to`'s address itself (kernel), or a relay's 127.0.0.1 port in `from` (relay; one
   // per call, released with unexpose). Errors: no link between them.
+  // `listen_port`: the relay's port (0: any free one). `entry`: a relay even on a kernel link
+  // (unshaped there: the veth's qdiscs shape it), for a fixed port a user connects to.
   Result<boost::asio::ip::tcp::endpoint> expose(const std::string& from, const std::string& to,
-                                                std::uint16_t port);
+                                                std::uint16_t port, std::uint16_t listen_port = 0,
+                                                bool entry = false);
   void unexpose(const std::string& from, const std::string& to,
                 const boost::asio::ip::tcp::endpoint& exposed);
 
@@ -91,6 +94,7 @@ class Network {
   Status build(const NetworkPlan& plan);
 
   std::map<std::string, std::unique_ptr<Namespace>> namespaces_;
+  std::unique_ptr<Relay> plain_;  // unshaped entries to kernel links (made by create)
   std::vector<std::unique_ptr<Link>> links_;
 };
 

@@ -3,6 +3,7 @@
 // kill, answer, arm a timer) is collected as Actions and run after the mutex is released, so
 // no I/O and no callback runs with it held.
 #include "runtime/function_pool.h"
+#include "runtime/nodes.h"
 
 #include <signal.h>
 
@@ -94,8 +95,10 @@ struct Replica {
   SteadyClock::time_point ready_at;
   bool cold = false;                      // started while requests waited with no replica ready
   bool terminated = false;                // SIGTERM asked for (sent as soon as its process exists)
+  std::string node;                       // on a topology: the node it runs on
   std::shared_ptr<AsyncProcess> process;  // null until started
   std::shared_ptr<Upstream> upstream;
+  std::shared_ptr<void> route;  // on a topology: the gateway's route to it, undone when it goes
   std::shared_ptr<LastLine> last_line = std::make_shared<LastLine>();
 };
 
@@ -169,7 +172,8 @@ struct FunctionPool::Impl : std::enable_shared_from_this<FunctionPool::Impl> {
   bool stopping_all GUARDED_BY(mu) = false;
   int stop_status GUARDED_BY(mu) = 503;
   std::string stop_reason GUARDED_BY(mu);
-  std::string unhealthy GUARDED_BY(mu);  // why it is no longer restarted, or empty
+  std::string unhealthy GUARDED_BY(mu);        // why it is no longer restarted, or empty
+  std::string unplaced_reason GUARDED_BY(mu);  // why the last replica found no node, or empty
   std::uint64_t invocations GUARDED_BY(mu) = 0;
   SteadyClock::time_point last_invocation GUARDED_BY(mu) = SteadyClock::now();
   RpsWindow rps GUARDED_BY(mu){kRpsWindow};
@@ -191,7 +195,7 @@ struct FunctionPool::Impl : std::enable_shared_from_this<FunctionPool::Impl> {
   int count(Replica::State s) const REQUIRES(mu);
   void publish_gauges() REQUIRES(mu);
   void reconcile(Actions& after) REQUIRES(mu);
-  void plan_replica(Actions& after) REQUIRES(mu);
+  bool plan_replica(Actions& after) REQUIRES(mu);
   void begin_stop(const std::shared_ptr<Replica>& r, const std::string& why, Actions& after)
       REQUIRES(mu);
   void terminate(const std::shared_ptr<Replica>& r, Actions& after) REQUIRES(mu);
@@ -237,7 +241,9 @@ void FunctionPool::Impl::reconcile(Actions& after) {
   if (!unhealthy.empty() || stopping_all) return;
   const int active = count(Replica::State::kStarting) + count(Replica::State::kReady);
   if (active < desired && !restart_pending) {
-    for (int i = active; i < desired; ++i) plan_replica(after);
+    for (int i = active; i < desired; ++i) {
+      if (!plan_replica(after)) break;
+    }
   } else if (active > desired) {
     std::vector<std::shared_ptr<Replica>> candidates;
     for (const auto& r : replicas) {
@@ -258,19 +264,40 @@ void FunctionPool::Impl::reconcile(Actions& after) {
 }
 
 // Records a new replica as starting; its process is started after the mutex is released.
-void FunctionPool::Impl::plan_replica(Actions& after) {
+// False when a topology has no node with room for it.
+bool FunctionPool::Impl::plan_replica(Actions& after) {
+  std::string node;
+  if (settings.nodes) {
+    // Spread over the nodes the function may run on, as Kubernetes spreads a Deployment's pods
+    // over the nodes its selector allows; none with room: the replica is not started.
+    std::map<std::string, int> of_function;
+    for (const auto& existing : replicas) {
+      if (existing->state != Replica::State::kStopping) ++of_function[existing->node];
+    }
+    auto reserved = settings.nodes->reserve(spec, of_function);
+    if (!reserved) {
+      if (unplaced_reason != reserved.error()) event("unplaced", name, -1, reserved.error());
+      unplaced_reason = reserved.error();
+      return false;
+    }
+    unplaced_reason.clear();
+    node = *reserved;
+  }
   auto r = std::make_shared<Replica>();
+  r->node = node;
   r->id = ++next_id;
   r->name = name + "-" + std::to_string(r->id);
   r->tmpdir = (fs::path(settings.state_dir) / r->name).string();
   r->started = SteadyClock::now();
   r->cold = count(Replica::State::kReady) == 0 && dispatcher.waiting() > 0;
   replicas.push_back(r);
-  event("start", r->name);
-  ReplicaPlan plan{r->id, r->name, r->tmpdir, settings.watchdog_path, settings.bin_dir, spec};
+  event("start", r->name, -1, node.empty() ? std::string() : "on node " + node);
+  ReplicaPlan plan{r->id, r->name,        r->tmpdir, settings.watchdog_path, settings.bin_dir,
+                   spec,  settings.nodes, node};
   after.push_back([self = shared_from_this(), r, plan = std::move(plan)]() mutable {
     self->launch(std::move(r), std::move(plan));
   });
+  return true;
 }
 
 void FunctionPool::Impl::begin_stop(const std::shared_ptr<Replica>& r, const std::string& why,
@@ -353,6 +380,8 @@ std::function<void()> FunctionPool::Impl::forward_action(Dispatcher::Assignment 
 
 // Removes a replica that is gone from the records.
 void FunctionPool::Impl::forget(const std::shared_ptr<Replica>& r) {
+  if (settings.nodes && !r->node.empty()) settings.nodes->release(r->node);
+  r->route.reset();
   replicas.erase(std::remove(replicas.begin(), replicas.end(), r), replicas.end());
   dispatcher.remove_replica(r->id);
 }
@@ -411,6 +440,7 @@ void FunctionPool::Impl::launch(std::shared_ptr<Replica> r, ReplicaPlan plan) {
     } else {
       r->process = started->process;
       r->upstream = started->upstream;
+      r->route = started->route;
       std::weak_ptr<Impl> weak = weak_from_this();
       actions.push_back([weak, r, process = r->process] {
         process->wait_exit([weak, r](ProcessExit e) {
@@ -579,6 +609,7 @@ void FunctionPool::Impl::on_response(Dispatcher::Assignment a, std::shared_ptr<R
   res.set("X-Call-Id", p.request.message["X-Call-Id"]);
   res.set("X-Start-Time", p.request.message["X-Start-Time"]);
   if (r) res.set("X-Faaslab-Replica", r->name);
+  if (r && !r->node.empty()) res.set("X-Faaslab-Node", r->node);
   const double waited = seconds_between(p.arrived, sent);
   if (waited > 0.0005) res.set("X-Faaslab-Queue-Seconds", format_seconds(waited));
   if (p.cold) res.set("X-Faaslab-Cold-Start-Seconds", format_seconds(waited));

@@ -26,6 +26,8 @@
 
 namespace faaslab::runtime {
 
+class Nodes;
+
 struct PoolSettings {
   std::string watchdog_path;  // the faaslab-watchdog binary
   std::string state_dir;      // replicas' TMPDIRs go below it
@@ -37,6 +39,10 @@ struct PoolSettings {
   bool scale_from_zero = true;
   int max_replicas = 64;
   std::uint64_t routing_seed = 0;  // random routing's seed; 0 = a random one per function
+  // A running topology (nodes.h): replicas go to the nodes their function's constraints allow,
+  // in the nodes' namespaces and under their budgets. Null: every replica on this machine's
+  // loopback.
+  std::shared_ptr<Nodes> nodes;
 };
 
 struct PoolStatus {

@@ -11,8 +11,11 @@
 #include <cstring>
 #include <filesystem>
 #include <map>
+#include <optional>
 
+#include "netem/netns.h"
 #include "runtime/line_log.h"
+#include "runtime/nodes.h"
 #include "runtime/resource_limits.h"
 
 namespace faaslab::runtime {
@@ -22,13 +25,14 @@ namespace http = boost::beast::http;
 
 namespace {
 
-// A listening socket on 127.0.0.1 with a port the kernel chose, to hand to a watchdog.
-Result<std::pair<int, std::uint16_t>> listen_on_free_port() {
+// A listening socket on 127.0.0.1 (or every address: a replica on an emulated node, reached
+// from the gateway's node) with a port the kernel chose, to hand to a watchdog.
+Result<std::pair<int, std::uint16_t>> listen_on_free_port(bool any_address = false) {
   const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
   if (fd < 0) return make_error(std::string("socket: ") + std::strerror(errno), Errc::kUnavailable);
   sockaddr_in addr{};
   addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  addr.sin_addr.s_addr = htonl(any_address ? INADDR_ANY : INADDR_LOOPBACK);
   socklen_t len = sizeof addr;
   if (::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 || ::listen(fd, 1024) != 0 ||
       ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) != 0) {
@@ -58,7 +62,8 @@ bool http_mode(const FunctionSpec& spec) {
 
 std::vector<std::string> replica_environment(const ReplicaPlan& plan, std::uint16_t port,
                                              std::uint16_t upstream_port,
-                                             const EnvList& parent_list, int cores) {
+                                             const EnvList& parent_list, int cores,
+                                             const std::map<std::string, std::string>& node_vars) {
   std::vector<std::string> env;
   const Env parent(parent_list);
   env.push_back("PATH=" + plan.bin_dir + ":" +
@@ -91,13 +96,22 @@ std::vector<std::string> replica_environment(const ReplicaPlan& plan, std::uint1
     }
   }
   if (!spec.limits.memory.empty()) vars["faaslab_memory"] = spec.limits.memory;
+  for (const auto& [k, v] : node_vars) vars[k] = v;
   for (const auto& [k, v] : vars) env.push_back(k + "=" + v);
   return env;
 }
 
 Result<StartedReplica> start_replica(boost::asio::io_context& ioc, const ReplicaPlan& plan,
                                      std::function<void(const std::string&)> on_line) {
-  auto listener = listen_on_free_port();
+  // A replica on a node: its sockets, its function's port and its process in the node's
+  // namespace.
+  const bool on_node = plan.nodes && !plan.node.empty();
+  std::optional<netem::EnterNamespace> in_node;
+  if (on_node) {
+    in_node.emplace(plan.nodes->ns(plan.node));
+    if (!in_node->status()) return in_node->status().error_value();
+  }
+  auto listener = listen_on_free_port(on_node);
   if (!listener) return listener.error_value();
   const int fd = listener->first;
   StartedReplica started;
@@ -120,15 +134,30 @@ Result<StartedReplica> start_replica(boost::asio::io_context& ioc, const Replica
 
   SpawnOptions o;
   o.argv = {plan.watchdog_path};
-  o.env = replica_environment(plan, started.port, upstream_port, current_environment(),
-                              available_cores());
+  o.env = replica_environment(
+      plan, started.port, upstream_port, current_environment(), available_cores(),
+      on_node ? plan.nodes->replica_variables(plan.node) : std::map<std::string, std::string>{});
   o.pipe_stdin = false;
   o.pass_fd = fd;
   auto process = AsyncProcess::spawn(ioc, o);
   ::close(fd);
   if (!process) return process.error_value();
   started.process = *process;
-  auto upstream = Upstream::create(ioc, "127.0.0.1", started.port);
+  std::string host = "127.0.0.1";
+  std::uint16_t port = started.port;
+  if (on_node) {
+    auto route = plan.nodes->route(plan.node, started.port);
+    if (!route) {
+      started.process->kill();
+      return route.error_value();
+    }
+    host = route->address().to_string();
+    port = route->port();
+    started.route =
+        std::shared_ptr<void>(nullptr, [nodes = plan.nodes, node = plan.node, endpoint = *route](
+                                           void*) { nodes->unroute(node, endpoint); });
+  }
+  auto upstream = Upstream::create(ioc, host, port);
   if (!upstream) {
     started.process->kill();
     return upstream.error_value();

@@ -13,6 +13,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -26,6 +27,8 @@
 
 namespace faaslab::runtime {
 
+class Nodes;
+
 struct ReplicaPlan {
   int id = 0;                 // 1, 2, ... within the function, never reused
   std::string name;           // "<function>-<id>"
@@ -33,6 +36,9 @@ struct ReplicaPlan {
   std::string watchdog_path;  // the faaslab-watchdog binary
   std::string bin_dir;        // first on its PATH (where faaslab-fn lives)
   FunctionSpec spec;          // what it runs (a copy: the function may be redeployed meanwhile)
+  // On a topology: the node it runs on (its namespace, its budget), reserved by the pool.
+  std::shared_ptr<Nodes> nodes;
+  std::string node;
 };
 
 // The replica watchdog's whole environment. Pure, for tests: `parent` is the gateway's own
@@ -40,14 +46,17 @@ struct ReplicaPlan {
 // `port` the socket's, `upstream_port` where an http-mode function should listen (0: classic),
 // `cores` the cores to spread CPU-limited replicas over. faaslab_parent_pid is this process's
 // pid: the watchdog stops when its gateway is gone.
-std::vector<std::string> replica_environment(const ReplicaPlan& plan, std::uint16_t port,
-                                             std::uint16_t upstream_port, const EnvList& parent,
-                                             int cores);
+// `node_vars` (Nodes::replica_variables) go in last, over the function's own.
+std::vector<std::string> replica_environment(
+    const ReplicaPlan& plan, std::uint16_t port, std::uint16_t upstream_port, const EnvList& parent,
+    int cores, const std::map<std::string, std::string>& node_vars = {});
 
 struct StartedReplica {
   std::uint16_t port = 0;
   std::shared_ptr<AsyncProcess> process;  // its watchdog; output already read into the log
   std::shared_ptr<Upstream> upstream;     // connections to it
+  // On a topology: undoes the gateway's route to it (a relay's port) when the last copy goes.
+  std::shared_ptr<void> route;
 };
 
 // Starts the replica's watchdog. `on_line` sees each line it prints (stdout and stderr), on the

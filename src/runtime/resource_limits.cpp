@@ -139,9 +139,59 @@ std::string format_cpu_list(const std::vector<int>& cpus) {
   return out;
 }
 
-LimitsReport apply_limits(double cpus, const std::vector<int>& cpu_list,
-                          std::uint64_t memory_bytes) {
+Result<std::string> create_cgroup(
+    const std::string& controller, const std::string& name,
+    const std::vector<std::pair<std::string, std::string>>& settings) {
+  const fs::path mount = fs::path("/sys/fs/cgroup") / controller;
+  if (!fs::exists(mount / "cgroup.procs"))
+    return make_error("no cgroup v1 '" + controller + "' hierarchy at " + mount.string(),
+                      Errc::kUnavailable);
+  const fs::path dir = mount / fs::path(own_cgroup(controller)).relative_path() / name;
+  std::error_code ec;
+  fs::create_directories(dir, ec);
+  if (ec)
+    return make_error("cannot create " + dir.string() + ": " + ec.message(), Errc::kUnavailable);
+  for (const auto& [file, value] : settings) {
+    std::string error;
+    if (!write_file(dir / file, value, error)) {
+      fs::remove(dir, ec);
+      return make_error(error, Errc::kUnavailable);
+    }
+  }
+  return dir.string();
+}
+
+bool remove_cgroup(const std::string& dir) {
+  // Groups a killed watchdog left inside it first (its own, nested under a node's).
+  std::error_code ec;
+  for (const auto& entry : fs::directory_iterator(dir, ec)) {
+    if (entry.is_directory(ec)) remove_cgroup(entry.path().string());
+  }
+  return ::rmdir(dir.c_str()) == 0 || errno == ENOENT;
+}
+
+std::vector<std::string> child_cgroups(const std::string& controller, const std::string& prefix) {
+  std::vector<std::string> found;
+  const fs::path dir =
+      fs::path("/sys/fs/cgroup") / controller / fs::path(own_cgroup(controller)).relative_path();
+  std::error_code ec;
+  for (const auto& entry : fs::directory_iterator(dir, ec)) {
+    if (entry.is_directory(ec) && entry.path().filename().string().rfind(prefix, 0) == 0)
+      found.push_back(entry.path().string());
+  }
+  return found;
+}
+
+LimitsReport apply_limits(double cpus, const std::vector<int>& cpu_list, std::uint64_t memory_bytes,
+                          const std::vector<std::string>& join_first) {
   LimitsReport report;
+  for (const auto& dir : join_first) {
+    std::string error;
+    if (write_file(fs::path(dir) / "cgroup.procs", std::to_string(::getpid()), error))
+      report.enforced.push_back("joined the node's group " + dir);
+    else
+      report.not_enforced.push_back("the node's group: " + error);
+  }
   if (cpus > 0 || !cpu_list.empty()) {
     std::vector<int> chosen = cpu_list;
     if (chosen.empty()) {

@@ -30,8 +30,19 @@ struct LimitsReport {
 };
 
 // Applies the limits to the calling process. cpus == 0 and memory == 0: nothing to do.
-LimitsReport apply_limits(double cpus, const std::vector<int>& cpu_list,
-                          std::uint64_t memory_bytes);
+// `join_first`: cgroup directories (an emulated node's budget, node_budget.h) the process joins
+// before it makes groups of its own, which then nest under them.
+LimitsReport apply_limits(double cpus, const std::vector<int>& cpu_list, std::uint64_t memory_bytes,
+                          const std::vector<std::string>& join_first = {});
+
+// A cgroup v1 group below this process's own in `controller`'s hierarchy, with `settings`
+// written (file, value). Errors: no such hierarchy, not writable.
+Result<std::string> create_cgroup(const std::string& controller, const std::string& name,
+                                  const std::vector<std::pair<std::string, std::string>>& settings);
+// Removes a group made by create_cgroup (it must have no processes left); false if it could not.
+bool remove_cgroup(const std::string& dir);
+// The groups directly below this process's own in `controller` whose names start with `prefix`.
+std::vector<std::string> child_cgroups(const std::string& controller, const std::string& prefix);
 
 // Leaves and removes the cgroups apply_limits() created (call at exit, after children ended).
 void release_limits(const LimitsReport& report);

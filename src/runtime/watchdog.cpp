@@ -131,7 +131,7 @@ Status Watchdog::start() {
   // Shutdown signals are taken by run_until_signal(); block them before any thread exists.
   impl_->signals.emplace(std::initializer_list<int>{SIGUSR1});  // SIGUSR1: set_fatal()'s wake-up
 
-  impl_->limits = apply_limits(c.cpus, c.cpu_list, c.memory_bytes);
+  impl_->limits = apply_limits(c.cpus, c.cpu_list, c.memory_bytes, c.node_cgroups);
   for (const auto& e : impl_->limits.enforced) spdlog::info("limit enforced: {}", e);
   for (const auto& e : impl_->limits.not_enforced) spdlog::warn("limit NOT enforced: {}", e);
 

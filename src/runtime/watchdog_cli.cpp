@@ -31,6 +31,8 @@ Environment (OpenFaaS names; defaults in brackets):
   suppress_lock         do not write $TMPDIR/.lock [false]
   watchdog_threads      I/O threads [cores]          log_level  [info]
   faaslab_cpus, faaslab_cpu_list, faaslab_memory    limits (set by `faaslab up` from stack.yml)
+  faaslab_node_cgroups                               cgroup v1 directories of an emulated node's CPU
+                                                     and memory budget, joined first (set by `faaslab up`)
   faaslab_parent_pid    shut down once this process (the gateway) is gone (set by `faaslab up`)
   LISTEN_FDS=1          serve the listening socket inherited on fd 3 instead of binding
 Durations: 25s, 1m30s, 500ms or a number of seconds. Details: docs/runtime.md

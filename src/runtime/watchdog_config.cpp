@@ -22,6 +22,28 @@ EnvList function_environment() {
   return env;
 }
 
+namespace {
+
+// faaslab_node_cgroups: comma-separated cgroup v1 directories under /sys/fs/cgroup/ (set by
+// `faaslab up` for a replica on an emulated node).
+auto node_cgroups() {
+  return [](const std::string& s) -> Result<std::vector<std::string>> {
+    std::vector<std::string> dirs;
+    std::size_t start = 0;
+    while (start <= s.size()) {
+      const std::size_t end = std::min(s.find(',', start), s.size());
+      const std::string dir = s.substr(start, end - start);
+      if (dir.rfind("/sys/fs/cgroup/", 0) != 0 || dir.find("..") != std::string::npos)
+        return make_error("'" + dir + "' is not a directory under /sys/fs/cgroup/");
+      dirs.push_back(dir);
+      start = end + 1;
+    }
+    return dirs;
+  };
+}
+
+}  // namespace
+
 Result<WatchdogConfig> parse_watchdog_config(const EnvList& list) {
   using env_value::boolean, env_value::byte_size, env_value::duration, env_value::integer,
       env_value::text;
@@ -70,6 +92,7 @@ Result<WatchdogConfig> parse_watchdog_config(const EnvList& list) {
       read_env(env, "faaslab_memory", c.memory_bytes,
                [](const std::string& s) { return parse_memory_quantity(s); }),
       read_env(env, "faaslab_parent_pid", parent_pid, integer(1, 1L << 22)),
+      read_env(env, "faaslab_node_cgroups", c.node_cgroups, node_cgroups()),
   };
   for (const auto& st : steps) {
     if (!st) return st.error_value();

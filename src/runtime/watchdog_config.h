@@ -42,9 +42,10 @@ struct WatchdogConfig {
   std::uint64_t max_output_bytes = 64ull << 20;  // classic: more stdout kills the process (500)
   int threads = 0;                               // I/O threads; 0 = cores
   // faaslab's limits for the replica (set by the gateway from stack.yml limits)
-  double cpus = 0;                 // 0 = no limit
-  std::vector<int> cpu_list;       // cores to pin to
-  std::uint64_t memory_bytes = 0;  // 0 = no limit
+  double cpus = 0;                        // 0 = no limit
+  std::vector<int> cpu_list;              // cores to pin to
+  std::vector<std::string> node_cgroups;  // an emulated node's budget groups, joined first
+  std::uint64_t memory_bytes = 0;         // 0 = no limit
   std::string log_level = "info";
   // faaslab_parent_pid (set by the gateway): once this process is no longer the watchdog's
   // parent (it died), the watchdog shuts down as on SIGTERM. 0 = not watched.

@@ -7,8 +7,8 @@ namespace faaslab::runtime {
 Dispatcher::Dispatcher(DispatchOptions options, std::uint64_t seed)
     : options_(options), rng_(seed) {}
 
-void Dispatcher::add_replica(ReplicaId id) {
-  replicas_[id];
+void Dispatcher::add_replica(ReplicaId id, int group) {
+  replicas_[id].group = group;
 }
 
 void Dispatcher::retire_replica(ReplicaId id) {
@@ -48,15 +48,36 @@ int Dispatcher::routable() const {
   }));
 }
 
+int Dispatcher::inflight_in(int group) const {
+  int total = 0;
+  for (const auto& [_, slot] : replicas_)
+    if (slot.group == group) total += slot.inflight;
+  return total;
+}
+
+int Dispatcher::routable_in(int group) const {
+  return static_cast<int>(
+      std::count_if(replicas_.begin(), replicas_.end(), [group](const auto& kv) {
+        return kv.second.group == group && !kv.second.retired && !kv.second.broken;
+      }));
+}
+
+int Dispatcher::waiting_for(int group) const {
+  return static_cast<int>(std::count_if(queue_.begin(), queue_.end(), [group](const auto& r) {
+    return r->group == group || r->group == PendingRequest::kAnyGroup;
+  }));
+}
+
 bool Dispatcher::may_take(const Slot& slot) const {
   if (slot.retired || slot.broken) return false;
   return options_.routing != Routing::kFifo || slot.inflight < options_.concurrency;
 }
 
-std::optional<ReplicaId> Dispatcher::pick() {
+std::optional<ReplicaId> Dispatcher::pick(int group) {
   std::vector<ReplicaId> candidates;
   for (const auto& [id, slot] : replicas_) {
-    if (may_take(slot)) candidates.push_back(id);
+    if (may_take(slot) && (group == PendingRequest::kAnyGroup || slot.group == group))
+      candidates.push_back(id);
   }
   if (candidates.empty()) return std::nullopt;
   auto any_of = [this](const std::vector<ReplicaId>& ids) {
@@ -83,8 +104,14 @@ std::optional<ReplicaId> Dispatcher::pick() {
 }
 
 std::optional<Dispatcher::Assignment> Dispatcher::route(std::shared_ptr<PendingRequest> request) {
-  if (options_.routing == Routing::kFifo || !queue_.empty()) return std::nullopt;
-  auto id = pick();
+  if (options_.routing == Routing::kFifo) return std::nullopt;
+  // Those already waiting for the same replicas go first.
+  for (const auto& waiting : queue_) {
+    if (waiting->group == request->group || waiting->group == PendingRequest::kAnyGroup ||
+        request->group == PendingRequest::kAnyGroup)
+      return std::nullopt;
+  }
+  auto id = pick(request->group);
   if (!id) return std::nullopt;
   replicas_[*id].inflight++;
   return Assignment{std::move(request), *id};
@@ -98,12 +125,27 @@ bool Dispatcher::enqueue(std::shared_ptr<PendingRequest> request) {
 
 std::vector<Dispatcher::Assignment> Dispatcher::assign_waiting() {
   std::vector<Assignment> out;
-  while (!queue_.empty()) {
-    auto id = pick();
-    if (!id) break;
+  std::vector<int> full;  // groups found with no free replica in this pass
+  for (auto it = queue_.begin(); it != queue_.end();) {
+    const int group = (*it)->group;
+    if (std::find(full.begin(), full.end(), group) != full.end() ||
+        (group != PendingRequest::kAnyGroup &&
+         std::find(full.begin(), full.end(), PendingRequest::kAnyGroup) != full.end())) {
+      ++it;
+      continue;
+    }
+    auto id = pick(group);
+    if (!id) {
+      // Nothing free for this group: the requests behind it for the same group keep their
+      // order behind it; an any-group request that found nothing means every replica is busy.
+      full.push_back(group);
+      if (group == PendingRequest::kAnyGroup) break;
+      ++it;
+      continue;
+    }
     replicas_[*id].inflight++;
-    out.push_back({std::move(queue_.front()), *id});
-    queue_.pop_front();
+    out.push_back({std::move(*it), *id});
+    it = queue_.erase(it);
   }
   return out;
 }

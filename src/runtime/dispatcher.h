@@ -32,6 +32,8 @@ struct PendingRequest {
   SteadyClock::time_point received;  // when its header arrived: timeouts count from here
   bool cold = false;                 // it waited for a replica to start
   int attempts = 0;                  // replicas that refused it without processing it
+  int group = kAnyGroup;             // only replicas of this group may take it (placement)
+  static constexpr int kAnyGroup = -1;
 };
 
 struct DispatchOptions {
@@ -57,7 +59,9 @@ class Dispatcher {
   };
 
   // ---- replicas ----
-  void add_replica(ReplicaId id);     // ready: takes requests from now on
+  // Ready: takes requests from now on. `group` (an edge or cloud tier, placement.h): requests
+  // asking for a group go only to its replicas; requests for any group go to every replica.
+  void add_replica(ReplicaId id, int group = 0);
   void retire_replica(ReplicaId id);  // stopping: takes no new ones; those in flight finish
   void remove_replica(ReplicaId id);  // gone (its in-flight requests were finished first)
   // A replica that refused or reset a connection leaves the rotation until set_broken(false).
@@ -67,14 +71,20 @@ class Dispatcher {
   int inflight(ReplicaId id) const;
   int inflight() const;  // over all replicas
   int routable() const;  // replicas that may take requests (ready, not retired, not broken)
+  // The same, for one group's replicas, and the requests waiting for that group.
+  int inflight_in(int group) const;
+  int routable_in(int group) const;
+  int waiting_for(int group) const;
 
   // ---- requests ----
-  // Straight to a replica, when the policy routes at once (not fifo), nobody waits and a
-  // replica is routable; else nullopt and the caller queues it or refuses it.
+  // Straight to a replica, when the policy routes at once (not fifo), nobody waits for the
+  // request's group and one of its replicas is routable; else nullopt and the caller queues it
+  // or refuses it.
   std::optional<Assignment> route(std::shared_ptr<PendingRequest> request);
   // Adds a request to the back of the wait queue; false if the queue is full.
   bool enqueue(std::shared_ptr<PendingRequest> request);
-  // Hands waiting requests, oldest first, to replicas that may take them.
+  // Hands waiting requests, oldest first, to replicas that may take them (a request whose group
+  // has no free replica does not hold back those behind it for another group).
   std::vector<Assignment> assign_waiting();
   // The replica answered, failed or refused the request. A refusal without processing is
   // retried (the request goes back to the front of the queue, marked cold) while it has been
@@ -91,8 +101,9 @@ class Dispatcher {
     int inflight = 0;
     bool retired = false;
     bool broken = false;
+    int group = 0;
   };
-  std::optional<ReplicaId> pick();
+  std::optional<ReplicaId> pick(int group);
   bool may_take(const Slot& slot) const;
 
   DispatchOptions options_;

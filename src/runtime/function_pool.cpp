@@ -4,6 +4,7 @@
 // no I/O and no callback runs with it held.
 #include "runtime/function_pool.h"
 #include "runtime/nodes.h"
+#include "runtime/placement.h"
 
 #include <signal.h>
 
@@ -96,6 +97,7 @@ struct Replica {
   bool cold = false;                      // started while requests waited with no replica ready
   bool terminated = false;                // SIGTERM asked for (sent as soon as its process exists)
   std::string node;                       // on a topology: the node it runs on
+  Tier tier = Tier::kEdge;                // and that node's role
   std::shared_ptr<AsyncProcess> process;  // null until started
   std::shared_ptr<Upstream> upstream;
   std::shared_ptr<void> route;  // on a topology: the gateway's route to it, undone when it goes
@@ -113,6 +115,8 @@ struct PoolRequest : PendingRequest {
   std::string path;
   Responder respond;
   SteadyClock::time_point arrived = SteadyClock::now();  // at the pool: its wait counts from here
+  std::string placement;  // where the placement policy sent it and why (empty: no policy)
+  bool retried = false;   // edge-retry: already sent again to the cloud
 };
 
 PoolRequest& pool_request(const std::shared_ptr<PendingRequest>& p) {
@@ -163,6 +167,9 @@ struct FunctionPool::Impl : std::enable_shared_from_this<FunctionPool::Impl> {
   mutable Mutex mu;
   FunctionSpec spec GUARDED_BY(mu);
   ScalingPolicy policy GUARDED_BY(mu);
+  PlacementOptions placement GUARDED_BY(mu);  // on a topology: which tier serves each request
+  double tier_response_s[2] GUARDED_BY(mu) = {0, 0};  // measured at the edge and in the cloud
+  std::mt19937_64 placement_rng GUARDED_BY(mu){routing_seed(settings) ^ 0x9e3779b97f4a7c15ull};
   Dispatcher dispatcher GUARDED_BY(mu);
   std::vector<std::shared_ptr<Replica>> replicas GUARDED_BY(mu);
   RestartBackoff backoff GUARDED_BY(mu);
@@ -206,6 +213,13 @@ struct FunctionPool::Impl : std::enable_shared_from_this<FunctionPool::Impl> {
   void fail_waiting(int status, const std::string& why, Actions& after) REQUIRES(mu);
   void dispatch_waiting(Actions& after) REQUIRES(mu);
   std::function<void()> forward_action(Dispatcher::Assignment a) REQUIRES(mu);
+  bool placing() const REQUIRES(mu) {
+    return settings.nodes && placement.policy != Placement::kSpread;
+  }
+  void place(PoolRequest& p) REQUIRES(mu);
+  // Edge-retry: sends a request that failed at the edge to the cloud; false if it does not apply.
+  bool retry_in_cloud(const std::shared_ptr<PendingRequest>& request, const std::string& why,
+                      Actions& after) REQUIRES(mu);
   void forget(const std::shared_ptr<Replica>& r) REQUIRES(mu);
   void autoscale(SteadyClock::time_point now, Actions& after) REQUIRES(mu);
   void scale_idle_to_zero(SteadyClock::time_point now, Actions& after) REQUIRES(mu);
@@ -285,6 +299,10 @@ bool FunctionPool::Impl::plan_replica(Actions& after) {
   }
   auto r = std::make_shared<Replica>();
   r->node = node;
+  if (!node.empty()) {
+    const NodeSpec* spec_of_node = settings.nodes->topology().node(node);
+    r->tier = spec_of_node && spec_of_node->role == NodeRole::kCloud ? Tier::kCloud : Tier::kEdge;
+  }
   r->id = ++next_id;
   r->name = name + "-" + std::to_string(r->id);
   r->tmpdir = (fs::path(settings.state_dir) / r->name).string();
@@ -368,6 +386,43 @@ void FunctionPool::Impl::fail_waiting(int status, const std::string& why, Action
 void FunctionPool::Impl::dispatch_waiting(Actions& after) {
   for (auto& a : dispatcher.assign_waiting()) after.push_back(forward_action(std::move(a)));
   publish_gauges();
+}
+
+void FunctionPool::Impl::place(PoolRequest& p) {
+  auto load = [this](Tier t) {
+    mu.assert_held();
+    const int g = static_cast<int>(t);
+    return TierLoad{dispatcher.routable_in(g), dispatcher.inflight_in(g), dispatcher.waiting_for(g),
+                    tier_response_s[g]};
+  };
+  PlacementInput in;
+  in.edge = load(Tier::kEdge);
+  in.cloud = load(Tier::kCloud);
+  const std::uint64_t bytes = p.request.message.body().size();
+  in.cloud_extra_s = settings.nodes->cloud_link_seconds(bytes, bytes);
+  in.draw = std::uniform_real_distribution<double>(0, 1)(placement_rng);
+  const PlacementDecision d = decide_placement(placement, in);
+  p.group = static_cast<int>(d.tier);
+  p.placement = std::string(tier_name(d.tier)) + "; " + d.reason;
+}
+
+bool FunctionPool::Impl::retry_in_cloud(const std::shared_ptr<PendingRequest>& request,
+                                        const std::string& why, Actions& after) {
+  auto& p = pool_request(request);
+  if (placement.policy != Placement::kEdgeRetry || p.retried || stopping_all ||
+      dispatcher.routable_in(static_cast<int>(Tier::kCloud)) == 0)
+    return false;
+  p.retried = true;
+  p.group = static_cast<int>(Tier::kCloud);
+  p.placement = "cloud; edge-retry: the edge failed (" + why + "), sent again to the cloud";
+  if (auto a = dispatcher.route(request)) {
+    after.push_back(forward_action(std::move(*a)));
+  } else if (dispatcher.enqueue(request)) {
+    dispatch_waiting(after);
+  } else {
+    return false;
+  }
+  return true;
 }
 
 std::function<void()> FunctionPool::Impl::forward_action(Dispatcher::Assignment a) {
@@ -514,7 +569,7 @@ void FunctionPool::Impl::on_ready(std::shared_ptr<Replica> r) {
       event("cold_start", r->name, took, "started for a waiting request");
       metrics.cold_start(took);
     }
-    dispatcher.add_replica(r->id);
+    dispatcher.add_replica(r->id, static_cast<int>(r->tier));
     dispatch_waiting(actions);
   }
   run(actions);
@@ -552,8 +607,17 @@ void FunctionPool::Impl::on_exit(std::shared_ptr<Replica> r, ProcessExit e) {
 void FunctionPool::Impl::forward(Dispatcher::Assignment a, std::shared_ptr<Replica> r) {
   auto& p = pool_request(a.request);
   const auto now = SteadyClock::now();
-  const Micros left =
+  Micros edge_timeout{0};
+  {
+    MutexLock lock(mu);
+    if (placing() && placement.policy == Placement::kEdgeRetry)
+      edge_timeout = placement.edge_timeout.count() > 0 ? placement.edge_timeout
+                                                        : settings.upstream_timeout / 2;
+  }
+  Micros left =
       settings.upstream_timeout - std::chrono::duration_cast<Micros>(now - p.request.received);
+  if (edge_timeout.count() > 0 && a.request->group == static_cast<int>(Tier::kEdge) && !p.retried)
+    left = std::min(left, edge_timeout);  // edge-retry: leave the cloud time for a second try
   if (!r || left.count() <= 0) {
     return on_response(std::move(a), std::move(r),
                        make_error("timed out before a replica was free", Errc::kTimeout), now);
@@ -583,6 +647,18 @@ void FunctionPool::Impl::on_response(Dispatcher::Assignment a, std::shared_ptr<R
   {
     MutexLock lock(mu);
     requeued = dispatcher.finish(a, refused, !stopping_all);
+    if (!requeued && r && placing()) {
+      const bool failed = !result || result->result_int() >= 500;
+      if (!failed) {
+        double& mean = tier_response_s[static_cast<int>(r->tier)];
+        const double took = seconds_between(sent, SteadyClock::now());
+        mean = mean <= 0 ? took : 0.8 * mean + 0.2 * took;  // recent requests count most
+      } else if (r->tier == Tier::kEdge) {
+        requeued = retry_in_cloud(
+            a.request, result ? "status " + std::to_string(result->result_int()) : result.error(),
+            actions);
+      }
+    }
     if (!requeued) invocations++;
     // A replica that refused or reset a connection leaves the rotation until its health check
     // passes again (or its process ends and it is replaced), as an outlier detector would.
@@ -610,6 +686,7 @@ void FunctionPool::Impl::on_response(Dispatcher::Assignment a, std::shared_ptr<R
   res.set("X-Start-Time", p.request.message["X-Start-Time"]);
   if (r) res.set("X-Faaslab-Replica", r->name);
   if (r && !r->node.empty()) res.set("X-Faaslab-Node", r->node);
+  if (!p.placement.empty()) res.set("X-Faaslab-Placement", p.placement);
   const double waited = seconds_between(p.arrived, sent);
   if (waited > 0.0005) res.set("X-Faaslab-Queue-Seconds", format_seconds(waited));
   if (p.cold) res.set("X-Faaslab-Cold-Start-Seconds", format_seconds(waited));
@@ -626,6 +703,8 @@ Status FunctionPool::validate(const FunctionSpec& spec) {
   }
   if (auto policy = scaling_policy_from_labels(spec.labels); !policy)
     return make_error("function " + spec.name + ": " + policy.error());
+  if (auto placement = placement_from_labels(spec.labels); !placement)
+    return make_error("function " + spec.name + ": " + placement.error());
   return Ok{};
 }
 
@@ -636,8 +715,13 @@ Result<std::shared_ptr<FunctionPool>> FunctionPool::create(asio::io_context& ioc
   if (auto valid = validate(spec); !valid) return valid.error_value();
   auto policy = *scaling_policy_from_labels(spec.labels);
   std::string name = spec.name;
+  auto placement = *placement_from_labels(spec.labels);
   auto impl =
       std::make_shared<Impl>(ioc, std::move(spec), std::move(policy), settings, events, metrics);
+  {
+    MutexLock lock(impl->mu);
+    impl->placement = placement;
+  }
   return std::shared_ptr<FunctionPool>(new FunctionPool(std::move(name), std::move(impl)));
 }
 
@@ -670,6 +754,7 @@ void FunctionPool::invoke(IncomingRequest&& request, std::string path_and_query,
     const auto now = SteadyClock::now();
     d.last_invocation = now;
     d.rps.record(now);
+    if (d.placing()) d.place(*p);  // the tier it may go to; its replica is picked below
     if (d.stopping_all) {
       actions.push_back(answer_error(p, d.stop_status, d.stop_reason));
     } else if (!d.unhealthy.empty()) {
@@ -729,6 +814,7 @@ Status FunctionPool::update(FunctionSpec spec) {
     MutexLock lock(d.mu);
     for (const auto& r : std::vector<std::shared_ptr<Replica>>(d.replicas))
       d.begin_stop(r, "redeployed", actions);
+    d.placement = *placement_from_labels(spec.labels);
     d.spec = std::move(spec);
     d.policy = std::move(policy);
     d.dispatcher.set_options(dispatch_options(d.policy, d.settings));

@@ -122,6 +122,22 @@ int Nodes::replicas_on(const std::string& node) const {
   return it == placed_.end() ? 0 : it->second;
 }
 
+double Nodes::cloud_link_seconds(std::uint64_t up_bytes, std::uint64_t down_bytes) const {
+  for (const NodeSpec& node : topology_.nodes) {
+    if (node.role != NodeRole::kCloud || node.name == topology_.gateway_node) continue;
+    const LinkSpec* link = topology_.link_between(topology_.gateway_node, node.name);
+    if (!link) continue;
+    const bool forward = link->from == topology_.gateway_node;
+    const double up_bps = forward ? link->up_bps : link->down_bps;
+    const double down_bps = forward ? link->down_bps : link->up_bps;
+    double s = 2 * to_seconds(link->delay);
+    if (up_bps > 0) s += static_cast<double>(up_bytes) * 8 / up_bps;
+    if (down_bps > 0) s += static_cast<double>(down_bytes) * 8 / down_bps;
+    return s;
+  }
+  return 0;
+}
+
 std::map<std::string, std::string> Nodes::replica_variables(const std::string& node) const {
   std::map<std::string, std::string> vars;
   vars["faaslab_node"] = node;

@@ -52,6 +52,11 @@ class Nodes {
   void release(const std::string& node);
   int replicas_on(const std::string& node) const;
 
+  // What the link from the gateway's node to the (first) cloud node adds to a request of
+  // `up_bytes` answered with `down_bytes`: both one-way delays and both transfers at the link's
+  // rates. 0 with no cloud node linked to the gateway's.
+  double cloud_link_seconds(std::uint64_t up_bytes, std::uint64_t down_bytes) const;
+
   // The watchdog variables of a replica on `node`: its budget's groups, its cores.
   std::map<std::string, std::string> replica_variables(const std::string& node) const;
 

@@ -161,6 +161,104 @@ TEST(TopologyCli, UpPlacesReplicasOnTheirNodesAndCleansUp) {
   fs::remove(stack);
 }
 
+// Functions with a replica on each node, each under another placement policy.
+std::string policy_stack(const std::string& subnet) {
+  auto fn = [](const std::string& name, const std::string& labels) {
+    return "  " + name +
+           ":\n    fprocess: faaslab-test-fn\n    labels: {com.openfaas.scale.min: \"2\", " +
+           labels + "}\n";
+  };
+  return "version: 1.0\nprovider: {name: openfaas}\nfunctions:\n" +
+         fn("p-cloud", "com.faaslab.placement: cloud-only") +
+         fn("p-first", "com.faaslab.placement: edge-first, com.faaslab.offload_threshold: \"1\"") +
+         fn("p-retry", "com.faaslab.placement: edge-retry") +
+         fn("p-split", "com.faaslab.placement: split, com.faaslab.split: \"0.5\"") +
+         "topology:\n  subnet: " + subnet +
+         "\n  nodes:\n    edge-1: {role: edge, cpus: 1}\n    cloud-1: {role: cloud}\n"
+         "  links:\n    - {from: client, to: edge-1, delay: 1ms}\n"
+         "    - {from: edge-1, to: cloud-1, delay: 5ms, bandwidth: 100Mbit}\n";
+}
+
+Result<HttpResponse> call_once(std::uint16_t port, const std::string& target) {
+  HttpRequest req;
+  req.method = "POST";
+  req.target = target;
+  req.body = "frame";
+  return http_request("127.0.0.1", port, req, 20s);
+}
+
+TEST(TopologyCli, PlacementPoliciesChooseTheTierAndSayWhy) {
+  if (auto ok = netem::check_namespace_support(); !ok) GTEST_SKIP() << ok.error();
+  const auto stack = write_temp("policy-stack.yml", policy_stack("10.238.0.0/20"));
+  Subprocess up(
+      {faaslab_bin(), "up", "-f", stack.string(), "--port", "0", "--no-auth", "--seed", "5"}, {},
+      -1, true);
+  const std::uint16_t port = wait_up(up);
+  ASSERT_NE(port, 0) << up.err();
+  // Every replica ready: two per function.
+  for (const char* fn : {"p-cloud", "p-first", "p-retry", "p-split"}) {
+    for (int id = 1; id <= 2; ++id) {
+      const std::string needle =
+          std::string("event ready ") + fn + " " + fn + "-" + std::to_string(id) + " ";
+      ASSERT_TRUE(up.wait_for_stderr(needle, 30s).has_value()) << needle << "\n" << up.err();
+    }
+  }
+
+  for (int i = 0; i < 5; ++i) {
+    auto r = call_once(port, "/function/p-cloud");
+    ASSERT_TRUE(r.ok()) << r.error();
+    EXPECT_EQ(r->header("X-Faaslab-Node"), "cloud-1");
+    EXPECT_EQ(r->header("X-Faaslab-Placement"), "cloud; cloud-only");
+  }
+
+  auto failed_at_edge = call_once(port, "/function/p-retry?fail_on=edge-1");
+  ASSERT_TRUE(failed_at_edge.ok()) << failed_at_edge.error();
+  EXPECT_EQ(failed_at_edge->status, 200) << failed_at_edge->body;
+  EXPECT_EQ(failed_at_edge->header("X-Faaslab-Node"), "cloud-1");
+  EXPECT_NE(failed_at_edge->header("X-Faaslab-Placement").find("the edge failed (status 500)"),
+            std::string::npos)
+      << failed_at_edge->header("X-Faaslab-Placement");
+  auto fine_at_edge = call_once(port, "/function/p-retry");
+  ASSERT_TRUE(fine_at_edge.ok());
+  EXPECT_EQ(fine_at_edge->header("X-Faaslab-Node"), "edge-1");
+
+  // Edge-first with a threshold of 1: while one request is at the edge, the others offload.
+  std::vector<std::string> nodes(4), reasons(4);
+  std::vector<std::thread> clients;
+  for (int i = 0; i < 4; ++i) {
+    clients.emplace_back([&, i] {
+      auto r = call_once(port, "/function/p-first?sleep=500ms");
+      if (r) {
+        nodes[i] = r->header("X-Faaslab-Node");
+        reasons[i] = r->header("X-Faaslab-Placement");
+      }
+    });
+    std::this_thread::sleep_for(50ms);
+  }
+  for (auto& t : clients) t.join();
+  EXPECT_EQ(nodes[0], "edge-1") << reasons[0];
+  int offloaded = 0;
+  for (int i = 1; i < 4; ++i) {
+    if (nodes[i] == "cloud-1") {
+      ++offloaded;
+      EXPECT_NE(reasons[i].find("edge saturated"), std::string::npos) << reasons[i];
+    }
+  }
+  EXPECT_EQ(offloaded, 3);
+
+  int at_cloud = 0;
+  for (int i = 0; i < 40; ++i) {
+    auto r = call_once(port, "/function/p-split");
+    ASSERT_TRUE(r.ok());
+    if (r->header("X-Faaslab-Node") == "cloud-1") ++at_cloud;
+  }
+  EXPECT_GT(at_cloud, 5);  // 40 draws at 0.5: 20 on average; 5 or fewer has p < 1e-5
+  EXPECT_LT(at_cloud, 35);
+  up.signal(SIGINT);
+  EXPECT_EQ(up.wait(60s), 0);
+  fs::remove(stack);
+}
+
 TEST(TopologyCli, UpWithABadTopologyIsExitTwo) {
   const auto stack =
       write_temp("stack.yml",

@@ -186,5 +186,65 @@ TEST(Dispatcher, NewOptionsKeepWaitingRequests) {
   EXPECT_EQ(a[0].replica, 9);
 }
 
+std::shared_ptr<PendingRequest> for_group(int group) {
+  auto r = request();
+  r->group = group;
+  return r;
+}
+
+TEST(Dispatcher, AGroupsRequestsGoOnlyToItsReplicas) {
+  Dispatcher d(routing(Routing::kRandom), 7);
+  d.add_replica(1, 0);
+  d.add_replica(2, 1);
+  d.add_replica(3, 1);
+  for (int i = 0; i < 50; ++i) {
+    auto edge = d.route(for_group(0));
+    ASSERT_TRUE(edge);
+    EXPECT_EQ(edge->replica, 1);
+    auto cloud = d.route(for_group(1));
+    ASSERT_TRUE(cloud);
+    EXPECT_NE(cloud->replica, 1);
+  }
+  EXPECT_EQ(d.routable_in(1), 2);
+  EXPECT_EQ(d.inflight_in(0), 50);
+  EXPECT_EQ(d.inflight_in(1), 50);
+  std::set<ReplicaId> any;
+  for (int i = 0; i < 60; ++i) any.insert(d.route(request())->replica);  // any group: all three
+  EXPECT_EQ(any.size(), 3u);
+}
+
+TEST(Dispatcher, AGroupWithNoFreeReplicaDoesNotHoldBackAnother) {
+  DispatchOptions o = routing(Routing::kFifo);
+  o.concurrency = 1;
+  Dispatcher d(o, 7);
+  d.add_replica(1, 0);  // edge
+  d.add_replica(2, 1);  // cloud
+  ASSERT_TRUE(d.enqueue(for_group(0)));
+  ASSERT_TRUE(d.enqueue(for_group(0)));  // waits behind the first: one edge replica
+  ASSERT_TRUE(d.enqueue(for_group(1)));
+  auto first = d.assign_waiting();
+  ASSERT_EQ(first.size(), 2u);  // one edge, and the cloud one past the waiting edge request
+  EXPECT_EQ(first[0].replica, 1);
+  EXPECT_EQ(first[1].replica, 2);
+  EXPECT_EQ(d.waiting_for(0), 1);
+  EXPECT_EQ(d.waiting_for(1), 0);
+  // A cloud request now waits for nothing but the busy cloud replica, not for the edge queue.
+  EXPECT_FALSE(d.route(for_group(1)));
+  d.finish(first[0], false, false);
+  auto second = d.assign_waiting();
+  ASSERT_EQ(second.size(), 1u);
+  EXPECT_EQ(second[0].replica, 1);
+}
+
+TEST(Dispatcher, RouteKeepsOrderOnlyWithinAGroup) {
+  Dispatcher d(routing(Routing::kRandom), 7);
+  d.add_replica(2, 1);
+  ASSERT_TRUE(d.enqueue(for_group(0)));  // waits: no edge replica
+  auto cloud = d.route(for_group(1));    // goes straight to the cloud replica
+  ASSERT_TRUE(cloud);
+  EXPECT_EQ(cloud->replica, 2);
+  EXPECT_FALSE(d.route(for_group(0)));  // behind the edge request already waiting
+}
+
 }  // namespace
 }  // namespace faaslab::runtime

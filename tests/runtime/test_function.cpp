@@ -11,6 +11,7 @@
 //   stderr=TEXT     write TEXT to stderr too
 //   status=/proc    print /proc/self/status and /proc/self/limits (resource limit checks)
 //   env=NAME        print NAME=<value of the variable NAME>
+//   fail_on=NODE    exit 3 when run on that emulated node ($faaslab_node, set by `faaslab up`)
 // --http: an HTTP server on $port (or the socket on fd 3 with LISTEN_FDS=1); the same query
 // parameters per request, plus status=CODE; crash exits the process at once. Environment:
 // startup_delay=DUR (before listening), exit_at_start=N (exit before listening).
@@ -73,6 +74,11 @@ int stdin_mode() {
   if (auto n = param(query, "exit"); !n.empty()) {
     std::cout << "failing with " << n << std::endl;
     return std::atoi(n.c_str());
+  }
+  if (auto node = param(query, "fail_on");
+      !node.empty() && env.get_or("faaslab_node", "") == node) {
+    std::cout << "failing on node " << node << std::endl;
+    return 3;
   }
   if (!param(query, "crash").empty()) std::abort();
   if (auto f = param(query, "flood"); !f.empty()) {

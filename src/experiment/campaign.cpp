@@ -13,6 +13,7 @@
 
 #include "common/json_number.h"
 #include "common/yaml.h"
+#include "runtime/placement.h"
 
 namespace faaslab::experiment {
 namespace fs = std::filesystem;
@@ -158,6 +159,35 @@ Status apply_axis(RunConfig& c, const std::string& axis, const json& v) {
   if (axis == "workers") return set_integer(c.workers, axis, v, 0, 1024);
   if (axis == "codec") return set_choice(c.codec, axis, v, {"png", "jpeg", "base64"});
   if (axis == "frame_size") return set_frame_size(c, axis, v);
+  if (axis == "topology") {
+    const std::string name = text_of(v);
+    if (name.empty() || name.size() > 64 ||
+        name.find_first_not_of("abcdefghijklmnopqrstuvwxyz0123456789-_") != std::string::npos)
+      return make_error(axis + ": expected the name of one of the campaign's topologies, got " +
+                        v.dump());
+    c.topology = name;
+    return Ok{};
+  }
+  if (axis == "placement") {
+    auto p = runtime::placement_from_name(text_of(v));
+    if (!p) return make_error(axis + ": " + p.error());
+    c.placement = text_of(v);
+    return Ok{};
+  }
+  if (axis == "offload_threshold") return set_integer(c.offload_threshold, axis, v, 0, 1'000'000);
+  if (axis == "cloud_delay") {
+    if (auto st = set_duration(c.cloud_delay, axis, v); !st) return st;
+    if (c.cloud_delay > std::chrono::seconds(10))
+      return make_error(axis + ": at most 10s (a one-way delay)");
+    return Ok{};
+  }
+  if (axis == "cloud_bandwidth") {
+    auto b = parse_bandwidth(text_of(v));
+    if (!b) return make_error(axis + ": " + b.error());
+    if (*b <= 0) return make_error(axis + ": must be a positive bandwidth such as 20Mbit");
+    c.cloud_bandwidth_bps = *b;
+    return Ok{};
+  }
   return make_error("unknown grid axis '" + axis + "'");
 }
 
@@ -182,8 +212,11 @@ std::string resolve(const std::string& base, const std::string& path) {
 
 const std::vector<std::string>& grid_axes() {
   static const std::vector<std::string> axes = {
-      "users", "think",   "think_dist",   "ramp_up", "rate",  "arrival",   "replicas",
-      "mode",  "routing", "max_inflight", "workers", "codec", "frame_size"};
+      "users",       "think",          "think_dist", "ramp_up",
+      "rate",        "arrival",        "replicas",   "mode",
+      "routing",     "max_inflight",   "workers",    "codec",
+      "frame_size",  "topology",       "placement",  "offload_threshold",
+      "cloud_delay", "cloud_bandwidth"};
   return axes;
 }
 
@@ -194,6 +227,8 @@ std::string grid_value_text(const std::string& axis, const json& value) {
   if (axis == "ramp_up") return format_duration(c.ramp_up);
   if (axis == "frame_size")
     return std::to_string(c.frame_width) + "x" + std::to_string(c.frame_height);
+  if (axis == "cloud_delay") return format_duration(c.cloud_delay);
+  if (axis == "cloud_bandwidth") return format_bandwidth(c.cloud_bandwidth_bps);
   if (axis == "rate") {
     std::ostringstream o;
     o << c.rate;
@@ -213,6 +248,12 @@ std::string RunConfig::key() const {
   k << " replicas=" << replicas << " mode=" << mode << " routing=" << routing
     << " max_inflight=" << max_inflight << " workers=" << workers << " codec=" << codec;
   if (frame_width > 0) k << " frame=" << frame_width << "x" << frame_height;
+  // Edge–cloud settings only when set, so campaigns without them keep their keys.
+  if (!topology.empty()) k << " topology=" << topology;
+  if (!placement.empty()) k << " placement=" << placement;
+  if (offload_threshold > 0) k << " offload_threshold=" << offload_threshold;
+  if (cloud_delay.count() >= 0) k << " cloud_delay=" << format_duration(cloud_delay);
+  if (cloud_bandwidth_bps >= 0) k << " cloud_bandwidth=" << format_bandwidth(cloud_bandwidth_bps);
   return k.str();
 }
 
@@ -232,6 +273,11 @@ json RunConfig::to_json() const {
   }
   if (frame_width > 0)
     j["frame_size"] = std::to_string(frame_width) + "x" + std::to_string(frame_height);
+  if (!topology.empty()) j["topology"] = topology;
+  if (!placement.empty()) j["placement"] = placement;
+  if (offload_threshold > 0) j["offload_threshold"] = offload_threshold;
+  if (cloud_delay.count() >= 0) j["cloud_delay_s"] = to_seconds(cloud_delay);
+  if (cloud_bandwidth_bps >= 0) j["cloud_bandwidth_bps"] = cloud_bandwidth_bps;
   return j;
 }
 
@@ -260,7 +306,7 @@ Result<Document> parse_document(const std::string& yaml) {
   if (!d.doc.is_object()) return make_error("a campaign is a map with target, workload and grid");
   if (auto st = check_keys(d.doc, "",
                            {"name", "target", "workload", "grid", "repetitions", "warmup",
-                            "cooldown", "order", "seed"});
+                            "cooldown", "order", "seed", "topologies"});
       !st) {
     return st.error_value();
   }
@@ -392,12 +438,61 @@ Status parse_run_order(const json& doc, Campaign& c) {
   return Ok{};
 }
 
+// topologies: name -> a file with a topology: section (relative to the campaign), or the
+// topology itself inline.
+Status parse_topologies(const json& doc, const std::string& base_dir, Campaign& c) {
+  if (!doc.contains("topologies")) return Ok{};
+  const json& t = doc["topologies"];
+  if (!t.is_object() || t.empty())
+    return make_error("topologies: a map of name to a topology file or an inline topology");
+  for (const auto& [name, value] : t.items()) {
+    RunConfig probe;
+    if (auto st = apply_axis(probe, "topology", name); !st || name == "stack")
+      return make_error("topologies." + name +
+                        ": a name of letters, digits, '-' and '_' (and not \"stack\")");
+    const std::string where = "topologies." + name;
+    Result<runtime::Topology> topology = make_error("");
+    if (value.is_string()) {
+      topology = runtime::load_topology(resolve(base_dir, value.get<std::string>()));
+    } else if (value.is_object()) {
+      // JSON is YAML: the inline map is read back by the topology's own parser.
+      auto node = load_yaml(value.dump());
+      if (!node) return make_error(where + ": " + node.error());
+      topology = runtime::parse_topology(*node);
+    } else {
+      return make_error(where + ": a topology file or an inline topology");
+    }
+    if (!topology) return make_error(where + ": " + topology.error());
+    c.topologies[name] = std::move(*topology);
+  }
+  return Ok{};
+}
+
 // What the sections allow one by one but not together.
 Status check_contradictions(const Campaign& c) {
   auto varies = [&](const std::string& axis) {
     return std::any_of(c.grid.begin(), c.grid.end(),
                        [&](const auto& a) { return a.first == axis; });
   };
+  // Every topology named exists.
+  std::set<std::string> named = {c.base.topology};
+  for (const auto& [axis, values] : c.grid) {
+    if (axis == "topology")
+      for (const auto& v : values) named.insert(text_of(v));
+  }
+  for (const auto& name : named) {
+    if (!name.empty() && name != "stack" && !c.topologies.count(name))
+      return make_error("grid.topology: no topology named '" + name +
+                        "' (define it under topologies:)");
+  }
+  if (c.target.external()) {
+    for (const char* axis :
+         {"topology", "placement", "offload_threshold", "cloud_delay", "cloud_bandwidth"}) {
+      if (varies(axis) || (std::string(axis) == "topology" && !c.base.topology.empty()))
+        return make_error(std::string("grid.") + axis +
+                          ": edge–cloud topologies run on the embedded runtime only");
+    }
+  }
   if ((c.base.rate > 0 || varies("rate")) && (varies("users") || varies("think"))) {
     return make_error(
         "grid: rate (open model) cannot vary together with users or think (closed model)");
@@ -444,6 +539,7 @@ Result<Campaign> parse_campaign(const std::string& yaml, const std::string& base
   if (auto st = parse_workload(doc, base_dir, c); !st) return st.error_value();
   if (auto st = parse_grid(doc, d->grid_order, c); !st) return st.error_value();
   if (auto st = parse_run_order(doc, c); !st) return st.error_value();
+  if (auto st = parse_topologies(doc, base_dir, c); !st) return st.error_value();
   if (auto st = check_contradictions(c); !st) return st.error_value();
   return c;
 }
@@ -488,6 +584,76 @@ std::vector<PlannedRun> expand(const Campaign& campaign) {
   return runs;
 }
 
+namespace {
+
+json topology_json(const runtime::Topology& t) {
+  json nodes = json::array(), links = json::array();
+  for (const auto& n : t.nodes) {
+    nodes.push_back({{"name", n.name},
+                     {"role", std::string(runtime::node_role_name(n.role))},
+                     {"cpus", n.cpus},
+                     {"cpu_list", n.cpu_list},
+                     {"memory_bytes", n.memory_bytes},
+                     {"max_replicas", n.max_replicas},
+                     {"labels", n.labels}});
+  }
+  for (const auto& l : t.links) {
+    links.push_back({{"from", l.from},
+                     {"to", l.to},
+                     {"delay_s", to_seconds(l.delay)},
+                     {"jitter_s", to_seconds(l.jitter)},
+                     {"up_bps", l.up_bps},
+                     {"down_bps", l.down_bps},
+                     {"loss", l.loss}});
+  }
+  return {{"subnet", t.subnet}, {"gateway", t.gateway_node}, {"nodes", nodes}, {"links", links}};
+}
+
+json topologies_json(const std::map<std::string, runtime::Topology>& topologies) {
+  json out = json::object();
+  for (const auto& [name, t] : topologies) out[name] = topology_json(t);
+  return out;
+}
+
+}  // namespace
+
+Result<runtime::Topology> run_topology(const Campaign& campaign, const RunConfig& run,
+                                       const runtime::Topology& stack_topology) {
+  runtime::Topology t;
+  if (!run.topology.empty() && run.topology != "stack") {
+    auto it = campaign.topologies.find(run.topology);
+    if (it == campaign.topologies.end())
+      return make_error("grid.topology: no topology named '" + run.topology + "'");
+    t = it->second;
+  } else {
+    if (run.topology == "stack" && stack_topology.empty())
+      return make_error("grid.topology: 'stack' names the stack file's topology, and " +
+                        campaign.target.stack_file + " has none");
+    t = stack_topology;
+  }
+  if (t.empty()) {
+    if (!run.placement.empty() || run.offload_threshold > 0 || run.cloud_delay.count() >= 0 ||
+        run.cloud_bandwidth_bps >= 0)
+      return make_error(
+          "grid: placement, offload_threshold, cloud_delay and cloud_bandwidth "
+          "need a topology (topologies: in the campaign, or one in the stack file)");
+    return t;
+  }
+  for (auto& link : t.links) {
+    const runtime::NodeSpec* to = t.node(link.to);
+    const runtime::NodeSpec* from = t.node(link.from);
+    const bool to_cloud = (to && to->role == runtime::NodeRole::kCloud) ||
+                          (from && from->role == runtime::NodeRole::kCloud);
+    if (!to_cloud) continue;
+    if (run.cloud_delay.count() >= 0) {
+      link.delay = run.cloud_delay;
+      link.jitter = std::min(link.jitter, link.delay);
+    }
+    if (run.cloud_bandwidth_bps >= 0) link.up_bps = link.down_bps = run.cloud_bandwidth_bps;
+  }
+  return t;
+}
+
 json campaign_to_json(const Campaign& c) {
   json grid = json::object();
   for (const auto& [axis, values] : c.grid) grid[axis] = values;
@@ -513,7 +679,8 @@ json campaign_to_json(const Campaign& c) {
           {"warmup_requests", c.warmup_requests},
           {"cooldown_s", to_seconds(c.cooldown)},
           {"order", c.order},
-          {"seed", c.seed}};
+          {"seed", c.seed},
+          {"topologies", topologies_json(c.topologies)}};
 }
 
 }  // namespace faaslab::experiment

@@ -14,6 +14,7 @@
 
 #include "common/result.h"
 #include "common/units.h"
+#include "runtime/topology.h"
 
 namespace faaslab::experiment {
 
@@ -48,6 +49,15 @@ struct RunConfig {
   // Payload.
   std::string codec = "base64";           // png | jpeg | base64 (of PNG: the study's)
   int frame_width = 0, frame_height = 0;  // 0 = the video's own size
+  // Edge–cloud (docs/edge-cloud.md): the run's topology (a name in the campaign's topologies,
+  // "stack" for the stack file's own; "" = the stack's, if it has one), the placement policy
+  // ("" = the function's labels), edge-first's threshold (0 = its default), and overrides of
+  // the links to cloud nodes (negative = as the topology says).
+  std::string topology;
+  std::string placement;
+  int offload_threshold = 0;
+  Micros cloud_delay{-1};
+  double cloud_bandwidth_bps = -1;
 
   std::string key() const;  // canonical text, the same for every repetition
   nlohmann::json to_json() const;
@@ -65,6 +75,8 @@ struct Campaign {
   Micros duration{0};            // open model, or closed with iterations 0
   Micros timeout = std::chrono::seconds(25);
   RunConfig base;  // defaults for every grid axis
+  // Named topologies for the `topology` axis (a file with a topology: section, or one inline).
+  std::map<std::string, runtime::Topology> topologies;
   // The grid: axis name -> values (as given, checked), in the file's order.
   std::vector<std::pair<std::string, std::vector<nlohmann::json>>> grid;
   int repetitions = 1;
@@ -91,6 +103,12 @@ std::vector<PlannedRun> expand(const Campaign& campaign);
 
 // The campaign as JSON (stored with the results).
 nlohmann::json campaign_to_json(const Campaign& campaign);
+
+// The run's topology, `run`'s overrides applied: the campaign's named one, else the stack's
+// (`stack_topology`, possibly empty). Empty when the run has none. Errors: "stack" named and
+// the stack has none; a placement setting without a topology.
+Result<runtime::Topology> run_topology(const Campaign& campaign, const RunConfig& run,
+                                       const runtime::Topology& stack_topology);
 
 // The grid axes a campaign may vary.
 const std::vector<std::string>& grid_axes();

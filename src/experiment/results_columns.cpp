@@ -30,7 +30,9 @@ const Columns<RequestRow>& request_columns() {
                                         .add("cold_start", &R::cold_start)
                                         .add("cold_start_s", &R::cold_start_s)
                                         .add("error", &R::error)
-                                        .add("warmup", &R::warmup);
+                                        .add("warmup", &R::warmup)
+                                        .add("node", &R::node)
+                                        .add("placement", &R::placement);
   return columns;
 }
 
@@ -97,7 +99,12 @@ const Columns<RunColumns>& run_columns() {
                                         .add("cores", &C::cores)
                                         .add("target", &C::target)
                                         .add("seed", &C::seed)
-                                        .add("warmup_requests", &C::warmup_requests);
+                                        .add("warmup_requests", &C::warmup_requests)
+                                        .add("topology", &C::topology)
+                                        .add("placement", &C::placement)
+                                        .add("offload_threshold", &C::offload_threshold)
+                                        .add("cloud_delay_s", &C::cloud_delay_s)
+                                        .add("cloud_bandwidth_bps", &C::cloud_bandwidth_bps);
   return columns;
 }
 

@@ -26,6 +26,20 @@ std::string text(S status) {
   return std::string(status_text(status));
 }
 
+// Schema 1 -> 2, in one transaction.
+const char* kMigrateFrom1 = R"SQL(
+BEGIN;
+ALTER TABLE runs ADD COLUMN topology TEXT;
+ALTER TABLE runs ADD COLUMN placement TEXT;
+ALTER TABLE runs ADD COLUMN offload_threshold INTEGER;
+ALTER TABLE runs ADD COLUMN cloud_delay_s REAL;
+ALTER TABLE runs ADD COLUMN cloud_bandwidth_bps REAL;
+ALTER TABLE requests ADD COLUMN node TEXT;
+ALTER TABLE requests ADD COLUMN placement TEXT;
+PRAGMA user_version=2;
+COMMIT;
+)SQL";
+
 const char* kSchema = R"SQL(
 CREATE TABLE IF NOT EXISTS campaigns (
   id INTEGER PRIMARY KEY, name TEXT NOT NULL, file TEXT, spec_json TEXT, machine_json TEXT,
@@ -36,14 +50,16 @@ CREATE TABLE IF NOT EXISTS runs (
   rate REAL, replicas INTEGER, mode TEXT, routing TEXT, max_inflight INTEGER, workers INTEGER, codec TEXT,
   frame_width INTEGER, frame_height INTEGER, timeout_s REAL, cores INTEGER, target TEXT, seed INTEGER,
   warmup_requests INTEGER, first_request_cold INTEGER, started_wall_us INTEGER, ended_wall_us INTEGER,
-  status TEXT NOT NULL, error TEXT);
+  status TEXT NOT NULL, error TEXT, topology TEXT, placement TEXT, offload_threshold INTEGER,
+  cloud_delay_s REAL, cloud_bandwidth_bps REAL);
 CREATE INDEX IF NOT EXISTS runs_by_campaign ON runs(campaign_id, config_key, repetition);
 CREATE TABLE IF NOT EXISTS requests (
   run_id INTEGER NOT NULL REFERENCES runs(id), user INTEGER, sequence INTEGER, payload INTEGER, iteration INTEGER,
   label TEXT, intended_us INTEGER, start_us INTEGER, first_byte_us INTEGER, end_us INTEGER,
   intended_wall_us INTEGER, start_wall_us INTEGER, end_wall_us INTEGER, latency_us INTEGER, service_us INTEGER,
   connect_us INTEGER, status INTEGER, outcome TEXT, bytes_sent INTEGER, bytes_received INTEGER, ml_s REAL,
-  handler_s REAL, replica TEXT, cold_start INTEGER, cold_start_s REAL, error TEXT, warmup INTEGER);
+  handler_s REAL, replica TEXT, cold_start INTEGER, cold_start_s REAL, error TEXT, warmup INTEGER,
+  node TEXT, placement TEXT);
 CREATE INDEX IF NOT EXISTS requests_by_run ON requests(run_id);
 CREATE TABLE IF NOT EXISTS events (
   run_id INTEGER NOT NULL REFERENCES runs(id), seq INTEGER, wall_us INTEGER, mono_us INTEGER, function TEXT,
@@ -158,6 +174,10 @@ Result<std::unique_ptr<ResultsDb>> ResultsDb::open(const std::string& path) {
   // fails only where this one must write.
   if (version == 0) {
     if (auto st = r->create_schema(); !st) return st.error_value();
+  } else if (version == 1) {
+    // Schema 1 had no edge–cloud columns: added empty, so older results read as before.
+    if (auto st = r->exec(kMigrateFrom1, "adding the edge–cloud columns"); !st)
+      return st.error_value();
   }
   return r;
 }

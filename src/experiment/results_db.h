@@ -27,7 +27,7 @@ struct sqlite3;
 
 namespace faaslab::experiment {
 
-inline constexpr int kSchemaVersion = 1;
+inline constexpr int kSchemaVersion = 2;  // 2: edge–cloud (runs' topology, requests' node)
 
 struct RequestRow {
   std::uint64_t user = 0, sequence = 0;
@@ -43,6 +43,8 @@ struct RequestRow {
   std::uint64_t bytes_sent = 0, bytes_received = 0;
   std::optional<double> ml_s, handler_s;
   std::string replica;
+  std::string node;       // the emulated node it ran on ("" without a topology)
+  std::string placement;  // where the placement policy sent it and why
   bool cold_start = false;
   std::optional<double> cold_start_s;
   std::string error;
@@ -76,6 +78,12 @@ struct RunColumns {
   std::string target;
   std::uint64_t seed = 0;
   std::uint64_t warmup_requests = 0;
+  // Edge–cloud ("" / 0 / unset without a topology).
+  std::string topology;   // the campaign's name for the run's topology
+  std::string placement;  // the placement policy
+  int offload_threshold = 0;
+  std::optional<double> cloud_delay_s;        // the one-way delay override of links to the cloud
+  std::optional<double> cloud_bandwidth_bps;  // their bandwidth override
 };
 
 struct RunRow {

@@ -75,28 +75,36 @@ RunColumns run_columns_for(const Campaign& c, const PlannedRun& p,
                            const load::PayloadSet& payloads) {
   const RunConfig& r = p.config;
   const bool open = r.rate > 0;  // else closed: users and think time
-  return RunColumns{.config_key = r.key(),
-                    .repetition = p.repetition,
-                    .ordinal = p.ordinal,
-                    .config_json = config_json_for(c, p, payloads),
-                    .users = open ? std::nullopt
-                                  : std::optional<std::int64_t>(static_cast<std::int64_t>(r.users)),
-                    .think_s = open ? std::nullopt : std::optional<double>(to_seconds(r.think)),
-                    .think_dist = r.think_dist,
-                    .rate = open ? std::optional<double>(r.rate) : std::nullopt,
-                    .replicas = r.replicas,
-                    .mode = r.mode,
-                    .routing = r.routing,
-                    .max_inflight = r.max_inflight,
-                    .workers = r.workers,
-                    .codec = r.codec,
-                    .frame_width = r.frame_width > 0 ? r.frame_width : payloads.width,
-                    .frame_height = r.frame_height > 0 ? r.frame_height : payloads.height,
-                    .timeout_s = to_seconds(c.timeout),
-                    .cores = available_cores(),
-                    .target = c.target.external() ? "external" : "embedded",
-                    .seed = p.seed,
-                    .warmup_requests = c.warmup_requests};
+  return RunColumns{
+      .config_key = r.key(),
+      .repetition = p.repetition,
+      .ordinal = p.ordinal,
+      .config_json = config_json_for(c, p, payloads),
+      .users =
+          open ? std::nullopt : std::optional<std::int64_t>(static_cast<std::int64_t>(r.users)),
+      .think_s = open ? std::nullopt : std::optional<double>(to_seconds(r.think)),
+      .think_dist = r.think_dist,
+      .rate = open ? std::optional<double>(r.rate) : std::nullopt,
+      .replicas = r.replicas,
+      .mode = r.mode,
+      .routing = r.routing,
+      .max_inflight = r.max_inflight,
+      .workers = r.workers,
+      .codec = r.codec,
+      .frame_width = r.frame_width > 0 ? r.frame_width : payloads.width,
+      .frame_height = r.frame_height > 0 ? r.frame_height : payloads.height,
+      .timeout_s = to_seconds(c.timeout),
+      .cores = available_cores(),
+      .target = c.target.external() ? "external" : "embedded",
+      .seed = p.seed,
+      .warmup_requests = c.warmup_requests,
+      .topology = r.topology,
+      .placement = r.placement,
+      .offload_threshold = r.offload_threshold,
+      .cloud_delay_s = r.cloud_delay.count() >= 0 ? std::optional<double>(to_seconds(r.cloud_delay))
+                                                  : std::nullopt,
+      .cloud_bandwidth_bps =
+          r.cloud_bandwidth_bps >= 0 ? std::optional<double>(r.cloud_bandwidth_bps) : std::nullopt};
 }
 
 }  // namespace faaslab::experiment

@@ -8,9 +8,12 @@
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
+#include <optional>
 #include <thread>
 
 #include <nlohmann/json.hpp>
+
+#include "netem/netns.h"
 
 #include "common/base64.h"
 #include "common/clock.h"
@@ -43,6 +46,9 @@ Result<runtime::FunctionSpec> function_for(const runtime::StackFile& stack, cons
     f.environment["max_inflight"] = std::to_string(r.max_inflight);
     if (r.workers > 0) f.environment["workers"] = std::to_string(r.workers);
     f.environment["log_level"] = "warn";
+    if (!r.placement.empty()) f.labels["com.faaslab.placement"] = r.placement;
+    if (r.offload_threshold > 0)
+      f.labels["com.faaslab.offload_threshold"] = std::to_string(r.offload_threshold);
     return f;
   }
   return make_error("target.functions: the stack file has no function '" + name + "'");
@@ -181,11 +187,30 @@ Result<RunTarget> RunTarget::start(const Campaign& campaign, const runtime::Stac
   t.state_dir_ = std::move(*state_dir);
   go.pool.state_dir = t.state_dir_.path();
   go.pool.upstream_timeout = campaign.timeout + 5s;
+  auto topology = run_topology(campaign, run, stack->topology);
+  if (!topology) return topology.error_value();
+  std::optional<netem::EnterNamespace> in_gateway_node;
+  if (!topology->empty()) {
+    auto nodes = runtime::Nodes::start(*topology);
+    if (!nodes) return make_error("starting the topology: " + nodes.error(), Errc::kUnavailable);
+    t.nodes_ = *nodes;
+    go.pool.nodes = t.nodes_;
+    go.bind = t.nodes_->gateway_address();
+    // The gateway's threads start in its node's namespace; this thread leaves it again below.
+    in_gateway_node.emplace(t.nodes_->ns(t.nodes_->gateway_node()));
+    if (!in_gateway_node->status()) return in_gateway_node->status().error_value();
+  }
   t.gateway_ = std::make_unique<runtime::Gateway>(go);
   if (auto st = t.gateway_->start({*spec}); !st)
     return make_error("starting the runtime: " + st.error(), Errc::kUnavailable);
+  in_gateway_node.reset();
   t.url_.host = "127.0.0.1";
   t.url_.port = t.gateway_->port();
+  if (t.nodes_) {
+    auto entry = t.nodes_->open_entry(0, t.gateway_->port());
+    if (!entry) return make_error("starting the topology: " + entry.error(), Errc::kUnavailable);
+    t.url_.port = *entry;
+  }
   t.url_.target = "/function/" + spec->name;
   if (auto st = wait_replicas(t.url_, spec->name, run.replicas,
                               basic_auth_header(go.credentials->user, go.credentials->password));
@@ -204,6 +229,7 @@ std::vector<EventRow> RunTarget::stop() {
   auto rows = to_event_rows(gateway_->events().since(0));
   gateway_->shutdown(10s);
   gateway_.reset();
+  nodes_.reset();  // the network goes after the replicas on it
   state_dir_ = PrivateTempDir();
   return rows;
 }

@@ -3,7 +3,10 @@
 //
 // Embedded target: every run starts its own runtime (faaslab up, in process) with the stack's
 // function for the run's mode, its replicas, routing, max_inflight and workers, and waits until
-// every replica is ready; afterwards its replica events are the run's. External target: an
+// every replica is ready; afterwards its replica events are the run's. With a topology (the
+// run's, else the stack's), the runtime runs on it as `faaslab up` does: the network made for
+// the run, the gateway's threads in its node's namespace, the run's requests sent from this
+// process (the host, the client side) through the client's link. External target: an
 // existing gateway (real OpenFaaS), scaled through its API to the run's replicas when the
 // campaign names the gateway. Used from the sweep's thread only.
 #pragma once
@@ -19,6 +22,7 @@
 #include "experiment/campaign.h"
 #include "experiment/results_db.h"
 #include "runtime/gateway.h"
+#include "runtime/nodes.h"
 #include "runtime/stack.h"
 
 namespace faaslab::experiment {
@@ -54,7 +58,8 @@ class RunTarget {
 
  private:
   Url url_;
-  const Target* external_ = nullptr;  // external only: the campaign's target
+  const Target* external_ = nullptr;       // external only: the campaign's target
+  std::shared_ptr<runtime::Nodes> nodes_;  // embedded with a topology: outlives the gateway
   PrivateTempDir state_dir_;  // embedded only: the replicas' TMPDIRs; removed after the gateway
   std::unique_ptr<runtime::Gateway> gateway_;  // embedded only; stopped when destroyed
 };

@@ -5,6 +5,8 @@
 // reach the database request_writer.h.
 #include "experiment/sweep.h"
 
+#include "netem/netns.h"
+
 #include <algorithm>
 #include <atomic>
 #include <cstdint>
@@ -100,6 +102,11 @@ Result<std::optional<runtime::StackFile>> check_target(ResultsDb& store, std::in
   if (!campaign.target.external()) {
     auto s = runtime::load_stack(campaign.target.stack_file, current_environment());
     if (!s) return make_error("target.stack: " + s.error());
+    if (!s->topology.empty() || !campaign.topologies.empty()) {
+      // Checked before any run: without namespaces every run would fail the same way.
+      if (auto ok = netem::check_namespace_support(); !ok)
+        return make_error("this campaign runs on edge–cloud topologies, and " + ok.error());
+    }
     remove_stale_state_dirs();
     return std::optional<runtime::StackFile>(std::move(*s));
   }

@@ -251,6 +251,8 @@ void HttpConnection::fill_response_facts() {
   r.ml_s = res.ml_s;
   r.handler_s = res.handler_s;
   r.replica = std::move(res.replica);
+  r.node = std::move(res.node);
+  r.placement = std::move(res.placement);
   r.cold_start_s = res.cold_start_s;
   if ((std::isnan(r.ml_s) || std::isnan(r.handler_s)) && r.text_response)
     parse_timings_from_body(res.body, r.ml_s, r.handler_s);

@@ -51,6 +51,8 @@ struct Record {
   double ml_s = NAN;
   double handler_s = NAN;
   std::string replica;        // X-Faaslab-Replica, "" if absent
+  std::string node;           // X-Faaslab-Node: the emulated node it ran on, "" if absent
+  std::string placement;      // X-Faaslab-Placement: the tier and the policy's reason
   double cold_start_s = NAN;  // X-Faaslab-Cold-Start-Seconds; present = this request waited
                               // for a cold start
   std::string reason;         // HTTP reason phrase

@@ -92,13 +92,15 @@ const std::string& record_csv_header() {
   static const std::string h =
       "user,sequence,payload,iteration,label,intended_us,start_us,first_byte_us,end_us,"
       "intended_wall_us,start_wall_us,end_wall_us,latency_us,service_us,connect_us,status,"
-      "outcome,bytes_sent,bytes_received,ml_s,handler_s,replica,cold_start,cold_start_s,error\n";
+      "outcome,bytes_sent,bytes_received,ml_s,handler_s,replica,cold_start,cold_start_s,error,node,"
+      "placement\n";
   return h;
 }
 
 void append_record_csv(std::string& out, const Record& r, const RecordContext& ctx) {
   const std::string& label = ctx.label ? *ctx.label : kEmpty;
-  LineWriter w(out, bound({label.size(), r.replica.size(), r.error.size()}));
+  LineWriter w(out, bound({label.size(), r.replica.size(), r.error.size(), r.node.size(),
+                           r.placement.size()}));
   w.u(r.user).c(',').u(r.sequence).c(',').u(r.payload).c(',').u(r.iteration).c(',').csv(label);
   w.c(',').i(r.intended_us).c(',').i(r.start_us).c(',').i(r.first_byte_us).c(',').i(r.end_us);
   w.c(',').i(ctx.wall_anchor_us + r.intended_us).c(',').i(ctx.wall_anchor_us + r.start_us);
@@ -110,6 +112,7 @@ void append_record_csv(std::string& out, const Record& r, const RecordContext& c
   w.c(',').u(r.bytes_sent).c(',').u(r.bytes_received).c(',').seconds(r.ml_s);
   w.c(',').seconds(r.handler_s).c(',').csv(r.replica).c(',');
   w.s(r.cold_start() ? "true" : "false").c(',').seconds(r.cold_start_s).c(',').csv(r.error);
+  w.c(',').csv(r.node).c(',').csv(r.placement);
   w.c('\n');
 }
 

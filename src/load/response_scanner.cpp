@@ -40,6 +40,10 @@ void ResponseScanner::on_field_impl(http::field name, string_view name_string, s
       handler_s = parse_seconds(value);
     else if (iequals(name_string, "X-Faaslab-Replica"))
       replica.assign(value.data(), value.size());
+    else if (iequals(name_string, "X-Faaslab-Node"))
+      node.assign(value.data(), value.size());
+    else if (iequals(name_string, "X-Faaslab-Placement"))
+      placement.assign(value.data(), value.size());
     else if (iequals(name_string, "X-Faaslab-Cold-Start-Seconds"))
       cold_start_s = parse_seconds(value);
   }

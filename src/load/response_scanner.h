@@ -25,7 +25,7 @@ class ResponseScanner final : public boost::beast::http::basic_parser<false> {
   int status = 0;
   std::string reason;
   std::string content_type;
-  std::string replica;
+  std::string replica, node, placement;
   double ml_s = NAN, handler_s = NAN, cold_start_s = NAN;
   std::string body;              // when kept (see above)
   std::uint64_t body_bytes = 0;  // always counted

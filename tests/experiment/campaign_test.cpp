@@ -568,7 +568,102 @@ TEST(Campaign, GridAxesList) {
   EXPECT_EQ(grid_axes(),
             (std::vector<std::string>{"users", "think", "think_dist", "ramp_up", "rate", "arrival",
                                       "replicas", "mode", "routing", "max_inflight", "workers",
-                                      "codec", "frame_size"}));
+                                      "codec", "frame_size", "topology", "placement",
+                                      "offload_threshold", "cloud_delay", "cloud_bandwidth"}));
+}
+
+constexpr const char* kEdgeCloud = R"(
+name: edge-cloud
+target: {stack: s.yml, function: f}
+workload: {video: v.mp4, placement: edge-first}
+topologies:
+  near:
+    nodes: {edge-1: {role: edge, cpus: 0.5}, cloud-1: {role: cloud, cpus: 1.5}}
+    links:
+      - {from: client, to: edge-1, delay: 2ms, bandwidth: 100Mbit}
+      - {from: edge-1, to: cloud-1, delay: 5ms, bandwidth: 50Mbit}
+  far:
+    nodes: {edge-1: {role: edge, cpus: 0.5}, cloud-1: {role: cloud, cpus: 1.5}}
+    links:
+      - {from: client, to: edge-1, delay: 2ms, bandwidth: 100Mbit}
+      - {from: edge-1, to: cloud-1, delay: 23ms, bandwidth: {up: 20Mbit, down: 100Mbit}}
+grid:
+  topology: [near, far]
+  placement: [edge-only, cloud-only, edge-first]
+  offload_threshold: [0, 2]
+  cloud_delay: [10ms]
+  cloud_bandwidth: [40Mbit]
+)";
+
+TEST(Campaign, EdgeCloudAxesExpandAndKeyTheirRuns) {
+  const Campaign c = parse_ok(kEdgeCloud);
+  ASSERT_EQ(c.topologies.size(), 2u);
+  EXPECT_EQ(c.topologies.at("far").links[1].up_bps, 20e6);
+  EXPECT_EQ(c.base.placement, "edge-first");
+  const auto runs = expand(c);
+  ASSERT_EQ(runs.size(), 12u);
+  const RunConfig& first = runs[0].config;
+  EXPECT_EQ(first.topology, "near");
+  EXPECT_EQ(first.placement, "edge-only");
+  EXPECT_EQ(first.cloud_delay, 10ms);
+  EXPECT_DOUBLE_EQ(first.cloud_bandwidth_bps, 40e6);
+  EXPECT_THAT(first.key(), HasSubstr("topology=near placement=edge-only cloud_delay=10ms "
+                                     "cloud_bandwidth=40Mbit/s"));
+  EXPECT_THAT(runs[1].config.key(), HasSubstr("offload_threshold=2"));
+  EXPECT_EQ(first.to_json()["topology"], "near");
+  // The run's topology: the overrides apply to the links that reach a cloud node only.
+  auto t = run_topology(c, first, runtime::Topology{});
+  ASSERT_TRUE(t.ok()) << t.error();
+  EXPECT_EQ(t->links[0].delay, 2ms);
+  EXPECT_EQ(t->links[1].delay, 10ms);
+  EXPECT_DOUBLE_EQ(t->links[1].up_bps, 40e6);
+  EXPECT_DOUBLE_EQ(t->links[1].down_bps, 40e6);
+  EXPECT_DOUBLE_EQ(t->links[0].up_bps, 100e6);
+  // A campaign without edge–cloud settings keeps its keys as before.
+  EXPECT_EQ(RunConfig{}.key().find("topology"), std::string::npos);
+  EXPECT_TRUE(campaign_to_json(c)["topologies"].contains("far"));
+}
+
+TEST(Campaign, EdgeCloudBadInputNamesTheField) {
+  auto error = [](const std::string& yaml) {
+    auto c = parse_campaign(yaml, kBase);
+    return c.ok() ? std::string("parsed") : c.error();
+  };
+  const std::string head =
+      "name: x\ntarget: {stack: s.yml, function: f}\nworkload: {video: v.mp4}\n";
+  const std::string near =
+      "topologies:\n  near:\n    nodes: {edge-1: {role: edge}}\n"
+      "    links: [{from: client, to: edge-1}]\n";
+  EXPECT_THAT(error(head + "grid: {topology: [nowhere]}\n"),
+              HasSubstr("no topology named 'nowhere'"));
+  EXPECT_THAT(error(head + near + "grid: {placement: [nearest]}\n"), HasSubstr("grid.placement"));
+  EXPECT_THAT(error(head + near + "grid: {cloud_delay: [20s]}\n"), HasSubstr("at most 10s"));
+  EXPECT_THAT(error(head + near + "grid: {cloud_bandwidth: [fast]}\n"),
+              HasSubstr("grid.cloud_bandwidth"));
+  EXPECT_THAT(error(head + near + "grid: {cloud_bandwidth: [unlimited]}\n"),
+              HasSubstr("positive bandwidth"));
+  EXPECT_THAT(error(head + near + "grid: {offload_threshold: [-1]}\n"),
+              HasSubstr("grid.offload_threshold"));
+  EXPECT_THAT(error(head + "topologies:\n  near:\n    nodes: {edge-1: {role: moon}}\n"),
+              HasSubstr("topologies.near: topology.nodes.edge-1.role"));
+  EXPECT_THAT(error(head + "topologies:\n  stack: {nodes: {}}\n"), HasSubstr("not \"stack\""));
+  EXPECT_THAT(error(head + "topologies: {a: /no/such/file.yml}\n"), HasSubstr("topologies.a"));
+  EXPECT_THAT(error(head + "topologies: []\n"), HasSubstr("topologies: a map"));
+  EXPECT_THAT(error("name: x\ntarget: {url: 'http://127.0.0.1:1/function/f'}\n"
+                    "workload: {video: v.mp4}\ngrid: {placement: [split]}\n"),
+              HasSubstr("embedded runtime only"));
+  // Placement without any topology: refused when the run's topology is resolved.
+  RunConfig run;
+  run.placement = "split";
+  Campaign none = parse_ok(head);
+  auto t = run_topology(none, run, runtime::Topology{});
+  ASSERT_FALSE(t.ok());
+  EXPECT_THAT(t.error(), HasSubstr("need a topology"));
+  run.placement.clear();
+  run.topology = "stack";
+  t = run_topology(none, run, runtime::Topology{});
+  ASSERT_FALSE(t.ok());
+  EXPECT_THAT(t.error(), HasSubstr("has none"));
 }
 
 TEST(Campaign, DemoCampaignsParseAndExpand) {

@@ -280,7 +280,7 @@ class ResultsDbTest : public testing::Test {
 TEST_F(ResultsDbTest, OpenCreatesTheSchemaInWalMode) {
   EXPECT_EQ(query_text(path_, "PRAGMA journal_mode"), "wal");
   EXPECT_EQ(query_text(path_, "PRAGMA user_version"), std::to_string(kSchemaVersion));
-  EXPECT_EQ(kSchemaVersion, 1);
+  EXPECT_EQ(kSchemaVersion, 2);
   EXPECT_EQ(query_text(path_,
                        "SELECT group_concat(name, ',') FROM (SELECT name FROM sqlite_master "
                        "WHERE type='table' ORDER BY name)"),
@@ -727,12 +727,12 @@ TEST_F(ResultsDbTest, ExportCsvOfEachTable) {
        "id,campaign_id,config_key,repetition,ordinal,config_json,users,think_s,think_dist,rate,"
        "replicas,mode,routing,max_inflight,workers,codec,frame_width,frame_height,timeout_s,"
        "cores,target,seed,warmup_requests,first_request_cold,started_wall_us,ended_wall_us,"
-       "status,error"},
+       "status,error,topology,placement,offload_threshold,cloud_delay_s,cloud_bandwidth_bps"},
       {"requests",
        "run_id,user,sequence,payload,iteration,label,intended_us,start_us,first_byte_us,end_us,"
        "intended_wall_us,start_wall_us,end_wall_us,latency_us,service_us,connect_us,status,"
        "outcome,bytes_sent,bytes_received,ml_s,handler_s,replica,cold_start,cold_start_s,error,"
-       "warmup"},
+       "warmup,node,placement"},
       {"events",
        "run_id,seq,wall_us,mono_us,function,replica,kind,seconds,from_replicas,to_replicas,"
        "detail"},
@@ -847,7 +847,60 @@ TEST_F(ResultsDbTest, ReopeningKeepsTheData) {
   EXPECT_EQ(db_->run_summaries(r)->at(0).mean_s, 0.5);
   // New rows continue the ids.
   EXPECT_GT(campaign("next"), c);
-  EXPECT_EQ(query_text(path_, "PRAGMA user_version"), "1");
+  EXPECT_EQ(query_text(path_, "PRAGMA user_version"), "2");
+}
+
+// A database written by a faaslab of schema 1 (before edge–cloud): its tables as they were.
+TEST_F(ResultsDbTest, SchemaOneGainsTheEdgeCloudColumnsAndKeepsItsRows) {
+  db_.reset();
+  const auto path = (dir_ / "v1.db").string();
+  exec_sql(path, R"SQL(
+CREATE TABLE campaigns (id INTEGER PRIMARY KEY, name TEXT NOT NULL, file TEXT, spec_json TEXT,
+  machine_json TEXT, versions_json TEXT, created_wall_us INTEGER, status TEXT NOT NULL);
+CREATE TABLE runs (id INTEGER PRIMARY KEY, campaign_id INTEGER NOT NULL REFERENCES campaigns(id),
+  config_key TEXT NOT NULL, repetition INTEGER NOT NULL, ordinal INTEGER, config_json TEXT,
+  users INTEGER, think_s REAL, think_dist TEXT, rate REAL, replicas INTEGER, mode TEXT,
+  routing TEXT, max_inflight INTEGER, workers INTEGER, codec TEXT, frame_width INTEGER,
+  frame_height INTEGER, timeout_s REAL, cores INTEGER, target TEXT, seed INTEGER,
+  warmup_requests INTEGER, first_request_cold INTEGER, started_wall_us INTEGER,
+  ended_wall_us INTEGER, status TEXT NOT NULL, error TEXT);
+CREATE TABLE requests (run_id INTEGER NOT NULL REFERENCES runs(id), user INTEGER,
+  sequence INTEGER, payload INTEGER, iteration INTEGER, label TEXT, intended_us INTEGER,
+  start_us INTEGER, first_byte_us INTEGER, end_us INTEGER, intended_wall_us INTEGER,
+  start_wall_us INTEGER, end_wall_us INTEGER, latency_us INTEGER, service_us INTEGER,
+  connect_us INTEGER, status INTEGER, outcome TEXT, bytes_sent INTEGER, bytes_received INTEGER,
+  ml_s REAL, handler_s REAL, replica TEXT, cold_start INTEGER, cold_start_s REAL, error TEXT,
+  warmup INTEGER);
+CREATE TABLE events (run_id INTEGER NOT NULL REFERENCES runs(id), seq INTEGER, wall_us INTEGER,
+  mono_us INTEGER, function TEXT, replica TEXT, kind TEXT, seconds REAL, from_replicas INTEGER,
+  to_replicas INTEGER, detail TEXT);
+CREATE TABLE summaries (scope TEXT NOT NULL, run_id INTEGER, campaign_id INTEGER,
+  config_key TEXT, label TEXT NOT NULL, count INTEGER, success_rate REAL, throughput_rps REAL,
+  mean_s REAL, stddev_s REAL, min_s REAL, p50_s REAL, p90_s REAL, p95_s REAL, p99_s REAL,
+  p999_s REAL, max_s REAL, repetitions INTEGER, mean_s_ci95 REAL, throughput_rps_ci95 REAL,
+  success_rate_ci95 REAL, p95_s_ci95 REAL);
+INSERT INTO campaigns VALUES (1, 'old', '', '{}', '{}', '{}', 0, 'complete');
+INSERT INTO runs (id, campaign_id, config_key, repetition, replicas, mode, status)
+  VALUES (1, 1, 'users=1', 0, 1, 'http', 'complete');
+INSERT INTO requests (run_id, user, sequence, status, outcome, replica)
+  VALUES (1, 0, 0, 200, 'ok', 'slblur-1');
+PRAGMA user_version=1;
+)SQL");
+  auto db = ResultsDb::open(path);
+  ASSERT_TRUE(db.ok()) << db.error();
+  EXPECT_EQ(query_text(path, "PRAGMA user_version"), "2");
+  EXPECT_EQ(query_text(path, "SELECT replica || '/' || ifnull(node, 'none') FROM requests"),
+            "slblur-1/none");
+  EXPECT_EQ(query_text(path, "SELECT ifnull(topology, 'none') FROM runs"), "none");
+  auto runs = (*db)->runs(1);
+  ASSERT_TRUE(runs.ok()) << runs.error();
+  ASSERT_EQ(runs->size(), 1u);
+  EXPECT_EQ((*runs)[0].columns.mode, "http");
+  auto rows = (*db)->requests(1);
+  ASSERT_TRUE(rows.ok()) << rows.error();
+  ASSERT_EQ(rows->size(), 1u);
+  EXPECT_EQ((*rows)[0].replica, "slblur-1");
+  EXPECT_EQ((*rows)[0].node, "");
 }
 
 TEST_F(ResultsDbTest, FileThatIsNotSqliteIsAnError) {
@@ -879,10 +932,10 @@ TEST_F(ResultsDbTest, SqliteDatabaseOfAnotherApplicationIsAnError) {
 
 TEST_F(ResultsDbTest, NewerSchemaIsAnError) {
   db_.reset();
-  exec_sql(path_, "PRAGMA user_version=2");
+  exec_sql(path_, "PRAGMA user_version=3");
   auto db = ResultsDb::open(path_);
   ASSERT_FALSE(db.ok());
-  EXPECT_THAT(db.error(), HasSubstr("has results schema 2, newer than this faaslab (1)"));
+  EXPECT_THAT(db.error(), HasSubstr("has results schema 3, newer than this faaslab (2)"));
 }
 
 TEST_F(ResultsDbTest, EmptySqliteFileBecomesOurs) {
@@ -891,7 +944,7 @@ TEST_F(ResultsDbTest, EmptySqliteFileBecomesOurs) {
   exec_sql(path, "PRAGMA user_version=0");
   auto db = ResultsDb::open(path);
   ASSERT_TRUE(db.ok()) << db.error();
-  EXPECT_EQ(query_text(path, "PRAGMA user_version"), "1");
+  EXPECT_EQ(query_text(path, "PRAGMA user_version"), "2");
 }
 
 TEST_F(ResultsDbTest, UncreatablePathIsAnError) {

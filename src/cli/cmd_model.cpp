@@ -12,6 +12,7 @@
 #include "cli/model_options.h"
 #include "experiment/results_db.h"
 #include "model/calibration.h"
+#include "model/edge_cloud_fit.h"
 #include "model/plan.h"
 #include "model/validate.h"
 
@@ -148,6 +149,32 @@ int run_validate(const ValidateArgs& a) {
   if (!std::ifstream(a.database)) return fail("validate", "cannot read " + a.database, 1);
   auto db = experiment::ResultsDb::open(a.database);
   if (!db) return fail("validate", db.error(), 1);
+  {
+    // A campaign on edge–cloud topologies: the edge–cloud model, calibrated on its own runs.
+    std::int64_t id = a.campaign;
+    if (id == 0) {
+      auto ids = (*db)->campaign_ids();
+      if (!ids) return fail("validate", ids.error(), 1);
+      if (!ids->empty()) id = ids->back();
+    }
+    auto edge_cloud = id > 0 ? model::is_edge_cloud_campaign(**db, id) : Result<bool>(false);
+    if (!edge_cloud) return fail("validate", edge_cloud.error(), 1);
+    if (*edge_cloud) {
+      auto report = model::validate_edge_cloud(**db, id);
+      if (!report) return fail("validate", report.error(), 1);
+      if (!a.output.empty()) {
+        std::ofstream out(a.output);
+        out << report->to_json().dump(2) << "\n";
+        if (!out) return fail("validate", "cannot write " + a.output, 1);
+      }
+      if (a.json) {
+        std::cout << report->to_json().dump(2) << "\n";
+      } else {
+        std::cout << report->table();
+      }
+      return 0;
+    }
+  }
   model::Calibration cal;
   if (!a.calibration.empty()) {
     if (!a.runs.empty())

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <deque>
 #include <functional>
 #include <queue>
 #include <random>
@@ -64,6 +65,12 @@ Status check_system(const EdgeCloudWorkload& w, const EdgeCloudSystem& s) {
   return Ok{};
 }
 
+// alpha(j): how many requests' worth of service a node gives with j present: one alone at full
+// speed, more at min(j, m).
+double rate_multiplier(std::size_t j, double m) {
+  return j == 1 ? 1.0 : std::min(static_cast<double>(j), m);
+}
+
 }  // namespace
 
 double transfer_s(double bytes, double bps) {
@@ -107,8 +114,7 @@ EdgeCloudPrediction mva_edge_cloud(const EdgeCloudWorkload& w, const EdgeCloudSy
       } else {
         double r = 0;
         for (std::size_t j = 1; j <= n; ++j)
-          r += static_cast<double>(j) / std::min<double>(static_cast<double>(j), st[k].capacity) *
-               d * marginal[k][j - 1];
+          r += static_cast<double>(j) / rate_multiplier(j, st[k].capacity) * d * marginal[k][j - 1];
         residence[k] = r;
       }
       total += residence[k];
@@ -120,8 +126,7 @@ EdgeCloudPrediction mva_edge_cloud(const EdgeCloudWorkload& w, const EdgeCloudSy
       std::vector<double> next(n_users + 1, 0);
       double rest = 0;
       for (std::size_t j = 1; j <= n; ++j) {
-        next[j] =
-            x * d / std::min<double>(static_cast<double>(j), st[k].capacity) * marginal[k][j - 1];
+        next[j] = x * d / rate_multiplier(j, st[k].capacity) * marginal[k][j - 1];
         rest += next[j];
       }
       next[0] = std::max(0.0, 1 - rest);
@@ -160,12 +165,28 @@ struct Job {
 };
 
 struct PsStation {
-  double capacity = 1;  // m
-  std::vector<Job> jobs;
+  double capacity = 1;       // m
+  std::vector<Job> jobs;     // in service
+  std::size_t slots = 0;     // at most this many in service (0: any number)
+  std::deque<Job> waiting;   // for a slot, in order
   double busy_integral = 0;  // integral of min(k, m) / m over time
   double per_job_rate() const {
     const double k = static_cast<double>(jobs.size());
+    if (k <= 1) return 1.0;
     return k <= capacity ? 1.0 : capacity / k;
+  }
+  void add(Job j) {
+    if (slots == 0 || jobs.size() < slots) {
+      jobs.push_back(j);
+    } else {
+      waiting.push_back(j);
+    }
+  }
+  void started_next() {
+    if (!waiting.empty() && (slots == 0 || jobs.size() < slots)) {
+      jobs.push_back(waiting.front());
+      waiting.pop_front();
+    }
   }
   double next_done(double now) const {
     if (jobs.empty()) return INFINITY;
@@ -217,8 +238,17 @@ EdgeCloudPrediction simulate_edge_cloud(const EdgeCloudWorkload& w, const EdgeCl
   const double cloud_down = transfer_s(s.response_bytes, s.cloud.down_bps);
   const double cloud_extra = 2 * s.cloud.delay_s + cloud_up + cloud_down;
 
-  PsStation up_client{1, {}, 0}, down_client{1, {}, 0}, edge{s.edge.parallelism, {}, 0},
-      up_cloud{1, {}, 0}, down_cloud{1, {}, 0}, cloud{s.cloud_node.parallelism, {}, 0};
+  PsStation up_client, down_client, edge, up_cloud, down_cloud, cloud;
+  edge.capacity = s.edge.parallelism;
+  edge.slots = static_cast<std::size_t>(std::max(0, s.edge.slots));
+  cloud.capacity = s.cloud_node.parallelism;
+  cloud.slots = static_cast<std::size_t>(std::max(0, s.cloud_node.slots));
+  // A node's work: gamma with the node's mean and coefficient of variation (0: constant).
+  auto work = [&](const NodeModel& node) {
+    if (node.service_cv <= 0) return node.service_s;
+    const double shape = 1 / (node.service_cv * node.service_cv);
+    return std::gamma_distribution<double>(shape, node.service_s / shape)(rng);
+  };
   PsStation* ps[] = {&up_client, &down_client, &edge, &up_cloud, &down_cloud, &cloud};
   // Timed steps (think, propagation): (time, user).
   using Timer = std::pair<double, std::uint64_t>;
@@ -241,9 +271,7 @@ EdgeCloudPrediction simulate_edge_cloud(const EdgeCloudWorkload& w, const EdgeCl
   times.reserve(measured_requests);
   double edge_busy0 = 0, cloud_busy0 = 0, uplink_busy0 = 0;
 
-  auto enter_ps = [&](PsStation& st, std::uint64_t u, double work) {
-    st.jobs.push_back(Job{u, work});
-  };
+  auto enter_ps = [&](PsStation& st, std::uint64_t u, double amount) { st.add(Job{u, amount}); };
   // Moves user u to its next step (it just finished `from`).
   std::function<void(std::uint64_t)> next = [&](std::uint64_t u) {
     UserState& us = users[u];
@@ -269,7 +297,7 @@ EdgeCloudPrediction simulate_edge_cloud(const EdgeCloudWorkload& w, const EdgeCl
         ++inflight[static_cast<int>(us.tier)];
         if (us.tier == runtime::Tier::kEdge) {
           us.step = Step::kEdge;
-          return enter_ps(edge, u, s.edge.service_s * unit_exp(rng));
+          return enter_ps(edge, u, work(s.edge));
         }
         us.step = Step::kCloudUp;
         if (cloud_up > 0) return enter_ps(up_cloud, u, cloud_up);
@@ -281,7 +309,7 @@ EdgeCloudPrediction simulate_edge_cloud(const EdgeCloudWorkload& w, const EdgeCl
         return next(u);
       case Step::kCloudDelayIn:
         us.step = Step::kCloudNode;
-        return enter_ps(cloud, u, s.cloud_node.service_s * unit_exp(rng));
+        return enter_ps(cloud, u, work(s.cloud_node));
       case Step::kCloudNode:
         us.step = Step::kCloudDown;
         if (cloud_down > 0) return enter_ps(down_cloud, u, cloud_down);
@@ -346,6 +374,7 @@ EdgeCloudPrediction simulate_edge_cloud(const EdgeCloudWorkload& w, const EdgeCl
                            [](const Job& a, const Job& b) { return a.remaining < b.remaining; });
       const std::uint64_t u = it->user;
       which->jobs.erase(it);
+      which->started_next();
       next(u);
     } else {
       const std::uint64_t u = timers.top().second;
@@ -378,11 +407,16 @@ Result<EdgeCloudPrediction> predict_edge_cloud(const EdgeCloudWorkload& w, const
   if (auto ok = check_system(w, s); !ok) return ok.error_value();
   switch (s.placement.policy) {
     case runtime::Placement::kEdgeOnly:
-      return mva_edge_cloud(w, s, 0);
     case runtime::Placement::kCloudOnly:
-      return mva_edge_cloud(w, s, 1);
-    case runtime::Placement::kSplit:
-      return mva_edge_cloud(w, s, s.placement.split);
+    case runtime::Placement::kSplit: {
+      const bool product_form = s.edge.slots == 0 && s.cloud_node.slots == 0 &&
+                                s.edge.service_cv == 1 && s.cloud_node.service_cv == 1;
+      const double p = s.placement.policy == runtime::Placement::kEdgeOnly    ? 0
+                       : s.placement.policy == runtime::Placement::kCloudOnly ? 1
+                                                                              : s.placement.split;
+      if (product_form) return mva_edge_cloud(w, s, p);
+      return simulate_edge_cloud(w, s, seed, std::max<std::uint64_t>(measured_requests, 1000));
+    }
     case runtime::Placement::kEdgeFirst:
     case runtime::Placement::kModel:
       return simulate_edge_cloud(w, s, seed, std::max<std::uint64_t>(measured_requests, 1000));

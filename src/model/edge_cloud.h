@@ -10,10 +10,12 @@
 //              on measured runs at that node's CPU budget (not assumed to scale with its cores)
 //
 // Edge-only, cloud-only and split (probabilistic offload) are a product-form closed network
-// (BCMP: processor-sharing and delay stations), solved exactly by load-dependent MVA with the
-// routing probabilities as visit ratios. Edge-first and model-driven offload depend on the
-// state, so they are simulated (a discrete-event simulation of the same stations, deciding
-// each request with the runtime's own placement code). Pure; thread-safe. docs/model.md.
+// when the nodes are processor sharing (BCMP: processor-sharing and delay stations), solved
+// exactly by load-dependent MVA with the routing probabilities as visit ratios. Nodes that
+// serve a few requests at a time in order (slots) with low-variance work, and edge-first and
+// model-driven offload, which depend on the state, are simulated (a discrete-event simulation of
+// the same stations, deciding each request with the runtime's own placement code). Pure;
+// thread-safe. docs/model.md.
 #pragma once
 
 #include <cstdint>
@@ -33,9 +35,15 @@ struct LinkModel {
 };
 
 struct NodeModel {
-  double service_s = 0;    // one request's time at the node, alone (at its CPU budget)
-  double parallelism = 1;  // m: with j requests the node runs at min(j, m) times that speed
-  int replicas = 1;        // for the placement policies' view (in flight vs replicas)
+  double service_s = 0;  // one request's time at the node, alone (at its CPU budget)
+  // m: with j > 1 requests in service the node serves min(j, m) / service_s of them per second
+  // (one alone is served at full speed: a CPU quota lets a lone burst run unthrottled). m may be
+  // below 1: a half-core quota lets one request through at full speed but not two.
+  double parallelism = 1;
+  int replicas = 1;       // for the placement policies' view (in flight vs replicas)
+  int slots = 0;          // requests served at once (replicas x workers), the rest wait in
+                          // order; 0 = every request at once (processor sharing)
+  double service_cv = 1;  // coefficient of variation of the work (1: exponential)
 };
 
 struct EdgeCloudSystem {

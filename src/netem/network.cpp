@@ -237,8 +237,19 @@ Network::~Network() {
   for (auto& link : links_)
     if (link->relay) link->relay->stop();
   if (plain_) plain_->stop();
+  std::vector<std::string> host_devices;
+  for (const auto& link : links_)
+    if (link->state.plan.from.empty()) host_devices.push_back(link->state.from_device);
   links_.clear();
   namespaces_.clear();  // each deletes its namespace, and the veths in it
+  // The kernel frees those interfaces (and the host's routes through them) in the background;
+  // waiting here, up to 10 s, lets the next network on the same subnet start at once.
+  const auto give_up = SteadyClock::now() + std::chrono::seconds(10);
+  for (const auto& device : host_devices) {
+    const std::string path = "/sys/class/net/" + device;
+    while (::access(path.c_str(), F_OK) == 0 && SteadyClock::now() < give_up)
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
 }
 
 const Namespace* Network::ns(const std::string& node) const {

@@ -11,6 +11,7 @@
 #include "common/subprocess.h"
 #include "experiment/results_db.h"
 #include "model/calibration.h"
+#include "model/edge_cloud_fit.h"
 #include "model/validate.h"
 
 #ifndef FAASLAB_ECHARTS_DIR
@@ -163,6 +164,50 @@ std::string summary_table(const json& data) {
 // Predicted vs measured per configuration, as `faaslab model validate --json` writes it: the
 // measured figures carry their run-to-run 95% half-width, the errors are judged against the
 // issue's targets unless the row was fitted (calibration data is not evidence).
+// The edge–cloud model beside the measurements, one row per configuration.
+std::string edge_cloud_table(const json& v) {
+  std::ostringstream t;
+  if (v.contains("error")) {
+    t << "<p class=\"note\">The edge–cloud model could not be calibrated: "
+      << escape_html(v["error"].get<std::string>()) << "</p>";
+    return t.str();
+  }
+  t << "<p class=\"note\">" << v.value("passed", 0) << " of " << v.value("judged", 0)
+    << " configurations not used for calibration within every target (mean within "
+    << static_cast<int>(v["targets"].value("mean", 0.0) * 100) << "%, throughput within "
+    << static_cast<int>(v["targets"].value("throughput", 0.0) * 100) << "%).</p>";
+  t << "<table class=\"compact\"><tr><th>topology</th><th>placement</th><th>users</th>"
+       "<th>mean measured</th><th>predicted</th><th>error</th><th>tput measured</th>"
+       "<th>predicted</th><th>offload measured</th><th>predicted</th><th>verdict</th></tr>";
+  for (const auto& r : v.value("rows", json::array())) {
+    char buf[64];
+    auto cell = [&](double x, const char* fmt) {
+      std::snprintf(buf, sizeof buf, fmt, x);
+      return std::string(buf);
+    };
+    const bool fitted = r.value("fitted", false);
+    const std::string error = r.value("error", "");
+    const std::string verdict = !error.empty() ? error
+                                : fitted       ? "fitted"
+                                : (r.value("mean_ok", false) && r.value("throughput_ok", false))
+                                    ? "within target"
+                                : r.value("mean_in_spread", false) ? "inside the measured spread"
+                                                                   : "miss";
+    t << "<tr><td>" << escape_html(r.value("topology", "")) << "</td><td>"
+      << escape_html(r.value("placement", "")) << "</td><td>" << r.value("users", 0) << "</td><td>"
+      << cell(r.value("measured_mean_s", 0.0), "%.3f s") << "</td><td>"
+      << cell(r.value("predicted_mean_s", 0.0), "%.3f s") << "</td><td>"
+      << cell(r.value("mean_error", 0.0) * 100, "%+.1f%%") << "</td><td>"
+      << cell(r.value("measured_throughput_rps", 0.0), "%.1f/s") << "</td><td>"
+      << cell(r.value("predicted_throughput_rps", 0.0), "%.1f/s") << "</td><td>"
+      << cell(r.value("measured_offload", 0.0), "%.2f") << "</td><td>"
+      << cell(r.value("predicted_offload", 0.0), "%.2f") << "</td><td>" << escape_html(verdict)
+      << "</td></tr>";
+  }
+  t << "</table>";
+  return t.str();
+}
+
 std::string validation_table(const json& data) {
   if (!data.contains("validation") || data["validation"].empty()) return "";
   std::ostringstream h;
@@ -262,6 +307,16 @@ std::string html_page(const json& data, const std::string& echarts_js) {
     << " cores, " << escape_html(m.value("kernel", std::string())) << " · faaslab "
     << escape_html(c["versions"].value("faaslab", std::string("?"))) << "</div></header><main>";
   h << "<section><h2>Overview</h2>" << cards(data) << "</section>";
+  // The study's question first, when the campaign asks it: where should the function run?
+  if (data.contains("edge_cloud_validation")) {
+    h << "<section><h2>Edge or cloud</h2><p class=\"note\">Where the function ran: response time "
+         "and success over users for each placement on each topology (measured: solid; the "
+         "edge–cloud model, calibrated on this campaign: dashed), the share offloaded to the "
+         "cloud, the use of the link to the cloud, and each node's own figures. The offload "
+         "share over time of each run is under Over time.</p>"
+      << edge_cloud_table(data["edge_cloud_validation"])
+      << "<div class=\"grid\" id=\"charts-edge-cloud\"></div></section>";
+  }
   h << "<section><h2>Per-frame times</h2><p class=\"note\">The study's figure: the time of every "
        "frame for each user of "
        "a run (round trip from the intended send, the function's handler time, its ML time); "
@@ -343,6 +398,15 @@ Result<ReportResult> write_report(const ReportOptions& o) {
       (*data)["validation"] = v.is_array() ? v : v.value("rows", json::array());
     } catch (const json::exception& e) {
       return make_error(o.validation_path + ": not JSON: " + e.what());
+    }
+  }
+  // An edge–cloud campaign: the edge–cloud model, calibrated on the campaign's own runs.
+  {
+    const auto id = (*data)["campaign"]["id"].get<std::int64_t>();
+    auto edge_cloud = model::is_edge_cloud_campaign(**db, id);
+    if (edge_cloud && *edge_cloud) {
+      auto v = model::validate_edge_cloud(**db, id);
+      (*data)["edge_cloud_validation"] = v ? v->to_json() : json{{"error", v.error()}};
     }
   }
   const std::string echarts_dir = o.echarts_dir.empty() ? find_echarts_dir() : o.echarts_dir;

@@ -36,11 +36,12 @@ double nearest_rank_unsorted(std::vector<double> v, double p) {
 // The axes that differ between configurations, for labels that name only what varies.
 struct Varying {
   bool replicas = false, routing = false, codec = false, frame = false, mode = false,
-       max_inflight = false, workers = false;
+       max_inflight = false, workers = false, topology = false, placement = false;
 };
 
 Varying find_varying(const std::vector<RunRow>& runs) {
-  std::set<std::string> replicas, routing, codec, frame, mode, inflight, workers;
+  std::set<std::string> replicas, routing, codec, frame, mode, inflight, workers, topology,
+      placement;
   for (const auto& r : runs) {
     replicas.insert(std::to_string(r.columns.replicas));
     routing.insert(r.columns.routing);
@@ -50,9 +51,12 @@ Varying find_varying(const std::vector<RunRow>& runs) {
     mode.insert(r.columns.mode);
     inflight.insert(std::to_string(r.columns.max_inflight));
     workers.insert(std::to_string(r.columns.workers));
+    topology.insert(r.columns.topology);
+    placement.insert(r.columns.placement + "/" + std::to_string(r.columns.offload_threshold));
   }
-  return {replicas.size() > 1, routing.size() > 1,  codec.size() > 1,  frame.size() > 1,
-          mode.size() > 1,     inflight.size() > 1, workers.size() > 1};
+  return {replicas.size() > 1, routing.size() > 1,  codec.size() > 1,
+          frame.size() > 1,    mode.size() > 1,     inflight.size() > 1,
+          workers.size() > 1,  topology.size() > 1, placement.size() > 1};
 }
 
 // "classic, 2 replicas" — what the over-users figures are grouped by.
@@ -65,6 +69,11 @@ std::string group_of(const experiment::RunColumns& c, const Varying& v) {
   if (v.workers) g += ", " + std::to_string(c.workers) + " workers";
   if (v.codec) g += ", " + c.codec;
   if (v.frame) g += ", " + std::to_string(c.frame_width) + "x" + std::to_string(c.frame_height);
+  if (v.topology) g += ", " + c.topology;
+  if (v.placement) {
+    g += ", " + (c.placement.empty() ? std::string("placement by labels") : c.placement);
+    if (c.offload_threshold > 0) g += " " + std::to_string(c.offload_threshold);
+  }
   return g;
 }
 
@@ -79,6 +88,69 @@ std::string short_of(const experiment::RunColumns& c, const Varying& v) {
          (c.users.value_or(0) == 1 ? "" : "s") + ", think " + seconds_label(c.think_s.value_or(0));
   }
   return s;
+}
+
+struct Pooled {
+  std::vector<RequestRow> rows;
+  double window_s = 0;
+};
+
+// An edge–cloud configuration's requests by the node that served them: count, mean response
+// time and throughput per node, the share served in the cloud, and the use of the link to the
+// cloud (bytes each way over its bandwidth, from the campaign's topology).
+json per_node(const Pooled& pool, const json& spec, const std::string& topology) {
+  std::map<std::string, std::vector<double>> times;
+  std::map<std::string, double> up_bytes, down_bytes;
+  for (const auto& q : pool.rows) {
+    if (q.outcome != "ok" || !q.latency_us) continue;
+    const std::string node = q.node.empty() ? "(none)" : q.node;
+    times[node].push_back(static_cast<double>(*q.latency_us) / 1e6);
+    up_bytes[node] += static_cast<double>(q.bytes_sent);
+    down_bytes[node] += static_cast<double>(q.bytes_received);
+  }
+  json nodes = json::object();
+  double served = 0, cloud = 0;
+  std::set<std::string> cloud_nodes;
+  std::string gateway;
+  double up_bps = 0, down_bps = 0;
+  if (spec.contains("topologies") && spec["topologies"].contains(topology)) {
+    const json& t = spec["topologies"][topology];
+    gateway = t.value("gateway", "");
+    for (const auto& n : t.value("nodes", json::array()))
+      if (n.value("role", "") == "cloud") cloud_nodes.insert(n.value("name", ""));
+    for (const auto& l : t.value("links", json::array())) {
+      const std::string from = l.value("from", ""), to = l.value("to", "");
+      if (from == gateway && cloud_nodes.count(to)) {
+        up_bps = l.value("up_bps", 0.0);
+        down_bps = l.value("down_bps", 0.0);
+      } else if (to == gateway && cloud_nodes.count(from)) {
+        up_bps = l.value("down_bps", 0.0);
+        down_bps = l.value("up_bps", 0.0);
+      }
+    }
+  }
+  double cloud_up = 0, cloud_down = 0;
+  for (const auto& [node, t] : times) {
+    double sum = 0;
+    for (double x : t) sum += x;
+    const double n = static_cast<double>(t.size());
+    nodes[node] = {{"count", t.size()},
+                   {"mean_s", sum / n},
+                   {"throughput_rps", pool.window_s > 0 ? n / pool.window_s : 0.0},
+                   {"role", cloud_nodes.count(node) ? "cloud" : "edge"}};
+    served += n;
+    if (cloud_nodes.count(node)) {
+      cloud += n;
+      cloud_up += up_bytes[node];
+      cloud_down += down_bytes[node];
+    }
+  }
+  json out = {{"by_node", nodes}, {"offload_share", served > 0 ? cloud / served : 0.0}};
+  if (pool.window_s > 0) {
+    out["uplink_utilization"] = up_bps > 0 ? cloud_up * 8 / pool.window_s / up_bps : 0.0;
+    out["downlink_utilization"] = down_bps > 0 ? cloud_down * 8 / pool.window_s / down_bps : 0.0;
+  }
+  return out;
 }
 
 json per_frame(const std::vector<RequestRow>& rows) {
@@ -123,6 +195,7 @@ json timeline(const std::vector<RequestRow>& rows, bool closed, std::int64_t ori
   const double width_s = static_cast<double>(width_us) / 1e6;
   std::vector<std::vector<double>> latencies(buckets);
   std::vector<int> active(buckets, 0);
+  std::vector<int> placed(buckets, 0), in_cloud(buckets, 0);  // edge–cloud: per the placement
   std::map<std::string, std::vector<int>> codes;
   auto bucket = [&](std::int64_t wall) {
     return static_cast<std::size_t>(std::clamp<std::int64_t>(
@@ -133,6 +206,10 @@ json timeline(const std::vector<RequestRow>& rows, bool closed, std::int64_t ori
     if (r.outcome == "dropped") continue;
     const auto b = bucket(r.end_wall_us);
     if (r.latency_us) latencies[b].push_back(static_cast<double>(*r.latency_us) / 1e6);
+    if (!r.placement.empty()) {
+      placed[b]++;
+      if (r.placement.rfind("cloud", 0) == 0) in_cloud[b]++;
+    }
     const std::string code = r.status > 0 ? std::to_string(r.status) : r.outcome;
     auto& series = codes[code];
     series.resize(buckets, 0);
@@ -152,7 +229,14 @@ json timeline(const std::vector<RequestRow>& rows, bool closed, std::int64_t ori
   }
   auto rounded = [](double v) { return std::round(v * 1000) / 1000; };
   json t = json::array(), mean = json::array(), p90 = json::array(), completed = json::array();
+  json offload = json::array();
+  bool any_placed = false;
   for (std::size_t i = 0; i < buckets; ++i) {
+    any_placed = any_placed || placed[i] > 0;
+    if (placed[i] > 0)
+      offload.push_back(rounded(static_cast<double>(in_cloud[i]) / placed[i]));
+    else
+      offload.push_back(nullptr);
     t.push_back(rounded(static_cast<double>(i) * width_s));
     completed.push_back(rounded(static_cast<double>(latencies[i].size()) / width_s));
     if (latencies[i].empty()) {
@@ -171,13 +255,15 @@ json timeline(const std::vector<RequestRow>& rows, bool closed, std::int64_t ori
     for (int n : series) rates.push_back(rounded(n / width_s));
     code_json[code] = rates;
   }
-  return {{"t", t},
-          {"bucket_s", width_s},
-          {"mean_s", mean},
-          {"p90_s", p90},
-          {"completed", completed},
-          {"active", active},
-          {"codes", code_json}};
+  json out = {{"t", t},
+              {"bucket_s", width_s},
+              {"mean_s", mean},
+              {"p90_s", p90},
+              {"completed", completed},
+              {"active", active},
+              {"codes", code_json}};
+  if (any_placed) out["offload"] = offload;  // the share of each bucket's requests in the cloud
+  return out;
 }
 
 // Ready replicas as a step series from 0: replicas usually became ready before the run's first
@@ -220,11 +306,6 @@ double window_seconds(const std::vector<RequestRow>& rows) {
 // A configuration's measured requests and the time they were measured over: the sum of its
 // runs' windows. (Not the span from its first run's start to its last run's end: between
 // repetitions the campaign ran other configurations and paused.)
-struct Pooled {
-  std::vector<RequestRow> rows;
-  double window_s = 0;
-};
-
 // JMeter's statistics table row and APDEX for a set of requests measured over `window` s.
 json statistics(const std::vector<RequestRow>& rows, double window, const ApdexThresholds& apdex) {
   std::vector<double> times;
@@ -328,6 +409,11 @@ Result<json> build_report_data(experiment::ResultsDb& db, std::optional<std::int
                  {"runs", json::array()}};
       const auto it = overall_by_key.find(c.config_key);
       cj["summary"] = it != overall_by_key.end() ? summary_to_json(it->second) : json::object();
+      if (!c.topology.empty()) {
+        cj["topology"] = c.topology;
+        cj["placement"] = c.placement.empty() ? "labels" : c.placement;
+        cj["offload_threshold"] = c.offload_threshold;
+      }
       configs.push_back(cj);
     }
     configs[config_index[c.config_key]]["runs"].push_back(r.id);
@@ -357,9 +443,12 @@ Result<json> build_report_data(experiment::ResultsDb& db, std::optional<std::int
                          {"ready_seconds", ready},
                          {"cold_start_seconds", cold}});
   }
+  auto stored_spec = db.campaign_spec(*campaign_id);
+  const json spec = stored_spec ? *stored_spec : json::object();
   for (auto& cj : configs) {
     const auto& pool = config_requests[cj["key"].get<std::string>()];
     cj["statistics"] = statistics(pool.rows, pool.window_s, apdex);
+    if (cj.contains("topology")) cj["nodes"] = per_node(pool, spec, cj["topology"]);
   }
   return json{{"campaign", *info},
               {"apdex", {{"satisfied_s", apdex.satisfied_s}, {"tolerated_s", apdex.tolerated_s}}},

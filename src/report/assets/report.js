@@ -171,7 +171,84 @@ function faaslabCharts(data) {
                    data: [[0, 0], [topx * 1.05, topx * 1.05]]});
     charts.push({id: "model-throughput", section: "model", title: "Predicted vs measured throughput", option: t});
   }
+  charts = charts.concat(edgeCloudCharts(data));
   return charts;
+}
+
+// Edge–cloud campaigns: per topology, response time and success over users for each placement
+// (measured solid, predicted dashed), the offload share and the uplink's use; per node, the
+// mean response time and throughput of each configuration.
+function edgeCloudCharts(data) {
+  var out = [];
+  var ec = data.configs.filter(function (c) { return c.topology && c.users !== null && c.users !== undefined; });
+  if (!ec.length) return out;
+  var predicted = {};
+  var rows = (data.edge_cloud_validation && data.edge_cloud_validation.rows) || [];
+  rows.forEach(function (r) { if (!r.error) predicted[r.config_key] = r; });
+  var byTopology = {};
+  ec.forEach(function (c) {
+    var name = c.placement + (c.offload_threshold > 0 ? " " + c.offload_threshold : "");
+    byTopology[c.topology] = byTopology[c.topology] || {};
+    byTopology[c.topology][name] = byTopology[c.topology][name] || [];
+    byTopology[c.topology][name].push(c);
+  });
+  Object.keys(byTopology).sort().forEach(function (topology, ti) {
+    var policies = byTopology[topology];
+    var mean = baseOption("Where to run it: mean response time — " + topology, "seconds", "users");
+    var success = baseOption("Success rate — " + topology, "success (%)", "users");
+    var share = baseOption("Offloaded to the cloud — " + topology, "share of requests", "users");
+    var uplink = baseOption("Use of the link to the cloud — " + topology, "share of its bandwidth", "users");
+    [mean, success, share, uplink].forEach(function (o) { o.xAxis.minInterval = 1; });
+    success.yAxis.min = 0; success.yAxis.max = 100;
+    share.yAxis.min = 0; share.yAxis.max = 1;
+    uplink.yAxis.min = 0;
+    Object.keys(policies).sort().forEach(function (name, pi) {
+      var cs = policies[name].slice().sort(function (a, b) { return a.users - b.users; });
+      var color = FAASLAB_PALETTE[pi % FAASLAB_PALETTE.length];
+      mean.series.push({name: name, type: "line", symbolSize: 7, itemStyle: {color: color},
+                        data: cs.map(function (c) { return [c.users, c.summary.mean_s]; })});
+      var pred = cs.filter(function (c) { return predicted[c.key]; });
+      if (pred.length) {
+        mean.series.push({name: name + " (model)", type: "line", symbol: "none", itemStyle: {color: color},
+                          lineStyle: {type: "dashed", color: color},
+                          data: pred.map(function (c) { return [c.users, predicted[c.key].predicted_mean_s]; })});
+      }
+      success.series.push({name: name, type: "line", symbolSize: 7, itemStyle: {color: color},
+                           data: cs.map(function (c) { return [c.users, +(c.summary.success_rate * 100).toFixed(2)]; })});
+      share.series.push({name: name, type: "line", symbolSize: 7, itemStyle: {color: color},
+                         data: cs.map(function (c) { return [c.users, c.nodes ? c.nodes.offload_share : null]; })});
+      if (pred.length) {
+        share.series.push({name: name + " (model)", type: "line", symbol: "none", lineStyle: {type: "dashed", color: color},
+                           itemStyle: {color: color},
+                           data: pred.map(function (c) { return [c.users, predicted[c.key].predicted_offload]; })});
+      }
+      uplink.series.push({name: name, type: "line", symbolSize: 7, itemStyle: {color: color},
+                          data: cs.map(function (c) { return [c.users, c.nodes ? c.nodes.uplink_utilization : null]; })});
+    });
+    out.push({id: "ec-mean-" + ti, section: "edge-cloud", title: mean.title.text, option: mean});
+    out.push({id: "ec-success-" + ti, section: "edge-cloud", title: success.title.text, option: success});
+    out.push({id: "ec-offload-" + ti, section: "edge-cloud", title: share.title.text, option: share});
+    out.push({id: "ec-uplink-" + ti, section: "edge-cloud", title: uplink.title.text, option: uplink});
+  });
+  // Per node, per configuration.
+  var nodeNames = {};
+  ec.forEach(function (c) { Object.keys((c.nodes && c.nodes.by_node) || {}).forEach(function (n) { nodeNames[n] = true; }); });
+  [["mean_s", "Mean response time per node", "seconds"], ["throughput_rps", "Throughput per node", "requests / s"]]
+    .forEach(function (what, wi) {
+      var o = baseOption(what[1], what[2], "");
+      o.xAxis = {type: "category", data: ec.map(function (c) { return c.short; }),
+                 axisLabel: {rotate: 35, fontSize: 10, interval: 0}};
+      o.grid.bottom = 140;
+      o.tooltip = {trigger: "axis", axisPointer: {type: "shadow"}};
+      Object.keys(nodeNames).sort().forEach(function (n) {
+        o.series.push({name: n, type: "bar", data: ec.map(function (c) {
+          var by = c.nodes && c.nodes.by_node && c.nodes.by_node[n];
+          return by ? by[what[0]] : null;
+        })});
+      });
+      out.push({id: "ec-node-" + wi, section: "edge-cloud", title: what[1], option: o});
+    });
+  return out;
 }
 
 // The study's per-frame figure for one run: one line per user; metric is "latency", "handler"
@@ -200,9 +277,11 @@ function perFrameOption(run, metric) {
 function timelineOption(run, what) {
   var tl = run.timeline;
   var titles = {latency: "Response time over time", throughput: "Throughput over time",
-                active: "Active users over time", codes: "Responses by status over time"};
+                active: "Active users over time", codes: "Responses by status over time",
+                offload: "Offloaded to the cloud over time"};
   var opt = baseOption(titles[what] + " — " + run.label,
-                       {latency: "seconds", throughput: "requests / s", active: "users", codes: "responses / s"}[what],
+                       {latency: "seconds", throughput: "requests / s", active: "users", codes: "responses / s",
+                        offload: "share of requests"}[what],
                        "seconds since the run's start (" + tl.bucket_s + " s buckets)");
   var few = tl.t.length < 30;  // short runs: show the points themselves
   if (what === "latency") {
@@ -211,6 +290,11 @@ function timelineOption(run, what) {
   } else if (what === "throughput") {
     opt.series.push({name: "completed", type: "line", step: "end", showSymbol: false,
                      data: tl.t.map(function (t, i) { return [t, tl.completed[i]]; })});
+  } else if (what === "offload") {
+    opt.yAxis.min = 0;
+    opt.yAxis.max = 1;
+    opt.series.push({name: "in the cloud", type: "line", step: "end", showSymbol: few, connectNulls: false,
+                     data: tl.t.map(function (t, i) { return [t, tl.offload ? tl.offload[i] : null]; })});
   } else if (what === "active") {
     opt.series.push({name: "active", type: "line", step: "end", showSymbol: false,
                      data: tl.t.map(function (t, i) { return [t, tl.active[i]]; })});

@@ -54,6 +54,8 @@
   fillSelect(timeRun, data.runs.map(function (r) { return r.label; }));
   var timeContainer = document.getElementById("charts-time");
   var views = ["latency", "throughput", "active", "codes"];
+  // Edge–cloud runs: the share of each second's requests offloaded to the cloud.
+  if (data.runs.some(function (r) { return r.timeline && r.timeline.offload; })) views.push("offload");
   var timeCharts = views.map(function (v) { return mount(timeContainer, "time-" + v, timelineOption(data.runs[0], v)); });
   var replicaChart = mount(timeContainer, "time-replicas", replicasOption(data.runs[0]));
   timeRun.addEventListener("change", function () {

@@ -1,0 +1,150 @@
+// An edge–cloud campaign as a user runs it: two topologies, three placements, users 1 and 2,
+// through `faaslab sweep` on real namespaces and links; then `faaslab model validate` and the
+// report, whose edge–cloud figures are drawn in headless Chromium. Skips where this process may
+// not make network namespaces.
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#endif
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <nlohmann/json.hpp>
+#include <regex>
+#include <set>
+
+#include "common/subprocess.h"
+#include "experiment/results_db.h"
+#include "netem/netns.h"
+#include "support/campaign_test.h"
+#include "support/test_data.h"
+
+namespace faaslab {
+namespace {
+
+namespace fs = std::filesystem;
+using namespace std::chrono_literals;
+using namespace faaslab::testing;
+
+std::string campaign(const std::string& stack) {
+  return "name: edge-cloud-test\ntarget: {stack: " + stack +
+         ", function: slblur}\n"
+         "topologies:\n"
+         "  near:\n    nodes: {edge-1: {role: edge, cpus: 0.5}, cloud-1: {role: cloud, cpus: 1}}\n"
+         "    subnet: 10.239.0.0/20\n"
+         "    links:\n      - {from: client, to: edge-1, delay: 1ms, bandwidth: 100Mbit}\n"
+         "      - {from: edge-1, to: cloud-1, delay: 5ms, bandwidth: 50Mbit}\n"
+         "  far:\n    nodes: {edge-1: {role: edge, cpus: 0.5}, cloud-1: {role: cloud, cpus: 1}}\n"
+         "    subnet: 10.240.0.0/20\n"
+         "    links:\n      - {from: client, to: edge-1, delay: 1ms, bandwidth: 100Mbit}\n"
+         "      - {from: edge-1, to: cloud-1, delay: 20ms, bandwidth: 20Mbit}\n"
+         "workload:\n  video: " +
+         video_path().string() +
+         "\n  frames: 3\n  mode: http\n  codec: jpeg\n  frame_size: 320x240\n  replicas: 2\n"
+         "grid:\n  topology: [near, far]\n  placement: [edge-only, cloud-only, edge-first]\n"
+         "  users: [1, 2]\n";
+}
+
+TEST(EdgeCloudCampaign, SweepValidateAndReportOverTwoTopologies) {
+  if (auto ok = netem::check_namespace_support(); !ok) GTEST_SKIP() << ok.error();
+  TempDir dir("edge-cloud");
+  const auto stack = repo_root() + "/deploy/edge-cloud-stack.yml";
+  const auto file = write_file(dir.path() / "c.yaml", campaign(stack));
+  const auto db_path = (dir.path() / "c.db").string();
+  Subprocess sweep({faaslab_bin(), "sweep", "-f", file.string(), "--db", db_path, "-q"});
+  ASSERT_EQ(sweep.wait(240s), 0) << sweep.err();
+
+  auto db = experiment::ResultsDb::open(db_path);
+  ASSERT_TRUE(db.ok()) << db.error();
+  auto runs = (*db)->runs(1);
+  ASSERT_TRUE(runs.ok());
+  ASSERT_EQ(runs->size(), 12u);
+  for (const auto& r : *runs) {
+    EXPECT_EQ(r.status, experiment::RunStatus::kComplete) << r.columns.config_key << r.error;
+    auto requests = (*db)->requests(r.id);
+    ASSERT_TRUE(requests.ok());
+    std::set<std::string> nodes;
+    for (const auto& q : *requests) {
+      EXPECT_EQ(q.outcome, "ok") << q.error;
+      nodes.insert(q.node);
+      EXPECT_FALSE(q.placement.empty());
+    }
+    // Where each request ran follows the run's policy.
+    const std::set<std::string> edge = {"edge-1"}, cloud = {"cloud-1"};
+    if (r.columns.placement == "edge-only") {
+      EXPECT_EQ(nodes, edge);
+    } else if (r.columns.placement == "cloud-only") {
+      EXPECT_EQ(nodes, cloud);
+    } else if (r.columns.users == 1) {
+      EXPECT_EQ(nodes, edge);  // edge-first, one user: the edge is always free
+    }
+  }
+  // The far cloud is slower for one user than the near one: its link is crossed.
+  auto summaries = (*db)->config_summaries(1);
+  ASSERT_TRUE(summaries.ok());
+  double near = 0, far = 0;
+  for (const auto& [key, s] : *summaries) {
+    if (s.label != "*" || key.find("users=1 ") != 0 || key.find("cloud-only") == std::string::npos)
+      continue;
+    (key.find("topology=near") != std::string::npos ? near : far) = s.mean_s;
+  }
+  EXPECT_GT(far, near + 0.030) << "40 ms more of round trip to the far cloud";
+
+  Subprocess validate({faaslab_bin(), "model", "validate", db_path, "--json"});
+  ASSERT_EQ(validate.wait(120s), 0) << validate.err();
+  const auto v = nlohmann::json::parse(validate.out());
+  EXPECT_EQ(v["model"], "edge-cloud");
+  EXPECT_EQ(v["rows"].size(), 12u);
+  EXPECT_EQ(v["fit"]["nodes"].size(), 4u);  // two nodes of two topologies
+
+  const auto out = dir.path() / "report";
+  Subprocess report({faaslab_bin(), "report", db_path, "-o", out.string()});
+  ASSERT_EQ(report.wait(180s), 0) << report.err();
+  const auto html = out / "report.html";
+  const auto bytes = read_file(html);
+  const std::string page(bytes.begin(), bytes.end());
+  EXPECT_NE(page.find("Edge or cloud"), std::string::npos);
+  int edge_cloud_figures = 0;
+  for (const auto& e : fs::directory_iterator(out / "figures"))
+    if (e.path().filename().string().rfind("ec-", 0) == 0 && e.path().extension() == ".png")
+      ++edge_cloud_figures;
+  EXPECT_EQ(edge_cloud_figures, 10);  // 4 per topology, 2 per node
+
+  const std::vector<std::string> chromium = {
+      "/usr/bin/chromium",
+      "--headless",
+      "--no-sandbox",
+      "--disable-gpu",
+      "--disable-background-networking",
+      "--disable-extensions",
+      "--no-first-run",
+      "--enable-logging=stderr",
+      "--user-data-dir=" + (dir.path() / "chromium").string(),
+      "--virtual-time-budget=15000"};
+  auto dump_args = chromium;
+  dump_args.insert(dump_args.end(), {"--dump-dom", "file://" + html.string()});
+  Subprocess dump(dump_args);
+  ASSERT_EQ(dump.wait(90s), 0) << dump.err();
+  std::smatch m;
+  const std::string dom = dump.out();
+  ASSERT_TRUE(
+      std::regex_search(dom, m, std::regex(R"(<pre id="self-check" data-done="1">([^<]*)</pre>)")))
+      << "the page did not finish its self-check";
+  const auto check = nlohmann::json::parse(m[1].str());
+  EXPECT_TRUE(check["empty"].empty()) << "charts without data: " << check.dump();
+  EXPECT_TRUE(check["errors"].empty()) << "errors in the page: " << check.dump();
+  EXPECT_NE(dom.find("id=\"charts-edge-cloud\""), std::string::npos);
+  const fs::path artefacts = fs::path(FAASLAB_BINARY_DIR) / "test-artifacts";
+  fs::create_directories(artefacts);
+  const fs::path shot = artefacts / "report-edge-cloud.png";
+  fs::remove(shot);
+  auto shot_args = chromium;
+  shot_args.insert(shot_args.end(), {"--hide-scrollbars", "--window-size=1400,5000",
+                                     "--screenshot=" + shot.string(), "file://" + html.string()});
+  Subprocess screenshot(shot_args);
+  ASSERT_EQ(screenshot.wait(90s), 0) << screenshot.err();
+  EXPECT_TRUE(fs::exists(shot));
+}
+
+}  // namespace
+}  // namespace faaslab

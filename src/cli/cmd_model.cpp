@@ -6,6 +6,7 @@
 #include <fstream>
 #include <iostream>
 #include <memory>
+#include <set>
 #include <sstream>
 
 #include "cli/commands.h"
@@ -13,8 +14,10 @@
 #include "experiment/results_db.h"
 #include "model/calibration.h"
 #include "model/edge_cloud_fit.h"
+#include "model/edge_cloud_plan.h"
 #include "model/plan.h"
 #include "model/validate.h"
+#include "runtime/topology.h"
 
 namespace faaslab::cli {
 namespace {
@@ -221,11 +224,15 @@ int run_validate(const ValidateArgs& a) {
 
 struct PlanArgs {
   ModelOptions model;
+  std::string topology, database, calibrated_on;
+  int workers = 2;
   std::vector<std::string> objectives;
   std::string modes;
   int max_replicas = 64;
   bool json = false;
 };
+
+int run_plan_edge_cloud(const PlanArgs& a, const std::vector<model::Objective>& objectives);
 
 int run_plan(PlanArgs a) {
   std::vector<model::Objective> objectives;
@@ -240,6 +247,7 @@ int run_plan(PlanArgs a) {
     }
   }
   if (objectives.empty()) return fail("plan", "give --objective, e.g. 'p95<2s' 'success>=0.99'", 2);
+  if (!a.topology.empty()) return run_plan_edge_cloud(a, objectives);
   model::PlanOptions po;
   po.modes.clear();
   std::stringstream ms(a.modes.empty() ? (a.model.mode.empty() ? "http" : a.model.mode) : a.modes);
@@ -288,6 +296,107 @@ int run_plan(PlanArgs a) {
                 "no configuration up to " + std::to_string(po.max_replicas) +
                     " replicas meets the objectives (at the most:" + last + ")",
                 1);
+  }
+  return 0;
+}
+
+// Edge, cloud or split, with how many replicas where: the topology's links, its nodes'
+// replica limits, and the nodes as an edge–cloud campaign calibrated them.
+int run_plan_edge_cloud(const PlanArgs& a, const std::vector<model::Objective>& objectives) {
+  if (a.database.empty())
+    return fail("plan",
+                "--topology needs --database: an edge–cloud campaign to calibrate its nodes", 2);
+  if (a.model.users < 1) return fail("plan", "--topology plans a closed workload: give --users", 2);
+  if (a.workers < 1) return fail("plan", "--workers: must be >= 1", 2);
+  auto think = parse_duration(a.model.think);
+  if (!think) return fail("plan", "--think: " + think.error(), 2);
+  auto topology = runtime::load_topology(a.topology);
+  if (!topology) return fail("plan", topology.error(), 2);
+  const runtime::NodeSpec* cloud = nullptr;
+  for (const auto& n : topology->nodes)
+    if (n.role == runtime::NodeRole::kCloud && n.name != topology->gateway_node && !cloud)
+      cloud = &n;
+  const runtime::NodeSpec* edge = topology->node(topology->gateway_node);
+  const runtime::LinkSpec* client = topology->link_between("client", topology->gateway_node);
+  const runtime::LinkSpec* up =
+      cloud ? topology->link_between(topology->gateway_node, cloud->name) : nullptr;
+  if (!edge || !cloud || !client || !up)
+    return fail("plan",
+                a.topology +
+                    ": needs an edge node with the gateway, a cloud node, a link "
+                    "from the client to the first and one from it to the second",
+                2);
+  if (!std::ifstream(a.database)) return fail("plan", "cannot read " + a.database, 1);
+  auto db = experiment::ResultsDb::open(a.database);
+  if (!db) return fail("plan", db.error(), 1);
+  auto ids = (*db)->campaign_ids();
+  if (!ids || ids->empty()) return fail("plan", a.database + " holds no campaign", 1);
+  auto v = model::validate_edge_cloud(**db, ids->back());
+  if (!v) return fail("plan", v.error(), 1);
+  auto node_of = [&](const std::string& name) -> const model::NodeModel* {
+    for (const auto& [k, n] : v->fit.nodes) {
+      const auto slash = k.find('/');
+      if (k.substr(slash + 1) == name &&
+          (a.calibrated_on.empty() || k.substr(0, slash) == a.calibrated_on))
+        return &n;
+    }
+    return nullptr;
+  };
+  const model::NodeModel* edge_model = node_of(edge->name);
+  const model::NodeModel* cloud_model = node_of(cloud->name);
+  if (!edge_model || !cloud_model)
+    return fail("plan",
+                "the campaign in " + a.database + " calibrated no node named " +
+                    (edge_model ? cloud->name : edge->name) +
+                    (a.calibrated_on.empty() ? "" : " on topology " + a.calibrated_on),
+                1);
+  model::EdgeCloudSystem s;
+  s.client = {to_seconds(client->delay), client->up_bps, client->down_bps};
+  const bool forward = up->from == topology->gateway_node;
+  s.cloud = {to_seconds(up->delay), forward ? up->up_bps : up->down_bps,
+             forward ? up->down_bps : up->up_bps};
+  s.edge = *edge_model;
+  s.cloud_node = *cloud_model;
+  s.request_bytes = v->fit.request_bytes;
+  s.response_bytes = v->fit.response_bytes;
+  model::EdgeCloudWorkload w{a.model.users, to_seconds(*think),
+                             a.model.think_dist == "exponential"};
+  model::EdgeCloudPlanOptions o;
+  o.max_edge_replicas = edge->max_replicas > 0 ? edge->max_replicas : 4;
+  o.max_cloud_replicas = cloud->max_replicas > 0 ? cloud->max_replicas : 8;
+  o.workers = a.workers;
+  o.seed = a.model.seed;
+  auto plan = model::plan_edge_cloud(w, s, objectives, o);
+  if (!plan) return fail("plan", plan.error(), 2);
+  if (a.json) {
+    std::cout << plan->to_json().dump(2) << "\n";
+  } else {
+    if (const auto* c = plan->chosen()) {
+      std::printf(
+          "chosen: %s\n  mean %.3f s, p95 %.3f s, %.1f requests/s, %.0f%% in the cloud; "
+          "edge %.0f%% busy, cloud %.0f%%, uplink %.0f%%\n",
+          c->describe().c_str(), c->prediction.mean_s, c->prediction.p95_s,
+          c->prediction.throughput_rps, c->prediction.offload_share * 100,
+          c->prediction.edge_utilization * 100, c->prediction.cloud_utilization * 100,
+          c->prediction.uplink_utilization * 100);
+    }
+    std::printf("\n%-48s %9s %9s %9s %8s\n", "candidate (the best of each placement)", "mean",
+                "p95", "req/s", "cloud");
+    std::set<std::string> shown;
+    for (const auto& c : plan->candidates) {
+      const std::string kind(runtime::placement_name(c.placement.policy));
+      if (!shown.insert(kind).second) continue;
+      std::printf("%-48s %7.3f s %7.3f s %9.1f %7.0f%%%s\n", c.describe().c_str(),
+                  c.prediction.mean_s, c.prediction.p95_s, c.prediction.throughput_rps,
+                  c.prediction.offload_share * 100, c.meets ? "" : "  misses");
+    }
+  }
+  if (!plan->chosen()) {
+    std::string missed;
+    for (const auto& x : plan->candidates.front().missed) missed += " " + x + ";";
+    return fail(
+        "plan",
+        "no placement on " + a.topology + " meets the objectives (the closest:" + missed + ")", 1);
   }
   return 0;
 }
@@ -353,6 +462,16 @@ void add_model_command(CLI::App& app, CommandRunner& run) {
   plan->add_option("--modes", plan_args->modes, "modes to consider, e.g. classic,http");
   plan->add_option("--max-replicas", plan_args->max_replicas, "largest replica count to try");
   plan->add_flag("--json", plan_args->json, "JSON output");
+  plan->add_option("--topology", plan_args->topology,
+                   "plan on this edge–cloud topology (a file with a topology: section): edge, "
+                   "cloud or split, and replicas where");
+  plan->add_option("--database", plan_args->database,
+                   "with --topology: an edge–cloud campaign's database, to calibrate the nodes");
+  plan->add_option("--calibrated-on", plan_args->calibrated_on,
+                   "with --topology: the campaign topology whose nodes to use (default: any "
+                   "with the same node names)");
+  plan->add_option("--workers", plan_args->workers,
+                   "with --topology: requests one replica serves at once (default 2)");
   plan_args->model.app = plan;
   plan->callback([&run, plan_args] { run = [plan_args] { return run_plan(*plan_args); }; });
 }

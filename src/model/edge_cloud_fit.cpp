@@ -137,7 +137,10 @@ nlohmann::json EdgeCloudFit::to_json() const {
   for (const auto& [k, v] : nodes)
     n[k] = {
         {"service_s", v.service_s}, {"parallelism", v.parallelism}, {"service_cv", v.service_cv}};
-  return {{"nodes", n}, {"fitted_runs", fitted_runs}};
+  return {{"nodes", n},
+          {"fitted_runs", fitted_runs},
+          {"request_bytes", request_bytes},
+          {"response_bytes", response_bytes}};
 }
 
 nlohmann::json EdgeCloudRow::to_json() const {
@@ -273,6 +276,20 @@ Result<EdgeCloudValidation> validate_edge_cloud(experiment::ResultsDb& db, std::
   EdgeCloudValidation v;
   v.campaign_id = campaign_id;
   v.targets = targets;
+  {
+    double up = 0, down = 0, n = 0;
+    for (const auto& m : runs) {
+      for (const auto& r : m.ok) {
+        up += static_cast<double>(r.bytes_sent);
+        down += static_cast<double>(r.bytes_received);
+        ++n;
+      }
+    }
+    if (n > 0) {
+      v.fit.request_bytes = up / n;
+      v.fit.response_bytes = down / n;
+    }
+  }
   // Service times: one-user runs, each request less its links.
   std::map<std::string, std::vector<double>> alone;
   std::set<std::int64_t> fitted;

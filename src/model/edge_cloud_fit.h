@@ -34,6 +34,7 @@ namespace faaslab::model {
 struct EdgeCloudFit {
   std::map<std::string, NodeModel> nodes;  // "<topology>/<node>"
   std::vector<std::int64_t> fitted_runs;
+  double request_bytes = 0, response_bytes = 0;  // the mean over every answered request
   nlohmann::json to_json() const;
 };
 

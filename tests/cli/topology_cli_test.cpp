@@ -272,6 +272,25 @@ TEST(TopologyCli, UpWithABadTopologyIsExitTwo) {
   fs::remove(stack);
 }
 
+TEST(TopologyCli, PlanOnATopologyChecksItsInput) {
+  Subprocess no_db({faaslab_bin(), "model", "plan", "--topology", reference(), "--users", "4",
+                    "--objective", "mean<1s"});
+  EXPECT_EQ(no_db.wait(10s), 2);
+  EXPECT_NE(no_db.err().find("--database"), std::string::npos) << no_db.err();
+  Subprocess bad_file({faaslab_bin(), "model", "plan", "--topology", "/nonexistent/t.yml",
+                       "--database", "/nonexistent/c.db", "--users", "4", "--objective",
+                       "mean<1s"});
+  EXPECT_EQ(bad_file.wait(10s), 2);
+  Subprocess no_users({faaslab_bin(), "model", "plan", "--topology", reference(), "--database",
+                       "/nonexistent/c.db", "--objective", "mean<1s"});
+  EXPECT_EQ(no_users.wait(10s), 2);
+  EXPECT_NE(no_users.err().find("--users"), std::string::npos) << no_users.err();
+  Subprocess no_db_file({faaslab_bin(), "model", "plan", "--topology", reference(), "--database",
+                         "/nonexistent/c.db", "--users", "4", "--objective", "mean<1s"});
+  EXPECT_EQ(no_db_file.wait(10s), 1);
+  EXPECT_NE(no_db_file.err().find("cannot read"), std::string::npos) << no_db_file.err();
+}
+
 TEST(TopologyCli, CalibrateMeasuresTheReferenceLinks) {
   if (auto ok = netem::check_namespace_support(); !ok) GTEST_SKIP() << ok.error();
   const auto json = write_temp("cal.json", "");

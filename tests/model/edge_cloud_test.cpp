@@ -1,6 +1,7 @@
 // The edge–cloud model against values worked out by hand, and its two methods against each
 // other.
 #include "model/edge_cloud.h"
+#include "model/edge_cloud_plan.h"
 
 #include <gtest/gtest.h>
 
@@ -125,6 +126,36 @@ TEST(EdgeCloudModel, BadInputIsAnErrorNamingTheField) {
   s = reference(Placement::kEdgeOnly);
   s.cloud.up_bps = -1;
   EXPECT_FALSE(predict_edge_cloud(users(1), s).ok());
+}
+
+TEST(EdgeCloudPlan, PicksTheCheapestPlacementThatMeetsTheObjectives) {
+  EdgeCloudSystem s = reference(Placement::kEdgeOnly);
+  s.edge.slots = s.cloud_node.slots = 2;
+  s.edge.service_cv = s.cloud_node.service_cv = 0.2;
+  std::vector<Objective> light = {*Objective::parse("mean<0.1s")};
+  auto plan = plan_edge_cloud(users(1, 1.0), s, light, EdgeCloudPlanOptions{});
+  ASSERT_TRUE(plan.ok()) << plan.error();
+  ASSERT_NE(plan->chosen(), nullptr);
+  EXPECT_EQ(plan->chosen()->placement.policy, Placement::kEdgeOnly);  // one replica, 40 ms
+  EXPECT_EQ(plan->chosen()->edge_replicas, 1);
+  // 16 users, no think: the edge gives 50/s, the cloud's uplink 25/s; 60/s needs both.
+  std::vector<Objective> heavy = {*Objective::parse("throughput>=60")};
+  plan = plan_edge_cloud(users(16), s, heavy, EdgeCloudPlanOptions{});
+  ASSERT_TRUE(plan.ok()) << plan.error();
+  ASSERT_NE(plan->chosen(), nullptr);
+  const auto policy = plan->chosen()->placement.policy;
+  EXPECT_TRUE(policy == Placement::kSplit || policy == Placement::kEdgeFirst)
+      << plan->chosen()->describe();
+  EXPECT_GE(plan->chosen()->prediction.throughput_rps, 60);
+  // Out of reach: no candidate, the closest first.
+  std::vector<Objective> impossible = {*Objective::parse("throughput>=500")};
+  plan = plan_edge_cloud(users(16), s, impossible, EdgeCloudPlanOptions{});
+  ASSERT_TRUE(plan.ok());
+  EXPECT_EQ(plan->chosen(), nullptr);
+  EXPECT_FALSE(plan->candidates.front().missed.empty());
+  auto bad = plan_edge_cloud(users(1), s, {*Objective::parse("p50<1s")}, EdgeCloudPlanOptions{});
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.error().find("judges mean, p95"), std::string::npos);
 }
 
 }  // namespace

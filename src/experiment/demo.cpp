@@ -19,8 +19,15 @@ Result<DemoInputs> find_demo_inputs(const std::string& exe_dir) {
     const auto stack = root / "deploy" / "stack.yml";
     const auto video = root / "testdata" / "face-1308x888.mp4";
     if (fs::exists(stack, ec) && fs::exists(video, ec)) {
-      return DemoInputs{fs::weakly_canonical(stack, ec).string(),
-                        fs::weakly_canonical(video, ec).string()};
+      DemoInputs in{fs::weakly_canonical(stack, ec).string(),
+                    fs::weakly_canonical(video, ec).string(), "", ""};
+      const auto edge_stack = root / "deploy" / "edge-cloud-stack.yml";
+      const auto topology = root / "deploy" / "topologies" / "reference.yml";
+      if (fs::exists(edge_stack, ec) && fs::exists(topology, ec)) {
+        in.edge_cloud_stack = fs::weakly_canonical(edge_stack, ec).string();
+        in.reference_topology = fs::weakly_canonical(topology, ec).string();
+      }
+      return in;
     }
     looked += (looked.empty() ? "" : ", ") + root.lexically_normal().string();
   }
@@ -71,6 +78,40 @@ std::string demo_campaign_yaml(bool quick, const DemoInputs& in) {
     << "repetitions: 1\n"
     << "warmup: 0                 # keep the cold first request: the study's figures show it\n"
     << "cooldown: " << (quick ? "100ms" : "500ms") << "\n";
+  return y.str();
+}
+
+std::string demo_edge_cloud_yaml(const DemoInputs& in) {
+  std::ostringstream y;
+  y << "# faaslab demo, edge–cloud part: where should the face-blur run? Re-run with:\n"
+    << "# sudo faaslab sweep -f edge-cloud.yaml --db edge-cloud.db\n"
+    << "name: demo-edge-cloud\n"
+    << "target:\n"
+    << "  stack: " << quoted(in.edge_cloud_stack) << "\n"
+    << "  function: slblur       # one replica on each node\n"
+    << "topologies:\n"
+    << "  reference: " << quoted(in.reference_topology) << "\n"
+    << "  near-cloud:\n"
+    << "    nodes:\n"
+    << "      edge-1: {role: edge, cpus: 0.5, max_replicas: 2}\n"
+    << "      cloud-1: {role: cloud, cpus: 1.5, max_replicas: 4}\n"
+    << "    links:\n"
+    << "      - {from: client, to: edge-1, delay: 2ms, bandwidth: 100Mbit}\n"
+    << "      - {from: edge-1, to: cloud-1, delay: 5ms, bandwidth: 100Mbit}\n"
+    << "workload:\n"
+    << "  video: " << quoted(in.video) << "\n"
+    << "  frames: 8\n"
+    << "  codec: jpeg             # a base64 PNG frame is ~7x the bytes over the uplink\n"
+    << "  mode: http\n"
+    << "  replicas: 2\n"
+    << "  timeout: 25s\n"
+    << "grid:\n"
+    << "  topology: [reference, near-cloud]\n"
+    << "  placement: [edge-only, cloud-only, edge-first]\n"
+    << "  users: [1, 2, 4]\n"
+    << "repetitions: 1\n"
+    << "warmup: 1\n"
+    << "cooldown: 200ms\n";
   return y.str();
 }
 

@@ -14,6 +14,8 @@ namespace faaslab::experiment {
 struct DemoInputs {
   std::string stack;  // deploy/stack.yml: slblur (classic) and slblur-warm (http)
   std::string video;  // testdata/face-1308x888.mp4, made by scripts/setup
+  // The edge–cloud part: deploy/edge-cloud-stack.yml and deploy/topologies/reference.yml.
+  std::string edge_cloud_stack, reference_topology;
 };
 
 // Finds the checkout's deploy/stack.yml and test video: under $FAASLAB_ROOT, the current
@@ -23,6 +25,10 @@ Result<DemoInputs> find_demo_inputs(const std::string& exe_dir);
 
 // The campaign file's text, with absolute paths to the inputs.
 std::string demo_campaign_yaml(bool quick, const DemoInputs& inputs);
+
+// The demo's edge–cloud part: the reference topology and one with a near cloud, under
+// edge-only, cloud-only and edge-first placement, 1, 2 and 4 users (18 runs, about a minute).
+std::string demo_edge_cloud_yaml(const DemoInputs& inputs);
 
 // Which runs calibrate the model (the rest validate it): per mode, one user without think
 // time, and for the full demo also the most loaded point (8 users, no think time).

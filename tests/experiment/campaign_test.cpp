@@ -666,6 +666,17 @@ TEST(Campaign, EdgeCloudBadInputNamesTheField) {
   EXPECT_THAT(t.error(), HasSubstr("has none"));
 }
 
+TEST(Campaign, DemoEdgeCloudPartParsesAndExpands) {
+  const DemoInputs inputs{"/opt/faas lab/deploy/stack.yml", "/opt/faas lab/testdata/v.mp4",
+                          "/opt/faas lab/deploy/edge-cloud-stack.yml",
+                          std::string(FAASLAB_SOURCE_DIR) + "/deploy/topologies/reference.yml"};
+  auto c = parse_campaign(demo_edge_cloud_yaml(inputs), "/elsewhere");
+  ASSERT_TRUE(c.ok()) << c.error();
+  EXPECT_EQ(c->topologies.size(), 2u);
+  EXPECT_EQ(expand(*c).size(), 18u);
+  EXPECT_EQ(c->target.stack_file, "/opt/faas lab/deploy/edge-cloud-stack.yml");
+}
+
 TEST(Campaign, DemoCampaignsParseAndExpand) {
   const DemoInputs inputs{"/opt/faas lab/deploy/stack.yml",
                           "/opt/faas lab/testdata/we\"ird\\name.mp4"};

@@ -291,6 +291,33 @@ TEST(TopologyCli, PlanOnATopologyChecksItsInput) {
   EXPECT_NE(no_db_file.err().find("cannot read"), std::string::npos) << no_db_file.err();
 }
 
+// Without the rights to make namespaces (here: as user nobody), a topology is refused with the
+// reason and exit 2, never run on loopback instead.
+TEST(TopologyCli, WithoutTheRightsATopologyIsRefusedWithExitTwo) {
+  std::vector<std::string> prefix;
+  if (::geteuid() == 0) {
+    if (::access("/usr/bin/setpriv", X_OK) != 0) GTEST_SKIP() << "no setpriv to drop root";
+    prefix = {"/usr/bin/setpriv", "--reuid", "65534", "--regid", "65534", "--clear-groups"};
+  }
+  auto as_user = [&](std::vector<std::string> args) {
+    args.insert(args.begin(), prefix.begin(), prefix.end());
+    return args;
+  };
+  Subprocess calibrate(as_user({faaslab_bin(), "topology", "calibrate", "-f", reference()}));
+  const int code = calibrate.wait(20s);
+  if (code == 127) GTEST_SKIP() << "user nobody cannot run the build here: " << calibrate.err();
+  EXPECT_EQ(code, 2);
+  EXPECT_NE(calibrate.err().find("network namespaces cannot be made here"), std::string::npos)
+      << calibrate.err();
+  Subprocess up(as_user({faaslab_bin(), "up", "-f",
+                         std::string(FAASLAB_SOURCE_DIR) + "/deploy/edge-cloud-stack.yml", "--port",
+                         "0", "--no-auth"}));
+  EXPECT_EQ(up.wait(20s), 2);
+  EXPECT_NE(up.err().find("has a topology, and network namespaces cannot be made here"),
+            std::string::npos)
+      << up.err();
+}
+
 TEST(TopologyCli, CalibrateMeasuresTheReferenceLinks) {
   if (auto ok = netem::check_namespace_support(); !ok) GTEST_SKIP() << ok.error();
   const auto json = write_temp("cal.json", "");

@@ -45,8 +45,22 @@ std::string campaign(const std::string& stack) {
          "  users: [1, 2]\n";
 }
 
+#if defined(__SANITIZE_ADDRESS__)
+#define FAASLAB_SANITIZED 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define FAASLAB_SANITIZED 1
+#endif
+#endif
+
 TEST(EdgeCloudCampaign, SweepValidateAndReportOverTwoTopologies) {
   if (auto ok = netem::check_namespace_support(); !ok) GTEST_SKIP() << ok.error();
+#ifdef FAASLAB_SANITIZED
+  // 95 s under ASan, for code the sanitizer suite runs already through `faaslab up` on a
+  // topology (tests/cli/topology_cli_test.cpp), the sweep's other tests and the netem tests: kept
+  // to the release suite, so CI stays within its hour.
+  GTEST_SKIP() << "end to end in the release build only (CI time)";
+#endif
   TempDir dir("edge-cloud");
   const auto stack = repo_root() + "/deploy/edge-cloud-stack.yml";
   const auto file = write_file(dir.path() / "c.yaml", campaign(stack));

@@ -216,6 +216,10 @@ Result<RunTarget> RunTarget::start(const Campaign& campaign, const runtime::Stac
                               basic_auth_header(go.credentials->user, go.credentials->password));
       !st)
     return st.error_value();
+  if (t.nodes_) {
+    for (const auto& node : t.nodes_->topology().nodes)
+      if (auto s = t.nodes_->cpu_seconds(node.name)) t.node_cpu_at_start_[node.name] = *s;
+  }
   return t;
 }
 
@@ -227,6 +231,24 @@ Status RunTarget::check_reachable() const {
 std::vector<EventRow> RunTarget::stop() {
   if (!gateway_) return {};
   auto rows = to_event_rows(gateway_->events().since(0));
+  // Each node's CPU time over the run (its replicas ready to the end of the load), for its
+  // utilisation: an event per node.
+  if (nodes_) {
+    for (const auto& node : nodes_->topology().nodes) {
+      auto start = node_cpu_at_start_.find(node.name);
+      auto now = nodes_->cpu_seconds(node.name);
+      if (start == node_cpu_at_start_.end() || !now) continue;
+      EventRow e;
+      e.seq = rows.empty() ? 1 : rows.back().seq + 1;
+      e.wall_us = wall_us();
+      e.mono_us = mono_us();
+      e.replica = node.name;
+      e.kind = "node_cpu";
+      e.seconds = std::max(0.0, *now - start->second);
+      e.detail = "CPU seconds of node " + node.name + "'s replicas during the run";
+      rows.push_back(std::move(e));
+    }
+  }
   gateway_->shutdown(10s);
   gateway_.reset();
   nodes_.reset();  // the network goes after the replicas on it

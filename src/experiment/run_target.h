@@ -11,6 +11,7 @@
 // campaign names the gateway. Used from the sweep's thread only.
 #pragma once
 
+#include <map>
 #include <memory>
 #include <string>
 #include <utility>
@@ -60,6 +61,7 @@ class RunTarget {
   Url url_;
   const Target* external_ = nullptr;       // external only: the campaign's target
   std::shared_ptr<runtime::Nodes> nodes_;  // embedded with a topology: outlives the gateway
+  std::map<std::string, double> node_cpu_at_start_;  // CPU seconds of each node once ready
   PrivateTempDir state_dir_;  // embedded only: the replicas' TMPDIRs; removed after the gateway
   std::unique_ptr<runtime::Gateway> gateway_;  // embedded only; stopped when destroyed
 };

@@ -93,12 +93,14 @@ std::string short_of(const experiment::RunColumns& c, const Varying& v) {
 struct Pooled {
   std::vector<RequestRow> rows;
   double window_s = 0;
+  std::map<std::string, double> node_cpu_s;  // edge–cloud: CPU seconds per node (node_cpu events)
 };
 
 // An edge–cloud configuration's requests by the node that served them: count, mean response
 // time and throughput per node, the share served in the cloud, and the use of the link to the
 // cloud (bytes each way over its bandwidth, from the campaign's topology).
 json per_node(const Pooled& pool, const json& spec, const std::string& topology) {
+  std::map<std::string, double> budget;  // node -> its CPU budget in cores (0: not limited)
   std::map<std::string, std::vector<double>> times;
   std::map<std::string, double> up_bytes, down_bytes;
   for (const auto& q : pool.rows) {
@@ -116,8 +118,10 @@ json per_node(const Pooled& pool, const json& spec, const std::string& topology)
   if (spec.contains("topologies") && spec["topologies"].contains(topology)) {
     const json& t = spec["topologies"][topology];
     gateway = t.value("gateway", "");
-    for (const auto& n : t.value("nodes", json::array()))
+    for (const auto& n : t.value("nodes", json::array())) {
       if (n.value("role", "") == "cloud") cloud_nodes.insert(n.value("name", ""));
+      budget[n.value("name", "")] = n.value("cpus", 0.0);
+    }
     for (const auto& l : t.value("links", json::array())) {
       const std::string from = l.value("from", ""), to = l.value("to", "");
       if (from == gateway && cloud_nodes.count(to)) {
@@ -144,6 +148,15 @@ json per_node(const Pooled& pool, const json& spec, const std::string& topology)
       cloud_up += up_bytes[node];
       cloud_down += down_bytes[node];
     }
+  }
+  // CPU use, measured: cores busy on average over the runs, and the share of the node's budget.
+  for (const auto& [node, cpu] : pool.node_cpu_s) {
+    if (pool.window_s <= 0) continue;
+    if (!nodes.contains(node))
+      nodes[node] = {{"count", 0}, {"role", cloud_nodes.count(node) ? "cloud" : "edge"}};
+    const double cores = cpu / pool.window_s;
+    nodes[node]["cpu_cores"] = cores;
+    if (budget[node] > 0) nodes[node]["utilization"] = cores / budget[node];
   }
   json out = {{"by_node", nodes}, {"offload_share", served > 0 ? cloud / served : 0.0}};
   if (pool.window_s > 0) {
@@ -420,6 +433,9 @@ Result<json> build_report_data(experiment::ResultsDb& db, std::optional<std::int
     auto& pool = config_requests[c.config_key];
     pool.rows.insert(pool.rows.end(), measured.begin(), measured.end());
     pool.window_s += window_seconds(measured);
+    for (const auto& e : *events) {
+      if (e.kind == "node_cpu" && e.seconds) pool.node_cpu_s[e.replica] += *e.seconds;
+    }
 
     std::int64_t origin = INT64_MAX;
     for (const auto& q : *requests) origin = std::min(origin, q.intended_wall_us);

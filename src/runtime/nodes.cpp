@@ -6,6 +6,7 @@
 #include <cerrno>
 #include <cmath>
 #include <filesystem>
+#include <fstream>
 
 #include "runtime/resource_limits.h"
 #include "runtime/topology_network.h"
@@ -49,6 +50,11 @@ Status Nodes::make_budgets() {
       if (!dir) return make_error("node " + node.name + ": its CPU budget: " + dir.error());
       groups.push_back(*dir);
     }
+    // Every node's CPU use is accounted (cpuacct), for its utilisation in campaigns.
+    if (auto dir = create_cgroup("cpuacct", budget_name(node.name), {})) {
+      groups.push_back(*dir);
+      cpuacct_dirs_[node.name] = *dir;
+    }
     if (node.memory_bytes > 0) {
       auto dir = create_cgroup("memory", budget_name(node.name),
                                {{"memory.limit_in_bytes", std::to_string(node.memory_bytes)}});
@@ -67,7 +73,7 @@ Nodes::~Nodes() {
 
 std::vector<std::string> Nodes::remove_stale_budgets() {
   std::vector<std::string> removed;
-  for (const char* controller : {"cpu", "memory"}) {
+  for (const char* controller : {"cpu", "cpuacct", "memory"}) {
     for (const auto& dir : child_cgroups(controller, kBudgetPrefix)) {
       const std::string name = std::filesystem::path(dir).filename().string();
       const std::string rest = name.substr(std::string(kBudgetPrefix).size());
@@ -120,6 +126,15 @@ int Nodes::replicas_on(const std::string& node) const {
   MutexLock lock(mu_);
   auto it = placed_.find(node);
   return it == placed_.end() ? 0 : it->second;
+}
+
+std::optional<double> Nodes::cpu_seconds(const std::string& node) const {
+  auto it = cpuacct_dirs_.find(node);
+  if (it == cpuacct_dirs_.end()) return std::nullopt;
+  std::ifstream in(it->second + "/cpuacct.usage");
+  unsigned long long ns = 0;
+  if (!(in >> ns)) return std::nullopt;
+  return static_cast<double>(ns) / 1e9;
 }
 
 double Nodes::cloud_link_seconds(std::uint64_t up_bytes, std::uint64_t down_bytes) const {

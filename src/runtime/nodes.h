@@ -16,6 +16,7 @@
 
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -69,6 +70,10 @@ class Nodes {
   // returned), across the client's link to the gateway on gateway_address():gateway_port.
   Result<std::uint16_t> open_entry(std::uint16_t host_port, std::uint16_t gateway_port);
 
+  // CPU time the node's replicas have used so far, in seconds (cgroup v1 cpuacct); nullopt
+  // where that hierarchy is missing.
+  std::optional<double> cpu_seconds(const std::string& node) const;
+
   // The cgroups of nodes whose owner is gone (a killed `faaslab up`), removed; their paths.
   static std::vector<std::string> remove_stale_budgets();
 
@@ -80,6 +85,7 @@ class Nodes {
   std::unique_ptr<netem::Network> network_;
   std::string gateway_address_;
   std::map<std::string, std::vector<std::string>> budget_groups_;  // node -> cgroup dirs
+  std::map<std::string, std::string> cpuacct_dirs_;                // node -> its CPU account
   mutable Mutex mu_;
   std::map<std::string, int> placed_ GUARDED_BY(mu_);  // node -> replicas of every function
 };

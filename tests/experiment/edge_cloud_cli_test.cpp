@@ -9,6 +9,7 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <regex>
 #include <set>
@@ -83,6 +84,16 @@ TEST(EdgeCloudCampaign, SweepValidateAndReportOverTwoTopologies) {
       nodes.insert(q.node);
       EXPECT_FALSE(q.placement.empty());
     }
+    // Each node's CPU time over the run, for its utilisation: the busy node's is not zero.
+    auto events = (*db)->events(r.id);
+    ASSERT_TRUE(events.ok());
+    std::map<std::string, double> cpu;
+    for (const auto& e : *events)
+      if (e.kind == "node_cpu" && e.seconds) cpu[e.replica] = *e.seconds;
+    EXPECT_EQ(cpu.size(), 2u) << r.columns.config_key;
+    if (r.columns.placement == "edge-only") {
+      EXPECT_GT(cpu["edge-1"], 0) << r.columns.config_key;
+    }
     // Where each request ran follows the run's policy.
     const std::set<std::string> edge = {"edge-1"}, cloud = {"cloud-1"};
     if (r.columns.placement == "edge-only") {
@@ -122,7 +133,7 @@ TEST(EdgeCloudCampaign, SweepValidateAndReportOverTwoTopologies) {
   for (const auto& e : fs::directory_iterator(out / "figures"))
     if (e.path().filename().string().rfind("ec-", 0) == 0 && e.path().extension() == ".png")
       ++edge_cloud_figures;
-  EXPECT_EQ(edge_cloud_figures, 10);  // 4 per topology, 2 per node
+  EXPECT_EQ(edge_cloud_figures, 11);  // 4 per topology, 3 per node
 
   const std::vector<std::string> chromium = {
       "/usr/bin/chromium",

@@ -233,7 +233,8 @@ function edgeCloudCharts(data) {
   // Per node, per configuration.
   var nodeNames = {};
   ec.forEach(function (c) { Object.keys((c.nodes && c.nodes.by_node) || {}).forEach(function (n) { nodeNames[n] = true; }); });
-  [["mean_s", "Mean response time per node", "seconds"], ["throughput_rps", "Throughput per node", "requests / s"]]
+  [["mean_s", "Mean response time per node", "seconds"], ["throughput_rps", "Throughput per node", "requests / s"],
+   ["utilization", "CPU utilisation per node (of its budget, measured)", "share of its cores"]]
     .forEach(function (what, wi) {
       var o = baseOption(what[1], what[2], "");
       o.xAxis = {type: "category", data: ec.map(function (c) { return c.short; }),

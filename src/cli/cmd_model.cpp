@@ -145,6 +145,22 @@ struct ValidateArgs {
   std::string core_scheduling = "per-core";
 };
 
+// A validation report: written to --output as JSON, printed as JSON (--json) or a table.
+int print_validation(const ValidateArgs& a, const nlohmann::json& report,
+                     const std::string& table) {
+  if (!a.output.empty()) {
+    std::ofstream out(a.output);
+    out << report.dump(2) << "\n";
+    if (!out) return fail("validate", "cannot write " + a.output, 1);
+  }
+  if (a.json) {
+    std::cout << report.dump(2) << "\n";
+  } else {
+    std::cout << table;
+  }
+  return 0;
+}
+
 int run_validate(const ValidateArgs& a) {
   if (a.replications < 1) return fail("validate", "--replications: must be >= 1", 2);
   auto scheduling = model::parse_core_scheduling(a.core_scheduling);
@@ -165,17 +181,7 @@ int run_validate(const ValidateArgs& a) {
     if (*edge_cloud) {
       auto report = model::validate_edge_cloud(**db, id);
       if (!report) return fail("validate", report.error(), 1);
-      if (!a.output.empty()) {
-        std::ofstream out(a.output);
-        out << report->to_json().dump(2) << "\n";
-        if (!out) return fail("validate", "cannot write " + a.output, 1);
-      }
-      if (a.json) {
-        std::cout << report->to_json().dump(2) << "\n";
-      } else {
-        std::cout << report->table();
-      }
-      return 0;
+      return print_validation(a, report->to_json(), report->table());
     }
   }
   model::Calibration cal;
@@ -207,17 +213,7 @@ int run_validate(const ValidateArgs& a) {
   auto report = model::validate_campaign(**db, cal, o);
   if (!report) return fail("validate", report.error(), 1);
   report->database = a.database;
-  if (!a.output.empty()) {
-    std::ofstream out(a.output);
-    out << report->to_json().dump(2) << "\n";
-    if (!out) return fail("validate", "cannot write " + a.output, 1);
-  }
-  if (a.json) {
-    std::cout << report->to_json().dump(2) << "\n";
-  } else {
-    std::cout << report->table();
-  }
-  return 0;
+  return print_validation(a, report->to_json(), report->table());
 }
 
 // ---------------------------------------------------------------- plan

@@ -259,13 +259,7 @@ TEST(HttpServerAbuse, AClientThatNeverReadsIsClosedAfterTheWriteTimeout) {
   EXPECT_TRUE(wait_until([&] { return s.http().connections() == 0; }, 3s));
 }
 
-#if defined(__SANITIZE_ADDRESS__)
-#define FAASLAB_SANITIZED 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define FAASLAB_SANITIZED 1
-#endif
-#endif
+#include "support/sanitized.h"
 
 TEST(HttpServerAbuse, OutOfFileDescriptorsTheServerPausesAndRecovers) {
 #ifdef FAASLAB_SANITIZED

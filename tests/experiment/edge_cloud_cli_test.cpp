@@ -11,13 +11,14 @@
 #include <filesystem>
 #include <map>
 #include <nlohmann/json.hpp>
-#include <regex>
 #include <set>
 
 #include "common/subprocess.h"
 #include "experiment/results_db.h"
 #include "netem/netns.h"
 #include "support/campaign_test.h"
+#include "support/chromium.h"
+#include "support/sanitized.h"
 #include "support/test_data.h"
 
 namespace faaslab {
@@ -45,14 +46,6 @@ std::string campaign(const std::string& stack) {
          "grid:\n  topology: [near, far]\n  placement: [edge-only, cloud-only, edge-first]\n"
          "  users: [1, 2]\n";
 }
-
-#if defined(__SANITIZE_ADDRESS__)
-#define FAASLAB_SANITIZED 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define FAASLAB_SANITIZED 1
-#endif
-#endif
 
 TEST(EdgeCloudCampaign, SweepValidateAndReportOverTwoTopologies) {
   if (auto ok = netem::check_namespace_support(); !ok) GTEST_SKIP() << ok.error();
@@ -135,39 +128,17 @@ TEST(EdgeCloudCampaign, SweepValidateAndReportOverTwoTopologies) {
       ++edge_cloud_figures;
   EXPECT_EQ(edge_cloud_figures, 11);  // 4 per topology, 3 per node
 
-  const std::vector<std::string> chromium = {
-      "/usr/bin/chromium",
-      "--headless",
-      "--no-sandbox",
-      "--disable-gpu",
-      "--disable-background-networking",
-      "--disable-extensions",
-      "--no-first-run",
-      "--enable-logging=stderr",
-      "--user-data-dir=" + (dir.path() / "chromium").string(),
-      "--virtual-time-budget=15000"};
-  auto dump_args = chromium;
-  dump_args.insert(dump_args.end(), {"--dump-dom", "file://" + html.string()});
-  Subprocess dump(dump_args);
-  ASSERT_EQ(dump.wait(90s), 0) << dump.err();
-  std::smatch m;
-  const std::string dom = dump.out();
-  ASSERT_TRUE(
-      std::regex_search(dom, m, std::regex(R"(<pre id="self-check" data-done="1">([^<]*)</pre>)")))
-      << "the page did not finish its self-check";
-  const auto check = nlohmann::json::parse(m[1].str());
-  EXPECT_TRUE(check["empty"].empty()) << "charts without data: " << check.dump();
-  EXPECT_TRUE(check["errors"].empty()) << "errors in the page: " << check.dump();
-  EXPECT_NE(dom.find("id=\"charts-edge-cloud\""), std::string::npos);
+  const auto checked = check_page(html, dir.path() / "chromium");
+  ASSERT_EQ(checked.exit_code, 0) << checked.stderr_text;
+  ASSERT_TRUE(checked.finished) << "the page did not finish its self-check";
+  EXPECT_TRUE(checked.check["empty"].empty()) << "charts without data: " << checked.check.dump();
+  EXPECT_TRUE(checked.check["errors"].empty()) << "errors in the page: " << checked.check.dump();
+  EXPECT_NE(checked.dom.find("id=\"charts-edge-cloud\""), std::string::npos);
   const fs::path artefacts = fs::path(FAASLAB_BINARY_DIR) / "test-artifacts";
   fs::create_directories(artefacts);
   const fs::path shot = artefacts / "report-edge-cloud.png";
   fs::remove(shot);
-  auto shot_args = chromium;
-  shot_args.insert(shot_args.end(), {"--hide-scrollbars", "--window-size=1400,5000",
-                                     "--screenshot=" + shot.string(), "file://" + html.string()});
-  Subprocess screenshot(shot_args);
-  ASSERT_EQ(screenshot.wait(90s), 0) << screenshot.err();
+  ASSERT_EQ(screenshot_page(html, shot, dir.path() / "chromium", 5000), 0);
   EXPECT_TRUE(fs::exists(shot));
 }
 

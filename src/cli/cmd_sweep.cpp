@@ -63,7 +63,8 @@ struct ExportArgs {
 };
 
 int run_export(const ExportArgs& a) {
-  if (!fs::exists(a.db)) {
+  std::error_code unreadable;
+  if (!fs::exists(a.db, unreadable)) {
     std::cerr << "faaslab export: " << a.db << " does not exist\n";
     return 2;
   }

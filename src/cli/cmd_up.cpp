@@ -63,6 +63,13 @@ int run_up(const UpArgs& a) {
   auto stack = runtime::load_stack(a.stack_file, env_list);
   if (!stack) return std::cerr << "faaslab up: " << stack.error() << "\n", 2;
   for (const auto& w : stack->warnings) spdlog::warn("{}: {}", a.stack_file, w);
+  // A topology needs network namespaces: said before anything else is set up.
+  if (!stack->topology.empty()) {
+    if (auto ok = netem::check_namespace_support(); !ok)
+      return std::cerr << "faaslab up: " << a.stack_file << " has a topology, and " << ok.error()
+                       << "\n",
+             2;
+  }
   std::vector<runtime::FunctionSpec> functions;
   for (auto& f : stack->functions) {
     if (a.only.empty() || std::find(a.only.begin(), a.only.end(), f.name) != a.only.end())
@@ -103,9 +110,11 @@ int run_up(const UpArgs& a) {
   o.pool.bin_dir = exe_dir().string();
   o.pool.watchdog_path =
       a.watchdog.empty() ? (exe_dir() / "faaslab-watchdog").string() : a.watchdog;
-  if (!fs::exists(o.pool.watchdog_path)) {
+  std::error_code missing;
+  if (!fs::exists(o.pool.watchdog_path, missing)) {
     return std::cerr << "faaslab up: watchdog binary " << o.pool.watchdog_path
-                     << " not found (--watchdog)\n",
+                     << (missing ? " cannot be reached: " + missing.message() : " not found")
+                     << " (--watchdog)\n",
            2;
   }
   // The replicas' TMPDIRs go below a directory only this user can enter, with a name nobody
@@ -120,10 +129,6 @@ int run_up(const UpArgs& a) {
   std::shared_ptr<runtime::Nodes> nodes;
   std::optional<netem::EnterNamespace> in_gateway_node;
   if (!stack->topology.empty()) {
-    if (auto ok = netem::check_namespace_support(); !ok)
-      return std::cerr << "faaslab up: " << a.stack_file << " has a topology, and " << ok.error()
-                       << "\n",
-             2;
     auto started = runtime::Nodes::start(stack->topology);
     if (!started) return std::cerr << "faaslab up: topology: " << started.error() << "\n", 2;
     nodes = *started;

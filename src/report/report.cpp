@@ -374,7 +374,11 @@ std::string find_echarts_dir() {
 }
 
 Result<ReportResult> write_report(const ReportOptions& o) {
-  if (!fs::exists(o.db_path)) return make_error("database " + o.db_path + " does not exist");
+  std::error_code unreachable;
+  if (!fs::exists(o.db_path, unreachable))
+    return make_error(
+        "database " + o.db_path +
+        (unreachable ? " cannot be reached: " + unreachable.message() : " does not exist"));
   auto db = experiment::ResultsDb::open(o.db_path);
   if (!db) return db.error_value();
   auto data = build_report_data(**db, o.campaign_id, o.apdex);
@@ -410,7 +414,8 @@ Result<ReportResult> write_report(const ReportOptions& o) {
     }
   }
   const std::string echarts_dir = o.echarts_dir.empty() ? find_echarts_dir() : o.echarts_dir;
-  if (echarts_dir.empty() || !fs::exists(fs::path(echarts_dir) / "dist" / "echarts.min.js")) {
+  if (echarts_dir.empty() ||
+      !fs::exists(fs::path(echarts_dir) / "dist" / "echarts.min.js", unreachable)) {
     return make_error("ECharts not found (run scripts/setup, or set FAASLAB_ECHARTS_DIR)",
                       Errc::kUnavailable);
   }

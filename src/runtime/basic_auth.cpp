@@ -116,14 +116,15 @@ Result<Credentials> load_or_create_credentials(const std::string& secrets_dir, c
   // The user: the file's when there is one (also when the password is generated below, so the
   // run that generates it accepts the same user as every later run), else "admin".
   c.user = "admin";
-  const bool user_file_exists = fs::exists(user_file);
+  std::error_code unreachable;  // a file that cannot be reached counts as absent; reading it says why
+  const bool user_file_exists = fs::exists(user_file, unreachable);
   if (user_file_exists) {
     warn_if_exposed(user_file, "secrets file");
     auto user = read_secret(user_file);
     if (!user) return user.error_value();
     c.user = *user;
   }
-  if (fs::exists(password_file)) {
+  if (fs::exists(password_file, unreachable)) {
     warn_if_exposed(dir, "secrets directory");
     warn_if_exposed(password_file, "secrets file");
     auto password = read_secret(password_file);

@@ -55,7 +55,8 @@ bool join_new_cgroup(const std::string& controller,
                      const std::vector<std::pair<std::string, std::string>>& settings,
                      LimitsReport& report, std::string& error) {
   const fs::path mount = fs::path("/sys/fs/cgroup") / controller;
-  if (!fs::exists(mount / "cgroup.procs")) {
+  std::error_code unreachable;
+  if (!fs::exists(mount / "cgroup.procs", unreachable)) {
     error = "no cgroup v1 '" + controller + "' hierarchy at " + mount.string();
     return false;
   }
@@ -143,7 +144,8 @@ Result<std::string> create_cgroup(
     const std::string& controller, const std::string& name,
     const std::vector<std::pair<std::string, std::string>>& settings) {
   const fs::path mount = fs::path("/sys/fs/cgroup") / controller;
-  if (!fs::exists(mount / "cgroup.procs"))
+  std::error_code unreachable;
+  if (!fs::exists(mount / "cgroup.procs", unreachable))
     return make_error("no cgroup v1 '" + controller + "' hierarchy at " + mount.string(),
                       Errc::kUnavailable);
   const fs::path dir = mount / fs::path(own_cgroup(controller)).relative_path() / name;

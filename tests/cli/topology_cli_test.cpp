@@ -2,6 +2,7 @@
 // topology shown and measured; replicas on their nodes, behind their links, and nothing left
 // after Ctrl-C or (at the next start) after kill -9; bad files and flags a clear error, exit 2.
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <filesystem>
@@ -326,6 +327,20 @@ TEST(TopologyCli, WithoutTheRightsATopologyIsRefusedWithExitTwo) {
   EXPECT_NE(up.err().find("has a topology, and network namespaces cannot be made here"),
             std::string::npos)
       << up.err();
+  // A watchdog path this user cannot reach is a clear error, not a crash.
+  struct stat root_dir {};
+  if (!prefix.empty() && ::stat("/root", &root_dir) == 0 && (root_dir.st_mode & S_IXOTH) == 0) {
+    const auto plain = write_temp("rights-plain.yml",
+                                  "version: 1.0\nprovider: {name: openfaas}\nfunctions:\n"
+                                  "  f:\n    fprocess: cat\n");
+    fs::permissions(plain, fs::perms::owner_read | fs::perms::owner_write | fs::perms::group_read |
+                               fs::perms::others_read);
+    Subprocess unreachable(as_user({faaslab_bin(), "up", "-f", plain.string(), "--port", "0",
+                                    "--no-auth", "--watchdog", "/root/faaslab-watchdog"}));
+    EXPECT_EQ(unreachable.wait(20s), 2) << unreachable.err();
+    EXPECT_NE(unreachable.err().find("cannot be reached"), std::string::npos) << unreachable.err();
+    fs::remove(plain);
+  }
   fs::remove(topology);
   fs::remove(stack);
 }

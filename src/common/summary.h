@@ -36,6 +36,9 @@ void set_response_times(SummaryRow& s, std::vector<double> times);
 // The nearest-rank percentile p (in (0, 1]) of ascending values; 0 when there are none.
 double nearest_rank(const std::vector<double>& sorted, double p);
 
+// The median of any values (the mean of the middle two for an even count); 0 when there are none.
+double median(std::vector<double> values);
+
 // count, success_rate, throughput_rps, mean_s, stddev_s, min_s, p50_s … max_s; `repetitions`
 // and the *_ci95 fields when set.
 nlohmann::json summary_to_json(const SummaryRow& s);

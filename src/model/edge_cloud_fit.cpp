@@ -5,6 +5,8 @@
 #include <cstdio>
 #include <set>
 
+#include "common/summary.h"
+
 namespace faaslab::model {
 
 namespace {
@@ -57,13 +59,6 @@ Result<RunLinks> links_of(const json& spec, const experiment::RunColumns& run) {
 
 double link_time(const LinkModel& l, double up_bytes, double down_bytes) {
   return 2 * l.delay_s + transfer_s(up_bytes, l.up_bps) + transfer_s(down_bytes, l.down_bps);
-}
-
-double median(std::vector<double> v) {
-  if (v.empty()) return 0;
-  std::sort(v.begin(), v.end());
-  const std::size_t n = v.size();
-  return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
 }
 
 struct MeasuredRun {
@@ -383,9 +378,7 @@ Result<EdgeCloudValidation> validate_edge_cloud(experiment::ResultsDb& db, std::
     row.users = static_cast<std::uint64_t>(c.users.value_or(0));
     row.think_s = c.think_s.value_or(0);
     row.repetitions = static_cast<int>(members.size());
-    double mean = 0, tput = 0, offload = 0, success = 0, up = 0, down = 0;
-    std::size_t bytes_n = 0;
-    std::map<std::string, std::set<std::string>> replicas;
+    double mean = 0, tput = 0, offload = 0, success = 0;
     for (const auto* m : members) {
       row.fitted = row.fitted || fitted.count(m->row.id);
       mean += m->mean_s;
@@ -394,13 +387,6 @@ Result<EdgeCloudValidation> validate_edge_cloud(experiment::ResultsDb& db, std::
       if (!m->ok.empty())
         offload +=
             static_cast<double>(m->at(m->links.cloud_node)) / static_cast<double>(m->ok.size());
-      for (const auto& r : m->ok) {
-        up += static_cast<double>(r.bytes_sent);
-        down += static_cast<double>(r.bytes_received);
-        ++bytes_n;
-      }
-      for (const auto& [node, names] : m->replicas)
-        replicas[node].insert(names.begin(), names.end());
     }
     const double n = static_cast<double>(members.size());
     row.measured_mean_s = mean / n;

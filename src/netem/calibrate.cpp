@@ -15,6 +15,7 @@
 #include <thread>
 
 #include "common/clock.h"
+#include "common/summary.h"
 
 namespace faaslab::netem {
 
@@ -118,12 +119,6 @@ void serve(int fd, SteadyClock::time_point deadline) {
       return;
     }
   }
-}
-
-double median(std::vector<double> v) {
-  std::sort(v.begin(), v.end());
-  const std::size_t n = v.size();
-  return n == 0 ? 0 : (n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2);
 }
 
 std::uint64_t bulk_bytes(double bps, const CalibrateOptions& options) {

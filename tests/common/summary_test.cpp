@@ -159,3 +159,15 @@ TEST(Summary, JsonHasTheSchemasFieldsAndTheIntervalsOnlyWhenSet) {
 
 }  // namespace
 }  // namespace faaslab
+
+namespace faaslab {
+namespace {
+
+TEST(Summary, MedianOfAnyValues) {
+  EXPECT_EQ(median({}), 0);
+  EXPECT_EQ(median({3, 1, 2}), 2);
+  EXPECT_EQ(median({4, 1, 3, 2}), 2.5);
+}
+
+}  // namespace
+}  // namespace faaslab

@@ -5,6 +5,7 @@
 #include <iostream>
 
 #include "cli/commands.h"
+#include "common/command_line.h"
 
 int main(int argc, char** argv) {
   CLI::App app{"faaslab: run, load-test and model serverless AI functions"};
@@ -22,6 +23,6 @@ int main(int argc, char** argv) {
   faaslab::cli::add_model_command(app, run);
   faaslab::cli::add_demo_command(app, run);
   faaslab::cli::add_topology_command(app, run);
-  CLI11_PARSE(app, argc, argv);
+  if (auto status = faaslab::parse_command_line(app, argc, argv)) return *status;
   return run ? run() : 0;
 }

@@ -5,6 +5,7 @@
 
 #include <iostream>
 
+#include "common/command_line.h"
 #include "common/env.h"
 #include "common/logging.h"
 #include "common/malloc_tuning.h"
@@ -43,7 +44,7 @@ int main(int argc, char** argv) {
   app.add_option("--port", port, "Listen port (overrides the `port` variable)")
       ->check(CLI::Range(0, 65535));
   app.set_version_flag("--version", std::string("faaslab-fn ") + FAASLAB_VERSION);
-  CLI11_PARSE(app, argc, argv);
+  if (auto status = faaslab::parse_command_line(app, argc, argv)) return *status;
   faaslab::keep_large_buffers_in_heap();
   std::ios::sync_with_stdio(false);
 

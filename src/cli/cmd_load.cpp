@@ -159,7 +159,8 @@ void add_load_command(CLI::App& app, CommandRunner& run) {
 
   g = "Run";
   cmd->add_option("--duration,-d", a->duration, "Stop issuing requests after this")->group(g);
-  cmd->add_option("--threads,-t", a->threads, "Worker threads (default: one per core)")
+  cmd->add_option("--threads,-t", a->threads,
+                  "Worker threads (default: half the cores, at least 1)")
       ->check(CLI::Range(1, 256))
       ->group(g);
   cmd->add_option("--seed", a->seed, "Seed for random think times and arrivals")

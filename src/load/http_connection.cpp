@@ -9,6 +9,7 @@
 
 #include <array>
 #include <charconv>
+#include <utility>
 
 #include <boost/asio/connect.hpp>
 #include <boost/asio/post.hpp>
@@ -66,11 +67,9 @@ HttpConnection::HttpConnection(asio::io_context& ioc, const asio::ip::tcp::endpo
 
 void HttpConnection::close() {
   error_code ec;
-  if (socket_.is_open()) {
-    socket_.shutdown(asio::ip::tcp::socket::shutdown_both, ec);
-    socket_.close(ec);
-  }
+  if (socket_.is_open()) socket_.close(ec);  // a FIN, as shutdown() would send, one call fewer
   buffer_.clear();
+  dialed_us_ = -1;
 }
 
 void HttpConnection::start(Exchange& exchange) {
@@ -80,14 +79,43 @@ void HttpConnection::start(Exchange& exchange) {
   deadline_us_ = exchange.record.start_us + limits_.timeout.count();  // set by the caller
   // Asio never completes an operation inside its initiating call, so on_done() cannot run
   // from inside start().
-  reused_ = socket_.is_open();
-  if (reused_)
-    write();
-  else
-    connect();
+  if (!socket_.is_open()) {
+    reused_ = false;
+    return connect();
+  }
+  // Opened by the pool for this request: not a kept-alive connection (no retry if it fails).
+  reused_ = dialed_us_ < 0;
+  if (!reused_) exchange.record.connect_us = std::exchange(dialed_us_, -1);
+  write();
+}
+
+void HttpConnection::open(std::function<void(const error_code&)> on_open) {
+  dialing_ = true;
+  ++connects_;
+  buffer_.clear();
+  const std::int64_t started = now_us_();
+  dial_deadline_us_ = started + limits_.timeout.count();
+  socket_.async_connect(endpoint_, [this, started, on_open = std::move(on_open)](error_code ec) {
+    dialing_ = false;
+    error_code ignored;
+    if (ec) {
+      if (ec == asio::error::operation_aborted) ec = asio::error::timed_out;
+      socket_.close(ignored);
+    } else {
+      dialed_us_ = now_us_() - started;
+      socket_.set_option(asio::ip::tcp::no_delay(true), ignored);
+      socket_.non_blocking(true, ignored);
+    }
+    on_open(ec);
+  });
 }
 
 void HttpConnection::check_deadline(std::int64_t now_us) {
+  if (dialing_ && now_us >= dial_deadline_us_) {
+    boost::system::error_code ignored;
+    socket_.close(ignored);  // the dial completes with operation_aborted
+    return;
+  }
   if (!exchange_ || timed_out_ || now_us < deadline_us_) return;
   timed_out_ = true;
   boost::system::error_code ignored;
@@ -144,27 +172,17 @@ void HttpConnection::start_reading() {
   parser_->header_limit(kHeaderLimit);
   parser_->body_limit(limits_.max_response_bytes);
   if (buffer_.capacity() < kInitialBuffer) buffer_.reserve(kInitialBuffer);
-  // Wait for readability rather than trying a read that would almost always find nothing yet.
-  socket_.async_wait(asio::socket_base::wait_read, [this](const error_code& ec) {
-    if (ec) return on_transport_error(ec, "reading response");
-    on_readable();
-  });
+  read_more();
 }
 
-// Reads what the socket has (non-blocking) and feeds it to the parser, until the response is
-// complete, the socket has nothing more (wait again), or something fails.
-void HttpConnection::on_readable() {
-  for (;;) {
-    const std::size_t room = std::max<std::size_t>(buffer_.capacity() - buffer_.size(), 2048);
-    error_code ec;
-    const std::size_t n = socket_.read_some(buffer_.prepare(room), ec);
-    if (ec == asio::error::would_block || ec == asio::error::try_again) {
-      socket_.async_wait(asio::socket_base::wait_read, [this](const error_code& e) {
-        if (e) return on_transport_error(e, "reading response");
-        on_readable();
-      });
-      return;
-    }
+// An asynchronous read rather than a wait for readability and a read in the handler: Asio's
+// reactor re-arms a wait with an epoll_ctl call each time, whereas a read it has just found the
+// socket drained for is queued with no system call at all (it skips the speculative read too),
+// and the reactor performs the recv when epoll reports data. Against a fast server that is one
+// system call fewer per request.
+void HttpConnection::read_more() {
+  const std::size_t room = std::max<std::size_t>(buffer_.capacity() - buffer_.size(), 2048);
+  socket_.async_read_some(buffer_.prepare(room), [this](const error_code& ec, std::size_t n) {
     if (ec == asio::error::eof) {
       // A body delimited by the end of the connection is complete at EOF; anything else is not.
       if (!parser_->got_some())
@@ -176,8 +194,8 @@ void HttpConnection::on_readable() {
     }
     if (ec) return on_transport_error(ec, "reading response");
     buffer_.commit(n);
-    if (parse_buffered()) return;
-  }
+    if (!parse_buffered()) read_more();
+  });
 }
 
 bool HttpConnection::parse_buffered() {

@@ -10,6 +10,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -62,12 +63,17 @@ class HttpConnection {
   // Starts the exchange; its on_done() is called exactly once, later (never from inside start).
   // The caller sets exchange.record.start_us (now) first; the deadline counts from it.
   void start(Exchange& exchange);
+  // Opens the connection with no request on it (a pool's dial, so that a request can take
+  // whichever comes first: this connection or one released meanwhile). `on_open` runs later on
+  // the worker's thread, with the error if connecting failed or outlived the timeout. The next
+  // exchange started on it reports the dial's time as its connect time.
+  void open(std::function<void(const boost::system::error_code&)> on_open);
   // Enforces the request deadline: closes the connection of a request past it (its pending
   // operation then ends as a timeout). The worker calls this for every connection a few dozen
   // times a second — cheaper than arming a timer per request, which costs timerfd syscalls.
   void check_deadline(std::int64_t now_us);
   bool is_open() const { return socket_.is_open(); }
-  bool busy() const { return exchange_ != nullptr; }
+  bool busy() const { return exchange_ != nullptr || dialing_; }
   void close();
   std::uint64_t connects() const { return connects_; }
 
@@ -75,7 +81,7 @@ class HttpConnection {
   void connect();
   void write();
   void start_reading();
-  void on_readable();
+  void read_more();
   bool parse_buffered();  // true when the exchange has ended
   void finish(Outcome outcome, std::string error);
   void on_transport_error(const boost::system::error_code& ec, const char* stage);
@@ -98,6 +104,9 @@ class HttpConnection {
   bool reused_ = false;  // this attempt runs on a kept-alive connection (may be retried once)
   bool retried_ = false;
   std::int64_t connect_start_us_ = 0;
+  bool dialing_ = false;  // open() in progress (no exchange)
+  std::int64_t dial_deadline_us_ = 0;
+  std::int64_t dialed_us_ = -1;  // open()'s connect time, for the first exchange on it
   std::uint64_t connects_ = 0;
 };
 

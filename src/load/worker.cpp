@@ -125,12 +125,19 @@ void Worker::arm_dispatch() {
     dispatch_done_ = true;
     return;
   }
-  dispatch_timer_.expires_at(run.origin + next_arrival_->at);
+  // Wakes are at least kDispatchQuantum apart: a timer costs two timerfd_settime calls (when
+  // armed, and when Asio re-arms after it fires), each a few µs on a virtual machine, and at
+  // 50,000 arrivals/s one wake per arrival took 28% of the worker's time. Arrivals closer
+  // together than the quantum go out in one wake, up to a quantum late; response times count
+  // from the intended times, so that lateness is measured, not hidden.
+  dispatch_timer_.expires_at(
+      std::max(run.origin + next_arrival_->at, last_wake_ + kDispatchQuantum));
   dispatch_timer_.async_wait([this](const boost::system::error_code& ec) {
     if (ec || stopping_) {
       dispatch_done_ = true;
       return maybe_finish();
     }
+    last_wake_ = SteadyClock::now();
     // Everything due by now goes out in this turn (in order), so a late wake-up does not
     // thin the schedule; its lateness shows in the response times.
     const std::int64_t now = run_now_us();

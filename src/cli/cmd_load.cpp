@@ -10,6 +10,7 @@
 #include "common/progress.h"
 #include "load/jmx.h"
 #include "load/load.h"
+#include "load/thresholds.h"
 
 namespace faaslab::cli {
 namespace {
@@ -35,8 +36,19 @@ int emit_jmx(const std::string& path, const load::LoadOptions& o, const load::Pa
   return 0;
 }
 
+// k6's exit status when a threshold fails: CI tells it from a run that could not be made (1).
+constexpr int kThresholdFailed = 99;
+
 // Runs the workload, prints the summary table and writes the summary and histogram files.
-int run_and_report(const LoadFlags& f, const load::LoadOptions& o, const load::PayloadSet& p) {
+// Exit status: 0; 1 when the run failed or nothing was listening; 99 when a threshold failed;
+// 130 when interrupted.
+int run_and_report(const LoadFlags& f, load::LoadOptions o, const load::PayloadSet& p,
+                   const std::vector<Objective>& thresholds) {
+  if (f.abort_on_fail) {
+    o.abort_when = [&thresholds](const load::LiveCounters& live) {
+      return load::failing_so_far(thresholds, live);
+    };
+  }
   if (!f.quiet) {
     std::fprintf(stderr, "faaslab load: %s -> %s, %s model\n", p.description.c_str(),
                  o.url.to_string().c_str(), f.open() ? "open" : "closed");
@@ -55,9 +67,26 @@ int run_and_report(const LoadFlags& f, const load::LoadOptions& o, const load::P
     if (auto st = load::write_json_file(f.histogram, load::stats_to_json(result->stats)); !st)
       rc = failure(st.error());
   }
+  const auto checks = load::check_thresholds(thresholds, result->stats);
+  load::print_threshold_table(stdout, checks);
+  if (!result->nothing_listening.empty()) {
+    std::cerr << "faaslab load: " << result->nothing_listening << "; stopped\n";
+    return 1;
+  }
   if (result->interrupted) {
     std::cerr << "faaslab load: interrupted; the outputs hold what was done\n";
     return 130;
+  }
+  if (!result->aborted.empty()) {
+    std::cerr << "faaslab load: --abort-on-fail: " << result->aborted
+              << "; stopped, the outputs hold what was done\n";
+    return kThresholdFailed;
+  }
+  if (rc == 0 && !load::all_passed(checks)) {
+    std::size_t failed = 0;
+    for (const auto& c : checks) failed += c.passed ? 0 : 1;
+    std::cerr << "faaslab load: " << failed << " of " << checks.size() << " thresholds failed\n";
+    return kThresholdFailed;
   }
   return rc;
 }
@@ -65,6 +94,10 @@ int run_and_report(const LoadFlags& f, const load::LoadOptions& o, const load::P
 int run_load_command(const LoadFlags& f) {
   auto options = load_options_from_flags(f);
   if (!options) return usage_error(options.error());
+  auto thresholds = load::parse_thresholds(f.thresholds);
+  if (!thresholds) return usage_error(thresholds.error());
+  if (f.abort_on_fail && thresholds->empty())
+    return usage_error("--abort-on-fail needs at least one --threshold");
   auto source = payload_source_from_flags(f);
   if (!source) return usage_error(source.error());
   if (!f.trace.empty()) {
@@ -78,7 +111,7 @@ int run_load_command(const LoadFlags& f) {
   if (!payloads) return failure(payloads.error());
   if (auto st = load::validate(*options, *payloads); !st) return usage_error(st.error());
   if (!f.emit_jmx.empty()) return emit_jmx(f.emit_jmx, *options, *payloads);
-  return run_and_report(f, *options, *payloads);
+  return run_and_report(f, *options, *payloads, *thresholds);
 }
 
 }  // namespace
@@ -172,6 +205,15 @@ void add_load_command(CLI::App& app, CommandRunner& run) {
                   "Shared start: epoch seconds or 2025-03-01T12:00:00Z (for shards)")
       ->group(g);
   cmd->add_flag("--quiet,-q", a->quiet, "No progress line")->group(g);
+
+  g = "Thresholds (exit 99 when one fails)";
+  cmd->add_option("--threshold", a->thresholds,
+                  "Pass/fail bound on the run, e.g. 'p95<500ms' or 'success>=0.99' (repeatable; "
+                  "metrics mean p50 p90 p95 p99 p999 max success timeouts throughput requests)")
+      ->group(g);
+  cmd->add_flag("--abort-on-fail", a->abort_on_fail,
+                "Stop as soon as the requests so far fail a threshold (checked each second)")
+      ->group(g);
 
   g = "Outputs";
   cmd->add_option("--records", a->records, "Per-request CSV (every field, µs)")->group(g);

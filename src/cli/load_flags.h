@@ -38,6 +38,8 @@ struct LoadFlags {
   std::uint64_t seed = 1;
   std::string shard, start_at;
   bool quiet = false;
+  std::vector<std::string> thresholds;  // --threshold, load/thresholds.h
+  bool abort_on_fail = false;
   // Outputs.
   std::string labels = "payload";
   std::string records, jtl, summary, histogram, save_responses, output_video, emit_jmx;

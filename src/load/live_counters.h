@@ -15,6 +15,8 @@ class LiveCounters {
  public:
   // active: closed model, users not finished; open model, requests outstanding.
   std::atomic<std::uint64_t> sent{0}, done{0}, failed{0}, dropped{0}, active{0};
+  // Of `done`: requests that failed to connect, and that timed out.
+  std::atomic<std::uint64_t> connect_failed{0}, timeouts{0};
 
   void record_latency(std::int64_t us) {
     hist_[index(us < 0 ? 0 : static_cast<std::uint64_t>(us))].fetch_add(1,

@@ -7,7 +7,7 @@
 //     from the intended send time (no coordinated omission, as wrk2) and service times from
 //     the actual send; arrivals over the cap on outstanding requests are dropped and counted.
 //
-// Engine: a few worker threads (default: one per core), each an Asio event loop driving its
+// Engine: a few worker threads (default: half the cores), each an Asio event loop driving its
 // share of users or arrivals and its own connections, histograms and record buffers; nothing
 // is shared on the hot path but atomic progress counters. Results are merged after the
 // workers stop, as wrk does. 10,000 users are 10,000 sockets and timers, not threads.
@@ -26,6 +26,7 @@
 #include "common/result.h"
 #include "common/units.h"
 #include "common/url.h"
+#include "load/live_counters.h"
 #include "load/payload.h"
 #include "load/record.h"
 #include "load/schedule.h"
@@ -72,7 +73,7 @@ struct LoadOptions {
   std::optional<std::int64_t> start_at_wall_us;    // a shared start instant (wall clock)
 
   // --- Engine.
-  int threads = 0;  // worker threads; 0 = one per core
+  int threads = 0;  // worker threads; 0 = half the cores, at least one
   std::uint64_t seed = 1;
 
   // --- Outputs (empty = not written).
@@ -90,12 +91,20 @@ struct LoadOptions {
   // on Ctrl-C (no new requests; those in flight finish; `interrupted` is set). The sweep stops
   // a run whose records can no longer be written.
   std::function<bool()> stop_when;
+  // Polled about once a second from the end of the run's first second, with the counts so
+  // far: an answer (why) stops the run as stop_when does and is LoadResult::aborted. Used by
+  // --abort-on-fail (thresholds.h).
+  std::function<std::optional<std::string>(const LiveCounters&)> abort_when;
 };
 
 struct LoadResult {
   RunStats stats;
-  double seconds = 0;  // wall time from the start instant to the last response
-  bool interrupted = false;
+  double seconds = 0;        // wall time from the start instant to the last response
+  bool interrupted = false;  // by Ctrl-C or stop_when
+  std::string aborted;       // why abort_when stopped the run; empty if it did not
+  // Set when every request of the run's first second (or of the whole run, if shorter)
+  // failed to connect, which stops the run: what to tell the user.
+  std::string nothing_listening;
 };
 
 // Checks options for contradictions and impossible values; run_load() calls it too.

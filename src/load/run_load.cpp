@@ -241,9 +241,32 @@ Result<LoadResult> run_load(const LoadOptions& o, const PayloadSet& payloads) {
   for (auto& w : pool) threads.emplace_back([&w] { w->run_loop(); });
 
   ProgressLine progress(expected, "requests", o.progress);
+  std::string aborted, nothing_listening;
+  const auto nothing_listening_now = [&]() -> std::string {
+    const auto done = run.live.done.load();
+    if (done == 0 || run.live.connect_failed.load() != done) return {};
+    return "nothing is listening at " + o.url.host + ":" + std::to_string(o.url.port) +
+           ": every one of the first " + std::to_string(done) + " requests failed to connect (" +
+           run.first_connect_error() + ")";
+  };
+  bool checked_first_second = false;
+  auto next_abort_check = run.origin + std::chrono::seconds(1);
   while (run.workers_done.load() < workers) {
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
     if ((g_interrupted || (o.stop_when && o.stop_when())) && !run.stop.load()) run.stop = true;
+    const auto now = SteadyClock::now();
+    if (!checked_first_second && now >= run.origin + std::chrono::seconds(1)) {
+      checked_first_second = true;
+      nothing_listening = nothing_listening_now();
+      if (!nothing_listening.empty()) run.stop = true;
+    }
+    if (o.abort_when && aborted.empty() && now >= next_abort_check) {
+      next_abort_check = now + std::chrono::seconds(1);
+      if (auto why = o.abort_when(run.live)) {
+        aborted = *why;
+        run.stop = true;
+      }
+    }
     if (o.progress) {
       std::string extra = "(sent " + std::to_string(run.live.sent.load()) + ")  failed " +
                           std::to_string(run.live.failed.load()) + "  p50 " +
@@ -268,7 +291,10 @@ Result<LoadResult> run_load(const LoadOptions& o, const PayloadSet& payloads) {
   result.stats = RunStats(run.labels);
   for (auto& w : pool) result.stats.merge(w->stats);
   result.stats.run_info = std::move(info);
-  result.interrupted = run.stop.load();
+  if (!checked_first_second) nothing_listening = nothing_listening_now();
+  result.aborted = aborted;
+  result.nothing_listening = nothing_listening;
+  result.interrupted = run.stop.load() && aborted.empty() && nothing_listening.empty();
   result.stats.run_info["interrupted"] = result.interrupted;
   result.seconds = std::chrono::duration<double>(SteadyClock::now() - run.origin).count();
   if (files) {

@@ -22,6 +22,7 @@
 #include <boost/asio/steady_timer.hpp>
 
 #include "common/clock.h"
+#include "common/mutex.h"
 #include "load/http_connection.h"
 #include "load/live_counters.h"
 #include "load/load.h"
@@ -64,6 +65,15 @@ struct Run {
   std::atomic<unsigned> workers_done{0};
 
   Run(const LoadOptions& o, const PayloadSet& p) : options(o), payloads(p) {}
+  // The first connect failure's message, for run_load's "nothing is listening".
+  void note_connect_error(const std::string& error) {
+    MutexLock lock(mu_);
+    if (first_connect_error_.empty()) first_connect_error_ = error;
+  }
+  std::string first_connect_error() const {
+    MutexLock lock(mu_);
+    return first_connect_error_;
+  }
   std::size_t label_of(std::uint32_t payload) const {
     return options.label_per_payload ? payload : 0;
   }
@@ -74,6 +84,10 @@ struct Run {
   bool past_end(TimePoint t) const {
     return options.duration.count() > 0 && t >= origin + options.duration;
   }
+
+ private:
+  mutable Mutex mu_;
+  std::string first_connect_error_ GUARDED_BY(mu_);
 };
 
 class Worker;
@@ -147,6 +161,7 @@ class ConnectionPool {
       c->open([this, c](const boost::system::error_code&) {
         --dialing_;
         release(*c);
+        dial();  // requests may still be waiting beyond what is being dialed
       });
     }
   }
@@ -187,6 +202,7 @@ class User final : public PooledExchange {
   std::unique_ptr<HttpConnection> own_;  // when connections are not shared
   std::uint64_t sequence_ = 0;
   std::uint32_t payload_ = 0, iteration_ = 0;
+  unsigned refused_in_a_row_ = 0;  // requests that failed to connect, for the back-off
   bool done_ = false;
 };
 

@@ -6,54 +6,14 @@
 #include "common/units.h"
 
 namespace faaslab::model {
-namespace {
-
-bool is_time(const std::string& m) {
-  return m == "mean" || m == "p50" || m == "p90" || m == "p95" || m == "p99" || m == "p999" ||
-         m == "max";
-}
-
-}  // namespace
-
 Result<Objective> Objective::parse(const std::string& text) {
-  Objective o;
-  o.text = text;
-  const auto at = text.find_first_of("<>");
-  if (at == std::string::npos || at == 0)
-    return make_error("objective '" + text +
-                      "': expected metric<value, e.g. p95<2s or success>=0.99");
-  o.metric = text.substr(0, at);
-  std::size_t value_at = at + 1;
-  o.op = text.substr(at, 1);
-  if (value_at < text.size() && text[value_at] == '=') {
-    o.op += "=";
-    ++value_at;
-  }
-  const std::string value = text.substr(value_at);
-  if (value.empty()) return make_error("objective '" + text + "': no value");
-  if (is_time(o.metric)) {
-    auto d = parse_duration(value);
-    if (!d) return make_error("objective '" + text + "': " + d.error());
-    o.value = to_seconds(*d);
-  } else if (o.metric == "success" || o.metric == "throughput" || o.metric == "timeouts" ||
-             o.metric == "rejected" || o.metric == "utilization") {
-    try {
-      std::size_t used = 0;
-      o.value = std::stod(value, &used);
-      if (used + 1 == value.size() && value.back() == '%') {
-        o.value /= 100;
-      } else if (used != value.size()) {
-        return make_error("objective '" + text + "': '" + value + "' is not a number");
-      }
-    } catch (...) {
-      return make_error("objective '" + text + "': '" + value + "' is not a number");
-    }
-  } else {
-    return make_error("objective '" + text + "': unknown metric '" + o.metric +
-                      "' (mean, p50, p90, p95, p99, p999, max, success, throughput, timeouts, "
-                      "rejected, utilization)");
-  }
-  return o;
+  static constexpr std::string_view kMetrics[] = {"success", "throughput", "timeouts", "rejected",
+                                                  "utilization"};
+  auto o = parse_objective(text, kMetrics);
+  if (!o) return o.error_value();
+  Objective objective;
+  static_cast<faaslab::Objective&>(objective) = std::move(*o);
+  return objective;
 }
 
 double Objective::actual(const Prediction& p) const {
@@ -70,14 +30,6 @@ double Objective::actual(const Prediction& p) const {
   if (metric == "timeouts") return p.timeout_rate;
   if (metric == "rejected") return p.rejected_rate;
   return p.utilization;
-}
-
-bool Objective::met(const Prediction& p) const {
-  const double a = actual(p);
-  if (op == "<") return a < value;
-  if (op == "<=") return a <= value;
-  if (op == ">") return a > value;
-  return a >= value;
 }
 
 nlohmann::json PlanCandidate::to_json() const {

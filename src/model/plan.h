@@ -13,6 +13,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "common/objective.h"
 #include "model/model.h"
 
 namespace faaslab::model {
@@ -20,12 +21,12 @@ namespace faaslab::model {
 // "p95<2s", "mean<=500ms", "success>=0.99", "throughput>=10", "timeouts<0.01".
 // Metrics: mean, p50, p90, p95, p99, p999, max (durations: "2s", "500ms", or seconds);
 // success, throughput (requests/s), timeouts and rejected (fractions), utilization.
-struct Objective {
-  std::string metric, op, text;
-  double value = 0;
+// An objective on a prediction (common/objective.h's syntax); the metrics beyond the time
+// figures are success, throughput, timeouts, rejected and utilization.
+struct Objective : faaslab::Objective {
   static Result<Objective> parse(const std::string& text);
   double actual(const Prediction& p) const;
-  bool met(const Prediction& p) const;
+  bool met(const Prediction& p) const { return holds(actual(p)); }
 };
 
 struct PlanCandidate {

@@ -351,6 +351,34 @@ TEST(Connections, SharedPoolCapsConnections) {
   EXPECT_LE(server.max_in_flight(), 4u);
 }
 
+// The pool's dial race: 60 requests at once against a server that holds each for 50 ms need
+// 60 connections, dialed at most 16 at a time yet all of them (the dialing goes on after the
+// arrivals stop); 60 more after those have ended reuse them. The request a dial served
+// reports the dial as its connect time; a reused connection reports none.
+TEST(Connections, OpenModelDialsWhatItNeedsAndReusesIt) {
+  TestServer server(50ms);
+  Captured cap;
+  auto o = options_for(server, cap);
+  o.model = Model::kOpen;
+  for (int i = 0; i < 60; ++i) o.trace.push_back(0us);
+  for (int i = 0; i < 60; ++i) o.trace.push_back(600'000us);
+  auto r = run_load(o, bodies(1));
+  ASSERT_TRUE(r.ok()) << r.error();
+  EXPECT_EQ(r->stats.overall.ok(), 120u);
+  EXPECT_EQ(server.connections(), 60u);
+  EXPECT_EQ(r->stats.connections_opened, 60u);
+  EXPECT_GE(server.max_in_flight(), 40u);  // dialed in parallel, not served one after another
+  std::size_t dialed = 0, reused = 0;
+  for (const auto& rec : cap.records) (rec.intended_us == 0 ? dialed : reused) += 1;
+  ASSERT_EQ(dialed, 60u);
+  for (const auto& rec : cap.records) {
+    if (rec.intended_us == 0)
+      EXPECT_GE(rec.connect_us, 0);
+    else
+      EXPECT_EQ(rec.connect_us, -1);
+  }
+}
+
 TEST(Connections, NewConnectionPerRequest) {
   TestServer server;
   Captured cap;
@@ -455,6 +483,48 @@ TEST(BadPeer, RefusedConnections) {
   ASSERT_TRUE(r.ok());
   EXPECT_EQ(r->stats.overall.outcomes[static_cast<std::size_t>(Outcome::kConnect)], 6u);
   EXPECT_EQ(r->stats.overall.ok(), 0u);
+}
+
+// Nothing listening: the run stops after its first second and says so, and users back off
+// rather than spin (without the back-off, four users made ~100,000 attempts a second).
+TEST(BadPeer, NothingListeningStopsTheRunAfterItsFirstSecond) {
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
+  socklen_t len = sizeof addr;
+  ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
+  ::close(fd);
+  LoadOptions o;
+  o.url = *parse_url("http://127.0.0.1:" + std::to_string(ntohs(addr.sin_port)) + "/");
+  o.users = 4;
+  o.iterations = 0;
+  o.duration = 30s;
+  const auto t0 = SteadyClock::now();
+  auto r = run_load(o, bodies(1));
+  ASSERT_TRUE(r.ok()) << r.error();
+  EXPECT_LT(SteadyClock::now() - t0, 10s);
+  EXPECT_NE(r->nothing_listening.find("nothing is listening at 127.0.0.1:"), std::string::npos)
+      << r->nothing_listening;
+  EXPECT_NE(r->nothing_listening.find("refused"), std::string::npos) << r->nothing_listening;
+  EXPECT_FALSE(r->interrupted);
+  const auto refused = r->stats.overall.outcomes[static_cast<std::size_t>(Outcome::kConnect)];
+  EXPECT_GE(refused, 4u);
+  EXPECT_LE(refused, 4u * 12);  // 10, 20, 40 ... ms apart: at most ~8 each in 1.5 s
+  EXPECT_EQ(r->stats.overall.ok(), 0u);
+}
+
+// A server that answers: no such verdict, even when some requests fail.
+TEST(BadPeer, AnsweringServerIsNotNothingListening) {
+  TestServer server(0us, TestServer::Mode::kError);
+  Captured cap;
+  auto o = options_for(server, cap);
+  o.users = 2;
+  auto r = run_load(o, bodies(3));
+  ASSERT_TRUE(r.ok());
+  EXPECT_TRUE(r->nothing_listening.empty());
+  EXPECT_EQ(r->stats.overall.outcomes[static_cast<std::size_t>(Outcome::kHttpError)], 6u);
 }
 
 TEST(BadPeer, UnresolvableHostIsAnErrorAtStart) {

@@ -106,6 +106,88 @@ TEST(LoadCli, BadInputIsAClearErrorAndNonZeroExit) {
   fs::remove_all(temp_path("x.jmx.bodies"));
 }
 
+// Usage errors exit 2 — CLI11's own codes (105-114) too — in every subcommand and faaslab-fn.
+TEST(LoadCli, UsageErrorsExitTwo) {
+  const fs::path body = temp_path("usage.body");
+  std::ofstream(body) << "x";
+  const std::string url = "--url=http://127.0.0.1:9/";
+  const std::vector<std::vector<std::string>> cases = {
+      {"load", url, "--body", body.string(), "--no-such-flag"},
+      {"load", url, "--body", body.string(), "--threads", "0"},
+      {"load", url, "--body", body.string(), "--think-dist", "pareto"},
+      {"load", "--body", body.string()},
+      {"load", url, "--body", body.string(), "--threshold", "p97<1s"},
+      {"load", url, "--body", body.string(), "--abort-on-fail"},
+      {"merge"},
+      {"sweep", "--no-such-flag"},
+      {"model", "predict", "--no-such-flag"},
+      {"no-such-command"},
+  };
+  for (const auto& c : cases) {
+    auto r = faaslab(c);
+    std::string joined;
+    for (const auto& a : c) joined += a + " ";
+    EXPECT_EQ(r.code, 2) << joined << "\n" << r.err;
+    EXPECT_FALSE(r.err.empty()) << joined;
+  }
+  Subprocess fn({testing::binary("bin/faaslab-fn"), "--no-such-flag"});
+  EXPECT_EQ(fn.wait(30s), 2) << fn.err();
+  EXPECT_EQ(faaslab({"load", "--help"}).code, 0);
+  EXPECT_EQ(faaslab({"--version"}).code, 0);
+  fs::remove(body);
+}
+
+// Thresholds as k6 has them: a table after the summary, exit 99 when one fails, 0 when all
+// pass; --abort-on-fail stops a long run within seconds of the first failure.
+TEST(LoadCli, ThresholdsPassFailAndAbort) {
+  testing::TestServer server(1ms);
+  const fs::path body = temp_path("thresholds.body");
+  std::ofstream(body) << "x";
+  const std::vector<std::string> base = {
+      "load",    "--url", server.url("/"), "--body", body.string(),
+      "--users", "2",     "--iterations",  "20",     "--quiet"};
+  auto with = [&](std::vector<std::string> extra) {
+    auto args = base;
+    args.insert(args.end(), extra.begin(), extra.end());
+    return faaslab(args);
+  };
+  auto pass = with({"--threshold", "p95<5s", "--threshold", "success>=0.99,requests>=40"});
+  EXPECT_EQ(pass.code, 0) << pass.err;
+  EXPECT_NE(pass.out.find("threshold"), std::string::npos) << pass.out;
+  EXPECT_NE(pass.out.find("requests>=40"), std::string::npos) << pass.out;
+  EXPECT_EQ(pass.out.find("FAIL"), std::string::npos) << pass.out;
+
+  auto fail = with({"--threshold", "p95<5s", "--threshold", "requests>=41"});
+  EXPECT_EQ(fail.code, 99) << fail.err;
+  EXPECT_NE(fail.out.find("FAIL"), std::string::npos) << fail.out;
+  EXPECT_NE(fail.err.find("1 of 2 thresholds failed"), std::string::npos) << fail.err;
+
+  const auto t0 = SteadyClock::now();
+  auto aborted = faaslab({"load", "--url", server.url("/"), "--body", body.string(), "--users", "2",
+                          "--duration", "60s", "--quiet", "--threshold", "max<1us",
+                          "--abort-on-fail", "--summary", temp_path("aborted.json").string()});
+  EXPECT_EQ(aborted.code, 99) << aborted.err;
+  EXPECT_LT(SteadyClock::now() - t0, 30s);
+  EXPECT_NE(aborted.err.find("max<1us failed"), std::string::npos) << aborted.err;
+  EXPECT_TRUE(fs::exists(temp_path("aborted.json")));  // the outputs hold what was done
+  fs::remove(temp_path("aborted.json"));
+  fs::remove(body);
+}
+
+// A port where nothing listens: a clear message and exit 1 after the first second, not a
+// 0 after a spin of refusals.
+TEST(LoadCli, NothingListeningIsAFailure) {
+  const fs::path body = temp_path("refused.body");
+  std::ofstream(body) << "x";
+  const auto t0 = SteadyClock::now();
+  auto r = faaslab({"load", "--url", "http://127.0.0.1:9/", "--body", body.string(), "--users", "4",
+                    "--duration", "30s", "--quiet"});
+  EXPECT_EQ(r.code, 1) << r.err;
+  EXPECT_LT(SteadyClock::now() - t0, 15s);
+  EXPECT_NE(r.err.find("nothing is listening at 127.0.0.1:9"), std::string::npos) << r.err;
+  fs::remove(body);
+}
+
 TEST(LoadCli, WritesEveryOutputAndTheSummarySchema) {
   testing::TestServer server(1ms);
   const fs::path body = temp_path("body.bin"), jtl = temp_path("out.jtl"),

@@ -79,6 +79,7 @@ class HttpConnection {
 
  private:
   void connect();
+  void connected();  // the first byte went out on a new connection
   void write();
   void start_reading();
   void read_more();
@@ -104,7 +105,8 @@ class HttpConnection {
   bool reused_ = false;  // this attempt runs on a kept-alive connection (may be retried once)
   bool retried_ = false;
   std::int64_t connect_start_us_ = 0;
-  bool dialing_ = false;  // open() in progress (no exchange)
+  bool connecting_ = false;  // connect() done, no byte sent yet: a failure is a connect failure
+  bool dialing_ = false;     // open() in progress (no exchange)
   std::int64_t dial_deadline_us_ = 0;
   std::int64_t dialed_us_ = -1;  // open()'s connect time, for the first exchange on it
   std::uint64_t connects_ = 0;

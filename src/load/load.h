@@ -35,6 +35,10 @@
 namespace faaslab::load {
 
 enum class Model { kClosed, kOpen };
+
+// The open model's cap on connections when LoadOptions::connections is 0 (k6 bounds its
+// arrival-rate executors by maxVUs the same way): below nginx's default of 768 per worker.
+inline constexpr std::uint64_t kOpenModelConnections = 512;
 enum class ThinkAt { kBefore, kAfter };
 
 struct LoadOptions {
@@ -62,7 +66,8 @@ struct LoadOptions {
   Micros duration{0};          // stop issuing requests after this (0 = when the workload is done)
   Micros timeout{25'000'000};  // per request, connecting included
   std::uint64_t connections = 0;  // 0: one kept-alive connection per user (closed) / as many
-                                  // as needed (open); N: at most N, shared
+                                  // as needed up to kOpenModelConnections (open); N: at most N,
+                                  // shared
   bool new_connection_per_request = false;  // Connection: close on every request
   std::uint64_t max_response_bytes = 256u << 20;
   bool label_per_payload = true;  // false: one label, "request", for every request

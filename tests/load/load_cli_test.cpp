@@ -222,7 +222,9 @@ TEST(LoadCli, ShardsWithASharedStartMergeIntoTheWholeRun) {
   testing::TestServer server(2ms);
   const fs::path body = temp_path("shard-body.bin");
   std::ofstream(body) << "x";
-  const std::string start = std::to_string(static_cast<double>(wall_us()) / 1e6 + 1.0);
+  // Far enough ahead for three sanitizer-built processes to start on a loaded machine: a start
+  // already past by more than 0.5 s is refused (--start-at is in the past).
+  const std::string start = std::to_string(static_cast<double>(wall_us()) / 1e6 + 4.0);
   std::vector<std::unique_ptr<Subprocess>> shards;
   for (int i = 0; i < 3; ++i) {
     shards.push_back(std::make_unique<Subprocess>(std::vector<std::string>{
@@ -313,7 +315,7 @@ TEST_P(OpenShards, PartitionTheArrivalsAndMergeIntoTheWholeRun) {
   ASSERT_EQ(whole.wait(60s), 0) << whole.err();
   const auto sent_whole = server.requests();
 
-  const std::string start = std::to_string(static_cast<double>(wall_us()) / 1e6 + 1.5);
+  const std::string start = std::to_string(static_cast<double>(wall_us()) / 1e6 + 4.0);
   std::vector<std::unique_ptr<Subprocess>> shards;
   std::vector<std::string> histograms = {faaslab_bin(), "merge"};
   for (int i = 0; i < 3; ++i) {

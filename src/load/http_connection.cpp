@@ -187,7 +187,6 @@ void HttpConnection::write() {
 
 void HttpConnection::start_reading() {
   parser_.emplace(exchange_->keep_body);
-  parser_->eager(true);
   parser_->header_limit(kHeaderLimit);
   parser_->body_limit(limits_.max_response_bytes);
   if (buffer_.capacity() < kInitialBuffer) buffer_.reserve(kInitialBuffer);

@@ -177,24 +177,27 @@ RecordFiles::~RecordFiles() {
   (void)close();
 }
 
-void RecordFiles::append(std::string& records_chunk, std::string& jtl_chunk) {
-  if (records_chunk.empty() && jtl_chunk.empty()) return;
-  const std::size_t bytes = records_chunk.size() + jtl_chunk.size();
+void RecordFiles::set_context(std::int64_t wall_anchor_us, const std::vector<std::string>* labels,
+                              const std::string* url) {
+  std::lock_guard lock(mu_);
+  wall_anchor_us_ = wall_anchor_us;
+  labels_ = labels;
+  url_ = url;
+}
+
+void RecordFiles::append(std::vector<PendingRecord>& chunk) {
+  if (chunk.empty()) return;
+  const std::size_t n = chunk.size();
   {
     std::unique_lock lock(mu_);
-    wake_workers_.wait(lock, [&] { return queued_bytes_ < kMaxQueued || closing_; });
-    queue_.emplace_back(std::move(records_chunk), std::move(jtl_chunk));
-    queued_bytes_ += bytes;
-    // Hand back buffers the writer is done with, so workers do not allocate (and fault in)
-    // fresh ones for every chunk.
-    records_chunk.clear();
-    jtl_chunk.clear();
+    wake_workers_.wait(lock, [&] { return queued_ < kMaxQueued || closing_; });
+    queue_.push_back(std::move(chunk));
+    queued_ += n;
+    // Hand back a vector the writer is done with, so workers do not allocate (and fault in)
+    // a fresh one for every chunk.
+    chunk.clear();
     if (!spare_.empty()) {
-      records_chunk.swap(spare_.back());
-      spare_.pop_back();
-    }
-    if (!spare_.empty()) {
-      jtl_chunk.swap(spare_.back());
+      chunk.swap(spare_.back());
       spare_.pop_back();
     }
   }
@@ -202,13 +205,13 @@ void RecordFiles::append(std::string& records_chunk, std::string& jtl_chunk) {
 }
 
 void RecordFiles::writer_loop() {
-  // Straight to the file descriptor: the chunks are already large, so stdio's buffer would only
-  // add a copy.
-  auto put = [this](std::FILE* f, const std::string& chunk) {
-    if (!f || chunk.empty()) return;
+  // Straight to the file descriptor: the lines are formatted into large buffers, so stdio's
+  // buffer would only add a copy.
+  auto put = [this](std::FILE* f, const std::string& text) {
+    if (!f || text.empty()) return;
     const int fd = ::fileno(f);
-    for (std::size_t at = 0; at < chunk.size();) {
-      const ssize_t n = ::write(fd, chunk.data() + at, chunk.size() - at);
+    for (std::size_t at = 0; at < text.size();) {
+      const ssize_t n = ::write(fd, text.data() + at, text.size() - at);
       if (n < 0 && errno == EINTR) continue;
       if (n <= 0) {
         failed_ = true;
@@ -217,22 +220,31 @@ void RecordFiles::writer_loop() {
       at += static_cast<std::size_t>(n);
     }
   };
+  std::string records_text, jtl_text;
   std::unique_lock lock(mu_);
   for (;;) {
     wake_writer_.wait(lock, [&] { return !queue_.empty() || closing_; });
     if (queue_.empty() && closing_) return;
-    auto chunk = std::move(queue_.front());
+    std::vector<PendingRecord> chunk = std::move(queue_.front());
     queue_.pop_front();
+    RecordContext ctx{wall_anchor_us_, nullptr, url_, 0};
+    const std::vector<std::string>* labels = labels_;
     lock.unlock();
-    put(records_, chunk.first);
-    put(jtl_, chunk.second);
+    records_text.clear();
+    jtl_text.clear();
+    for (const PendingRecord& p : chunk) {
+      ctx.label = labels && p.label < labels->size() ? &(*labels)[p.label] : nullptr;
+      ctx.active_threads = p.active_threads;
+      if (records_) append_record_csv(records_text, p.record, ctx);
+      if (jtl_) append_jtl_line(jtl_text, p.record, ctx);
+    }
+    put(records_, records_text);
+    put(jtl_, jtl_text);
     lock.lock();
-    queued_bytes_ -= chunk.first.size() + chunk.second.size();
-    for (std::string* c : {&chunk.first, &chunk.second}) {
-      if (c->capacity() > 0 && spare_.size() < 16) {
-        c->clear();
-        spare_.push_back(std::move(*c));
-      }
+    queued_ -= chunk.size();
+    if (chunk.capacity() > 0 && spare_.size() < 16) {
+      chunk.clear();
+      spare_.push_back(std::move(chunk));
     }
     wake_workers_.notify_all();
   }

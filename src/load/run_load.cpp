@@ -199,6 +199,7 @@ Result<LoadResult> run_load(const LoadOptions& o, const PayloadSet& payloads) {
   run.wall_anchor_us =
       wall_now + std::chrono::duration_cast<Micros>(run.origin - steady_now).count();
   detail::set_run_origin(run.origin);
+  if (files) files->set_context(run.wall_anchor_us, &run.labels, &run.url_text);
 
   std::vector<std::unique_ptr<Worker>> pool;
   for (std::uint64_t w = 0; w < workers; ++w) {

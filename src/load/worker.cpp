@@ -64,11 +64,9 @@ void Worker::complete(Exchange& ex) {
   else
     live.record_latency(r.latency_us());
   if (run.files) {
-    RecordContext ctx{run.wall_anchor_us, &run.labels[label], &run.url_text,
-                      run.live.active.load(std::memory_order_relaxed)};
-    if (run.files->wants_records()) append_record_csv(records_buf_, r, ctx);
-    if (run.files->wants_jtl()) append_jtl_line(jtl_buf_, r, ctx);
-    if (records_buf_.size() + jtl_buf_.size() > kRecordChunk) flush();
+    pending_.push_back(
+        {r, static_cast<std::uint32_t>(label), run.live.active.load(std::memory_order_relaxed)});
+    if (pending_.size() >= kRecordChunk) flush();
   }
   if (ex.keep_body) {
     if (run.outputs && run.outputs->wants_body(r))
@@ -202,8 +200,7 @@ void Worker::maybe_finish() {
 }
 
 void Worker::flush() {
-  if (run.files && (!records_buf_.empty() || !jtl_buf_.empty()))
-    run.files->append(records_buf_, jtl_buf_);
+  if (run.files && !pending_.empty()) run.files->append(pending_);
 }
 
 // --- User.

@@ -37,7 +37,7 @@ using TimePoint = SteadyClock::time_point;
 void set_run_origin(TimePoint origin);
 std::int64_t run_now_us();
 
-constexpr std::size_t kRecordChunk = 256 * 1024;  // hand record lines to the files in chunks
+constexpr std::size_t kRecordChunk = 1024;  // hand records to the files this many at a time
 // The worker's housekeeping tick: request deadlines are enforced at this granularity (a timeout
 // fires up to one tick late); record buffers are handed to the files every kFlushTicks.
 constexpr auto kTick = std::chrono::milliseconds(20);
@@ -264,7 +264,7 @@ class Worker {
   std::uint64_t own_connects_ = 0;
   bool dispatch_done_ = false, stopping_ = false, finished_ = false;
   std::uint64_t ticks_ = 0;
-  std::string records_buf_, jtl_buf_;
+  std::vector<PendingRecord> pending_;  // for the record files
 };
 
 }  // namespace faaslab::load::detail

@@ -133,7 +133,7 @@ void add_load_command(CLI::App& app, CommandRunner& run) {
       ->group(g);
   cmd->add_option("--connections", a->connections,
                   "Cap on connections, shared by users (default: one per user, closed; as "
-                  "needed, open)")
+                  "needed up to 512, open)")
       ->group(g);
   cmd->add_flag("--new-connection", a->new_connection,
                 "A new connection for every request (Connection: close)")

@@ -65,9 +65,6 @@ class RecordFiles {
   RecordFiles(const RecordFiles&) = delete;
   RecordFiles& operator=(const RecordFiles&) = delete;
 
-  bool wants_records() const { return records_ != nullptr; }
-  bool wants_jtl() const { return jtl_ != nullptr; }
-
   // What every line of the run shares: set once, before the first append.
   void set_context(std::int64_t wall_anchor_us, const std::vector<std::string>* labels,
                    const std::string* url);

@@ -73,8 +73,8 @@ class ResponseScanner {
   void on_header_done();
   void on_body(std::string_view data);
 
-  // The fast path: true and the head consumed when it applies (head_size set).
-  bool parse_head(const char* data, std::size_t size);
+  // The fast path: the size of the head it took, or 0 when it does not apply.
+  std::size_t parse_head(const char* data, std::size_t size);
   Beast& beast();
 
   enum class Mode : std::uint8_t { kUndecided, kFast, kBeast };
@@ -85,7 +85,6 @@ class ResponseScanner {
   std::uint64_t body_limit_ = 8u << 20;
   std::unique_ptr<Beast> beast_;
   // Fast path state.
-  std::size_t head_size_ = 0;
   std::uint64_t content_length_ = 0, body_left_ = 0;
   bool keep_alive_ = false;
 };

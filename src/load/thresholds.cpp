@@ -20,15 +20,20 @@ std::string format_value(const Objective& t, double v) {
   return b;
 }
 
+// The quantile a percentile metric names (max: 1); mean has none.
+double quantile_of(const std::string& metric) {
+  return metric == "max"   ? 1.0
+         : metric == "p50" ? 0.50
+         : metric == "p90" ? 0.90
+         : metric == "p95" ? 0.95
+         : metric == "p99" ? 0.99
+                           : 0.999;
+}
+
 double time_figure(const std::string& metric, const Histogram& h) {
   if (metric == "mean") return h.mean() / 1e6;
   if (metric == "max") return static_cast<double>(h.max()) / 1e6;
-  const double q = metric == "p50"   ? 0.50
-                   : metric == "p90" ? 0.90
-                   : metric == "p95" ? 0.95
-                   : metric == "p99" ? 0.99
-                                     : 0.999;
-  return static_cast<double>(h.percentile(q)) / 1e6;
+  return static_cast<double>(h.percentile(quantile_of(metric))) / 1e6;
 }
 
 }  // namespace
@@ -91,13 +96,7 @@ std::optional<std::string> failing_so_far(const std::vector<Objective>& threshol
     if (is_time_metric(t.metric)) {
       // Only upper bounds can be known broken early, and mean needs the exact sum: skip both.
       if (t.metric == "mean" || t.op[0] != '<') continue;
-      const double q = t.metric == "max"   ? 1.0
-                       : t.metric == "p50" ? 0.50
-                       : t.metric == "p90" ? 0.90
-                       : t.metric == "p95" ? 0.95
-                       : t.metric == "p99" ? 0.99
-                                           : 0.999;
-      actual = static_cast<double>(live.percentile(q)) / 1e6;
+      actual = static_cast<double>(live.percentile(quantile_of(t.metric))) / 1e6;
     } else if (t.metric == "success") {
       actual = static_cast<double>(done - live.failed.load(std::memory_order_relaxed)) /
                static_cast<double>(done);

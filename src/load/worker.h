@@ -114,10 +114,6 @@ class ConnectionPool {
   ConnectionPool(boost::asio::io_context& ioc, const Run& run, std::uint64_t max)
       : ioc_(ioc), run_(run), max_(max) {}
 
-  HttpConnection* create() {
-    all_.push_back(std::make_unique<HttpConnection>(ioc_, run_.endpoint, run_.limits, &run_now_us));
-    return all_.back().get();
-  }
   void check_deadlines(std::int64_t now) {
     for (auto& c : all_) c->check_deadline(now);
   }
@@ -152,6 +148,10 @@ class ConnectionPool {
   }
 
  private:
+  HttpConnection* create() {
+    all_.push_back(std::make_unique<HttpConnection>(ioc_, run_.endpoint, run_.limits, &run_now_us));
+    return all_.back().get();
+  }
   // Dials while requests wait for more connections than are being dialed, within the caps.
   void dial() {
     while (dialing_ < kMaxDials && waiting_.size() > dialing_ &&

@@ -51,6 +51,19 @@ PayloadSet bodies(int n) {
   return payloads_from_bodies(b, "application/octet-stream");
 }
 
+// A loopback URL at a port nobody listens on: bind, note the port, close.
+std::string unused_port_url() {
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
+  socklen_t len = sizeof addr;
+  ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
+  ::close(fd);
+  return "http://127.0.0.1:" + std::to_string(ntohs(addr.sin_port)) + "/";
+}
+
 // How late a request may be sent on a slow, busy machine before the engine is at fault.
 constexpr std::int64_t kLateBound = 500'000;  // µs
 
@@ -467,17 +480,8 @@ TEST(BadPeer, HugeResponseIsRefused) {
 }
 
 TEST(BadPeer, RefusedConnections) {
-  // A port nobody listens on: bind, note it, close.
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
-  socklen_t len = sizeof addr;
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
-  ::close(fd);
   LoadOptions o;
-  o.url = *parse_url("http://127.0.0.1:" + std::to_string(ntohs(addr.sin_port)) + "/");
+  o.url = *parse_url(unused_port_url());
   o.users = 3;
   auto r = run_load(o, bodies(2));
   ASSERT_TRUE(r.ok());
@@ -488,16 +492,8 @@ TEST(BadPeer, RefusedConnections) {
 // Nothing listening: the run stops after its first second and says so, and users back off
 // rather than spin (without the back-off, four users made ~100,000 attempts a second).
 TEST(BadPeer, NothingListeningStopsTheRunAfterItsFirstSecond) {
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
-  socklen_t len = sizeof addr;
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
-  ::close(fd);
   LoadOptions o;
-  o.url = *parse_url("http://127.0.0.1:" + std::to_string(ntohs(addr.sin_port)) + "/");
+  o.url = *parse_url(unused_port_url());
   o.users = 4;
   o.iterations = 0;
   o.duration = 30s;

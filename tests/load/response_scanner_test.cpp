@@ -43,6 +43,19 @@ const char* const kResponses[] = {
     "HTTP/1.1 200 OK\r\nContent-Length: 2, 2\r\n\r\nok",
     "HTTP/1.1 200 OK\r\nX-Folded: a\r\n b\r\nContent-Length: 2\r\n\r\nok",
     "HTTP/1.1 200 OK\r\nX-Obs: caf\xc3\xa9\r\nContent-Length: 2\r\n\r\nok",
+    // Case and near-miss names (the fast path compares names word-wise).
+    "HTTP/1.1 200 OK\r\nCONTENT-LENGTH: 2\r\nCONNECTION: KEEP-ALIVE\r\nX-ML-SECONDS: 0.5\r\n"
+    "content-type: text/plain\r\n\r\nok",
+    "HTTP/1.1 200 OK\r\nContent_Length: 5\r\nContent-Length: 2\r\nX-ML~Seconds: 1\r\n\r\nok",
+    "HTTP/1.0 200 OK\r\nContent-Length: 2\r\nConnection: Keep-Alive , close\r\n\r\nok",
+    // Bytes a head must not hold, past the first 16 (checked 16 at a time) and in the tail.
+    "HTTP/1.1 200 OK\r\nServer: a-rather-long-server-name\x7f\r\nContent-Length: 2\r\n\r\nok",
+    "HTTP/1.1 200 OK\r\nServer: a-rather-long-server-name\r\nX-A: a\nb\r\nContent-Length: "
+    "2\r\n\r\nok",
+    "HTTP/1.1 200 OK\r\nX-A: a\rb\r\nContent-Length: 2\r\n\r\nok",
+    "HTTP/1.1 200 O\x01K\r\nContent-Length: 2\r\n\r\nok",
+    "HTTP/1.1 200 Caf\xc3\xa9\r\nContent-Length: 2\r\n\r\nok",
+    "HTTP/1.1 200 OK\r\nContent-Length: 2\r\nX-Tab:\tv\tw\t\r\n\r\nok",
     // Broken: both must fail.
     "this is not HTTP\r\n\r\n",
     "HTTP/1.1 2x0 OK\r\nContent-Length: 2\r\n\r\nok",
@@ -96,6 +109,10 @@ TEST(ResponseScanner, CommonResponsesTakeTheFastPathAndOddOnesDoNot) {
   EXPECT_FALSE(fast_path(kResponses[10]));  // chunked
   EXPECT_FALSE(fast_path(kResponses[11]));  // until the end of the connection
   EXPECT_FALSE(fast_path(kResponses[18]));  // obs-fold
+  EXPECT_TRUE(fast_path(kResponses[20]));   // names in upper case
+  EXPECT_TRUE(fast_path(kResponses[28]));   // tabs in a value
+  EXPECT_FALSE(fast_path(kResponses[23]));  // DEL
+  EXPECT_FALSE(fast_path(kResponses[27]));  // obs-text in the reason (Beast takes it)
 }
 
 TEST(ResponseScanner, FieldsARecordTakes) {
@@ -119,6 +136,14 @@ TEST(ResponseScanner, FieldsARecordTakes) {
   EXPECT_FALSE(error.keep_alive);
   EXPECT_FALSE(scan(kResponses[5], 1000, true, false).keep_alive);  // HTTP/1.0
   EXPECT_TRUE(scan(kResponses[6], 1000, true, false).keep_alive);   // HTTP/1.0 keep-alive
+  const auto upper = scan(kResponses[20], 1000, true, false);
+  EXPECT_DOUBLE_EQ(upper.ml_s, 0.5);
+  EXPECT_EQ(upper.content_type, "text/plain");
+  EXPECT_EQ(upper.content_length, 2);
+  EXPECT_TRUE(upper.keep_alive);
+  const auto near_miss = scan(kResponses[21], 1000, true, false);
+  EXPECT_EQ(near_miss.content_length, 2);
+  EXPECT_TRUE(std::isnan(near_miss.ml_s));
 }
 
 }  // namespace

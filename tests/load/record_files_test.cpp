@@ -123,6 +123,28 @@ TEST(Records, CsvHasEveryFieldInMicroseconds) {
   EXPECT_EQ(field("outcome"), "ok");
 }
 
+// The quoting check looks at 16 bytes at a time, then at the rest one by one: a special
+// character anywhere, in either part, quotes the field.
+TEST(Records, CsvFieldIsQuotedWhereverItsSpecialCharacterIs) {
+  auto field = [](std::string_view text) {
+    std::string out;
+    append_csv_field(out, text);
+    return out;
+  };
+  const std::string plain(40, 'a');
+  EXPECT_EQ(field(plain), plain);
+  EXPECT_EQ(field(""), "");
+  for (std::size_t at : {0u, 5u, 15u, 16u, 31u, 32u, 39u}) {
+    for (char special : {',', '"', '\r', '\n'}) {
+      std::string text = plain;
+      text[at] = special;
+      std::string expected = "\"" + text + "\"";
+      if (special == '"') expected.insert(at + 1, 1, '"');
+      EXPECT_EQ(field(text), expected) << "at " << at << " char " << int(special);
+    }
+  }
+}
+
 TEST(RecordFiles, UnwritablePathIsAnError) {
   auto f = RecordFiles::open("/nonexistent-dir/records.csv", "");
   ASSERT_FALSE(f.ok());

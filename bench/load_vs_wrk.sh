@@ -20,6 +20,8 @@
 #      c64           keepalive nginx, 64 connections, 2 threads
 #      target        bench/load_target, faaslab's own one-thread server (a second case only: a
 #                    server that is the bottleneck for both says little about the client)
+#      norecord      the keepalive case with faaslab recording nothing but its summary (not in
+#                    the default CASES): what the per-request files cost
 # 2. Instructions per request of both tools (valgrind --tool=callgrind, repeatable on a busy
 #    machine): two runs of different length each, against the keepalive nginx; the difference
 #    in instructions over the difference in requests, so start-up cancels out.
@@ -131,6 +133,7 @@ case_settings() {
     client-close) echo "${PORT[keepalive]} 16 1 close --new-connection" ;;
     c64) echo "${PORT[keepalive]} 64 2 - -" ;;
     target) echo "${PORT[target]} 16 1 - -" ;;
+    norecord) echo "${PORT[keepalive]} 16 1 - norecord" ;;
     *) echo "unknown case $1" >&2; exit 2 ;;
   esac
 }
@@ -141,11 +144,14 @@ wrk_rate() {  # port connections threads extra
     awk '/Requests\/sec/ {print $2}'
 }
 faaslab_rate() {  # port connections threads extra
-  local x=()
-  [ "$4" != - ] && x=("$4")
+  local x=(--records "$work/r.csv" --jtl "$work/r.jtl" --summary "$work/s.json" --histogram "$work/h.json")
+  case "$4" in
+    -) ;;
+    norecord) x=(--summary "$work/s.json") ;;
+    *) x+=("$4") ;;
+  esac
   "$FAASLAB" load --url "http://127.0.0.1:$1/" --body "$work/body" --users "$2" --threads "$3" \
-    --duration "${DURATION}s" --records "$work/r.csv" --jtl "$work/r.jtl" --summary "$work/s.json" \
-    --histogram "$work/h.json" --quiet "${x[@]}" |
+    --duration "${DURATION}s" --quiet "${x[@]}" |
     sed -n 's/.*throughput \([0-9.]*\) req\/s.*/\1/p'
 }
 

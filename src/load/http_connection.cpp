@@ -11,7 +11,6 @@
 
 #include <array>
 #include <cerrno>
-#include <charconv>
 #include <utility>
 
 #include <boost/asio/connect.hpp>
@@ -36,13 +35,6 @@ constexpr std::size_t kInitialBuffer = 4 * 1024;
 constexpr std::size_t kMaxBuffer = 1 << 20;
 constexpr std::size_t kHeaderLimit = 64 * 1024;
 
-double parse_double(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  double v = NAN;
-  auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
-  return ec == std::errc() ? v : NAN;
-}
-
 }  // namespace
 
 void parse_timings_from_body(std::string_view body, double& ml_s, double& handler_s) {
@@ -52,7 +44,7 @@ void parse_timings_from_body(std::string_view body, double& ml_s, double& handle
     std::string_view rest = body.substr(at + key.size());
     while (!rest.empty() && (rest.front() == ' ' || rest.front() == ':' || rest.front() == '"'))
       rest.remove_prefix(1);
-    return parse_double(rest.substr(0, std::min<std::size_t>(rest.size(), 40)));
+    return parse_seconds(rest.substr(0, std::min<std::size_t>(rest.size(), 40)));
   };
   if (std::isnan(ml_s)) {
     ml_s = after("\"ml_seconds\"");

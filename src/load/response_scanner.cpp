@@ -16,14 +16,14 @@ namespace faaslab::load {
 namespace http = boost::beast::http;
 using boost::beast::error_code;
 
-namespace {
-
 double parse_seconds(std::string_view s) {
   while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
   double v = NAN;
   auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
   return ec == std::errc() ? v : NAN;
 }
+
+namespace {
 
 // RFC 7230's token characters (a table).
 constexpr std::array<bool, 256> make_token_table() {

@@ -33,6 +33,10 @@
 
 namespace faaslab::load {
 
+// A timing's number of seconds, from a header value or a body ("0.0123"): leading blanks
+// skipped, NaN when it is not a number.
+double parse_seconds(std::string_view s);
+
 class ResponseScanner {
  public:
   // fast = false: always Beast (the tests' reference).

@@ -3,10 +3,14 @@
 #include <spdlog/spdlog.h>
 #include <opencv2/core.hpp>
 
+#include <iostream>
 #include <iterator>
+#include <optional>
 
+#include "blur/image_codec.h"
 #include "common/clock.h"
 #include "common/env.h"
+#include "common/fork_server.h"
 #include "common/lock_file.h"
 #include "common/shutdown_signals.h"
 #include "fn/handler.h"
@@ -67,30 +71,31 @@ int serve_http(const FnConfig& config) {
   return 0;
 }
 
-int serve_stdin(const FnConfig& config, const EnvList& env_list, std::istream& in,
-                std::ostream& out, std::ostream& err) {
-  cv::setNumThreads(config.opencv_threads);
+namespace {
+
+// The request from the classic watchdog's CGI variables and `in`, read to at most one byte over
+// the limit (to tell "at the limit" from "over it"); nullopt, with a message, when over it.
+std::optional<FnRequest> read_request(const FnConfig& config, const EnvList& env_list,
+                                      std::istream& in, std::ostream& err) {
   const Env env(env_list);
   FnRequest request;
   request.method = "POST";
   request.target = env.get_or("Http_Path", "/");
   if (auto q = env.get("Http_Query")) request.target += "?" + *q;
   request.accept = env.get_or("Http_Accept", "");
-  // Read at most one byte over the limit, to tell "at the limit" from "over it".
   request.body.resize(config.max_body_bytes + 1);
   in.read(request.body.data(), static_cast<std::streamsize>(request.body.size()));
   request.body.resize(static_cast<std::size_t>(in.gcount()));
   if (request.body.size() > config.max_body_bytes) {
     err << "faaslab-fn: input is over the limit of " << config.max_body_bytes
         << " bytes (max_body_size)\n";
-    return 2;
+    return std::nullopt;
   }
-  auto pipeline = blur::BlurPipeline::create(config.pipeline);
-  if (!pipeline) {
-    err << "faaslab-fn: " << pipeline.error() << "\n";
-    return 3;
-  }
-  const FunctionHandler handler(**pipeline, config);
+  return request;
+}
+
+int respond(const FunctionHandler& handler, const FnRequest& request, std::ostream& out,
+            std::ostream& err) {
   const FnResponse response = handler.handle(request);
   if (response.status != 200) {
     err << "faaslab-fn: " << response.body;  // the one-line JSON error
@@ -99,6 +104,62 @@ int serve_stdin(const FnConfig& config, const EnvList& env_list, std::istream& i
   out.write(response.body.data(), static_cast<std::streamsize>(response.body.size()));
   out.flush();
   return out ? 0 : 3;
+}
+
+// A frame through the whole handler once, so that what its first use sets up (the detector's
+// buffers for its input size, this thread's JPEG codec handles, the allocator's arenas) is in
+// the template before the first fork, and each child starts warm.
+Status warm_up_handler(const FunctionHandler& handler) {
+  cv::Mat frame(480, 640, CV_8UC3, cv::Scalar(96, 128, 160));
+  auto jpeg = blur::encode_image(frame, blur::Codec::kJpeg);
+  if (!jpeg) return make_error("cannot encode the warm-up frame: " + jpeg.error());
+  FnRequest request;
+  request.method = "POST";
+  request.target = "/";
+  request.body.assign(jpeg->begin(), jpeg->end());
+  const FnResponse response = handler.handle(request);
+  if (response.status != 200) return make_error("warm-up request failed: " + response.body);
+  return Ok{};
+}
+
+}  // namespace
+
+int serve_stdin(const FnConfig& config, const EnvList& env_list, std::istream& in,
+                std::ostream& out, std::ostream& err) {
+  cv::setNumThreads(config.opencv_threads);
+  auto request = read_request(config, env_list, in, err);
+  if (!request) return 2;
+  auto pipeline = blur::BlurPipeline::create(config.pipeline);
+  if (!pipeline) {
+    err << "faaslab-fn: " << pipeline.error() << "\n";
+    return 3;
+  }
+  const FunctionHandler handler(**pipeline, config);
+  return respond(handler, *request, out, err);
+}
+
+int serve_fork_template(const FnConfig& config, int control_fd) {
+  Stopwatch since_start;
+  // One OpenCV thread: its pool would be threads in the template, which fork cannot copy.
+  cv::setNumThreads(1);
+  auto pipeline = blur::BlurPipeline::create(config.pipeline);
+  if (!pipeline) {
+    spdlog::error("{}", pipeline.error());
+    return 3;
+  }
+  const FunctionHandler handler(**pipeline, config);
+  if (auto st = warm_up_handler(handler); !st) {
+    spdlog::error("{}", st.error());
+    return 3;
+  }
+  spdlog::info("faaslab-fn fork template loaded and warm in {:.1f} ms (detector {}, {} threads)",
+               since_start.seconds() * 1e3, blur::detector_name(config.pipeline.detector.kind),
+               fork_server::thread_count());
+  return fork_server::serve(control_fd, [&](const EnvList& env) {
+    auto request = read_request(config, env, std::cin, std::cerr);
+    if (!request) return 2;
+    return respond(handler, *request, std::cout, std::cerr);
+  });
 }
 
 }  // namespace faaslab::fn

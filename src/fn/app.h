@@ -1,4 +1,4 @@
-// The two ways faaslab-fn runs, as functions the binary's main() calls.
+// The ways faaslab-fn runs, as functions the binary's main() calls.
 #pragma once
 
 #include <istream>
@@ -18,5 +18,11 @@ int serve_http(const FnConfig& config);
 // come from the classic watchdog's CGI variables Http_Query and Http_Accept when present.
 int serve_stdin(const FnConfig& config, const EnvList& env, std::istream& in, std::ostream& out,
                 std::ostream& err);
+
+// Template mode for a watchdog in fork mode (FAASLAB_FORK_FD set; common/fork_server.h): the
+// model loaded and one frame through the handler, on one thread, then a child forked per
+// request that does what serve_stdin does with it (std::cin, std::cout, the request's CGI
+// variables). Returns when the watchdog closes the socket.
+int serve_fork_template(const FnConfig& config, int control_fd);
 
 }  // namespace faaslab::fn

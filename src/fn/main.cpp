@@ -7,6 +7,7 @@
 
 #include "common/command_line.h"
 #include "common/env.h"
+#include "common/fork_server.h"
 #include "common/logging.h"
 #include "common/malloc_tuning.h"
 #include "fn/app.h"
@@ -58,6 +59,14 @@ int main(int argc, char** argv) {
   if (auto st = faaslab::init_logging(config->log_level); !st) {
     std::cerr << "faaslab-fn: log_level: " << st.error() << "\n";
     return 2;
+  }
+  const auto fork_fd = faaslab::fork_server::template_fd(env);
+  if (!fork_fd) {
+    std::cerr << "faaslab-fn: " << fork_fd.error() << "\n";
+    return 2;
+  }
+  if (*fork_fd) {  // started by a watchdog in fork mode, whatever the flags say
+    return faaslab::fn::serve_fork_template(faaslab::fn::resolve_defaults(*config, 1), **fork_fd);
   }
   const auto resolved =
       faaslab::fn::resolve_defaults(*config, stdin_mode ? 1 : faaslab::available_cores());

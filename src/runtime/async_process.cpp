@@ -84,9 +84,48 @@ Result<std::shared_ptr<AsyncProcess>> AsyncProcess::spawn(asio::io_context& ioc,
   return p;
 }
 
+std::shared_ptr<AsyncProcess> AsyncProcess::adopt(asio::io_context& ioc, int stdin_fd,
+                                                  int stdout_fd, int stderr_fd) {
+  std::shared_ptr<AsyncProcess> p(new AsyncProcess(-1));
+  p->adopted_ = true;
+  p->impl_ = std::make_unique<Impl>(ioc);
+  if (stdin_fd >= 0) p->impl_->in.assign(stdin_fd);
+  if (stdout_fd >= 0) p->impl_->out.assign(stdout_fd);
+  if (stderr_fd >= 0) p->impl_->err.assign(stderr_fd);
+  return p;
+}
+
+void AsyncProcess::attach(pid_t pid, int pidfd) {
+  auto self = shared_from_this();
+  asio::post(impl_->strand, [self, pid, pidfd] {
+    self->pid_ = pid;
+    if (pidfd >= 0) self->impl_->pidfd.assign(pidfd);
+    if (self->pending_kill_ != 0 && !self->exit_) self->kill(self->pending_kill_);
+  });
+}
+
+void AsyncProcess::report_exit(ProcessExit e) {
+  auto self = shared_from_this();
+  asio::post(impl_->strand, [self, e] {
+    if (!self->exit_) self->exited(e);
+  });
+}
+
+void AsyncProcess::exited(ProcessExit e) {
+  exit_ = e;
+  boost::system::error_code ignored;
+  impl_->pidfd.close(ignored);
+  auto waiters = std::move(impl_->exit_waiters);
+  for (auto& w : waiters) w(e);
+}
+
 AsyncProcess::AsyncProcess(pid_t pid) : pid_(pid) {}
 
 AsyncProcess::~AsyncProcess() {
+  if (adopted_) {  // its parent reaps it; the pidfd closes with the descriptor
+    if (!exit_ && pid_ > 0) kill(SIGKILL);
+    return;
+  }
   if (!exit_ && pid_ > 0) {
     kill_process(pid_, SIGKILL, group_);
     int status = 0;
@@ -170,7 +209,7 @@ void AsyncProcess::wait_exit(std::function<void(ProcessExit)> done) {
   asio::post(impl_->strand, [self, done = std::move(done)]() mutable {
     if (self->exit_) return done(*self->exit_);
     self->impl_->exit_waiters.push_back(std::move(done));
-    if (self->impl_->watching_exit) return;
+    if (self->adopted_ || self->impl_->watching_exit) return;  // adopted: report_exit()
     self->impl_->watching_exit = true;
     watch_exit(self, *self->impl_, [self] {
       // A group of its own dies with its leader: what is left in it (a replica's http-mode
@@ -184,11 +223,7 @@ void AsyncProcess::wait_exit(std::function<void(ProcessExit)> done) {
         if (WIFEXITED(status)) e.code = WEXITSTATUS(status);
         if (WIFSIGNALED(status)) e.signal = WTERMSIG(status);
       }
-      self->exit_ = e;
-      boost::system::error_code ignored;
-      self->impl_->pidfd.close(ignored);
-      auto waiters = std::move(self->impl_->exit_waiters);
-      for (auto& w : waiters) w(e);
+      self->exited(e);
     });
   });
 }
@@ -203,7 +238,19 @@ void AsyncProcess::close_output() {
 }
 
 void AsyncProcess::kill(int signal) {
-  if (!exit_) kill_process(pid_, signal, group_);
+  if (exit_) return;
+  if (!adopted_) return kill_process(pid_, signal, group_);
+  if (pid_ <= 0) {
+    pending_kill_ = signal;  // sent on attach()
+    return;
+  }
+  // The pidfd names this process even if it has been reaped meanwhile and its pid reused;
+  // the group (the child leads its own) is signalled by id, as classic mode does.
+  if (impl_->pidfd.is_open())
+    ::syscall(SYS_pidfd_send_signal, impl_->pidfd.native_handle(), signal, nullptr, 0);
+  else
+    ::kill(pid_, signal);
+  ::kill(-pid_, signal);
 }
 
 void run_to_completion(asio::io_context& ioc, const SpawnOptions& options, std::string input,
@@ -211,11 +258,17 @@ void run_to_completion(asio::io_context& ioc, const SpawnOptions& options, std::
                        std::function<void(Result<RunOutcome>)> done) {
   auto spawned = AsyncProcess::spawn(ioc, options);
   if (!spawned) return done(spawned.error_value());
-  auto process = *spawned;
+  run_to_completion(*spawned, std::move(input), timeout, max_output,
+                    [done = std::move(done)](RunOutcome o) { done(std::move(o)); });
+}
+
+void run_to_completion(const std::shared_ptr<AsyncProcess>& process, std::string input,
+                       std::chrono::microseconds timeout, std::size_t max_output,
+                       std::function<void(RunOutcome)> done) {
   struct State {
     RunOutcome outcome;
     int pending = 3;  // stdout EOF, stderr EOF, exit
-    std::function<void(Result<RunOutcome>)> done;
+    std::function<void(RunOutcome)> done;
     std::optional<asio::steady_timer> timer;
     std::optional<asio::steady_timer> linger;
   };

@@ -39,6 +39,13 @@ class AsyncProcess : public std::enable_shared_from_this<AsyncProcess> {
  public:
   static Result<std::shared_ptr<AsyncProcess>> spawn(boost::asio::io_context& ioc,
                                                      const SpawnOptions& options);
+  // A process another one starts and reaps (a fork template's child, watchdog_fork.cpp): its
+  // pipes now (taken over; -1 for none), its pid and pidfd once known (attach), its exit when
+  // its parent reports it (report_exit). A kill before attach() is remembered and sent then.
+  static std::shared_ptr<AsyncProcess> adopt(boost::asio::io_context& ioc, int stdin_fd,
+                                             int stdout_fd, int stderr_fd);
+  void attach(pid_t pid, int pidfd);
+  void report_exit(ProcessExit exit);
   ~AsyncProcess();
 
   pid_t pid() const { return pid_; }
@@ -67,8 +74,11 @@ class AsyncProcess : public std::enable_shared_from_this<AsyncProcess> {
 
  private:
   explicit AsyncProcess(pid_t pid);
+  void exited(ProcessExit e);  // on the strand: records it, wakes the waiters
   pid_t pid_;
   bool group_ = true;
+  bool adopted_ = false;  // not this process's child: exit reported, never waited for
+  int pending_kill_ = 0;  // adopted: a signal asked for before attach()
   std::optional<ProcessExit> exit_;
   std::unique_ptr<Impl> impl_;
 };
@@ -86,5 +96,9 @@ struct RunOutcome {
 void run_to_completion(boost::asio::io_context& ioc, const SpawnOptions& options, std::string input,
                        std::chrono::microseconds timeout, std::size_t max_output,
                        std::function<void(Result<RunOutcome>)> done);
+// The same for a process already started (spawned or adopted).
+void run_to_completion(const std::shared_ptr<AsyncProcess>& process, std::string input,
+                       std::chrono::microseconds timeout, std::size_t max_output,
+                       std::function<void(RunOutcome)> done);
 
 }  // namespace faaslab::runtime

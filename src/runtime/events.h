@@ -22,7 +22,8 @@ struct ReplicaEvent {
   std::int64_t mono_us = 0;  // steady clock, for intervals
   std::string function;
   std::string replica;  // empty for function-level events (scale)
-  // start, ready, exit, crash, restart, unhealthy, stop, scale, cold_start, deploy, remove
+  // start, ready, exit, crash, restart, unhealthy, stop, scale, cold_start, deploy, remove,
+  // template_exit, template_restart (fork mode: the replica's template died, came back)
   std::string kind;
   double seconds = -1;     // a duration the event measures (ready: start->ready), else -1
   int from = -1, to = -1;  // scale: replicas before and after

@@ -480,8 +480,20 @@ void FunctionPool::Impl::after(Micros delay, std::function<void(Impl&)> then) {
 }
 
 void FunctionPool::Impl::launch(std::shared_ptr<Replica> r, ReplicaPlan plan) {
-  auto started =
-      start_replica(ioc, plan, [last = r->last_line](const std::string& line) { last->set(line); });
+  // A watchdog in fork mode logs its template's deaths and restarts (watchdog_fork.cpp): they
+  // are replica events too (the replica stays up: its watchdog starts the template again).
+  auto on_line = [last = r->last_line, weak = weak_from_this(),
+                  replica = r->name](const std::string& line) {
+    last->set(line);
+    for (const auto& [marker, kind] : {std::pair{"fork template exited", "template_exit"},
+                                       std::pair{"fork template restarted", "template_restart"}}) {
+      if (const auto at = line.find(marker); at != std::string::npos) {
+        if (auto self = weak.lock()) self->event(kind, replica, -1, line.substr(at));
+        return;
+      }
+    }
+  };
+  auto started = start_replica(ioc, plan, std::move(on_line));
   Actions actions;
   {
     MutexLock lock(mu);

@@ -154,6 +154,8 @@ Status Watchdog::start() {
   auto& ioc = impl_->http->io_context();
   if (c.mode == WatchdogMode::kClassic) {
     impl_->runner = make_classic_runner(ioc, c);
+  } else if (c.mode == WatchdogMode::kFork) {
+    impl_->runner = make_fork_runner(ioc, c);
   } else {
     impl_->runner = make_http_runner(
         ioc, c, [impl = impl_.get()](std::string why) { impl->set_fatal(std::move(why)); });

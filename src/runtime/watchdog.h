@@ -33,6 +33,8 @@ class Runner {
 
 std::unique_ptr<Runner> make_classic_runner(boost::asio::io_context& ioc,
                                             const WatchdogConfig& config);
+// Fork mode (watchdog_fork.cpp): fprocess started once as a template (common/fork_server.h).
+std::unique_ptr<Runner> make_fork_runner(boost::asio::io_context& ioc, const WatchdogConfig& config);
 // `on_exit` is called if the function process exits by itself (the watchdog then exits too,
 // as of-watchdog does, so its supervisor restarts it).
 std::unique_ptr<Runner> make_http_runner(boost::asio::io_context& ioc, const WatchdogConfig& config,

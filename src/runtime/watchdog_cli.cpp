@@ -16,12 +16,13 @@ Usage: faaslab watchdog        (or faaslab-watchdog)
 
 Environment (OpenFaaS names; defaults in brackets):
   fprocess              the function's command, run without a shell (required)
-  mode                  classic | serializing | http [classic]
+  mode                  classic | serializing | http | fork [classic]
+                        fork: a template of fprocess loads once and forks a child per request
   upstream_url          http mode: where the function listens, e.g. http://127.0.0.1:8082
   ready_path            http mode: also wait for GET <upstream><ready_path> to answer 2xx
   port                  listen port [8080]           bind      listen address [127.0.0.1]
   read_timeout          receive a request [10s]      write_timeout  send a response; drain [10s]
-  exec_timeout          run one request; 0 = none [10s]: classic 408, http 504
+  exec_timeout          run one request; 0 = none [10s]: classic, fork 408, http 504
   healthcheck_interval  keep serving after SIGTERM before draining [write_timeout]
   max_inflight          concurrent requests; over it 429 [0 = unlimited]
   combine_output        classic: stderr into the response [true]

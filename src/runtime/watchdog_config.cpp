@@ -8,7 +8,15 @@
 
 namespace faaslab::runtime {
 std::string_view watchdog_mode_name(WatchdogMode mode) {
-  return mode == WatchdogMode::kHttp ? "http" : "classic";
+  switch (mode) {
+    case WatchdogMode::kHttp:
+      return "http";
+    case WatchdogMode::kFork:
+      return "fork";
+    case WatchdogMode::kClassic:
+      break;
+  }
+  return "classic";
 }
 
 EnvList function_environment() {
@@ -64,8 +72,10 @@ Result<WatchdogConfig> parse_watchdog_config(const EnvList& list) {
       c.mode = WatchdogMode::kClassic;
     else if (*mode == "http")
       c.mode = WatchdogMode::kHttp;
+    else if (*mode == "fork")
+      c.mode = WatchdogMode::kFork;
     else
-      return make_error("mode: '" + *mode + "' is not one of classic, serializing, http");
+      return make_error("mode: '" + *mode + "' is not one of classic, serializing, http, fork");
   }
   bool healthcheck_set = false;
   long port = c.port, max_inflight = 0, threads = 0, parent_pid = 0;

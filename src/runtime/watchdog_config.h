@@ -18,6 +18,8 @@ enum class WatchdogMode {
   kClassic,  // a process per request: body to stdin, stdout back (faas/watchdog; of-watchdog
              // "serializing")
   kHttp,     // one long-running process; requests proxied to upstream_url (of-watchdog "http")
+  kFork,     // a template process, loaded once, forks a child per request (the classic
+             // contract; common/fork_server.h)
 };
 
 struct WatchdogConfig {

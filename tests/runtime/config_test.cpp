@@ -69,6 +69,8 @@ TEST(WatchdogConfig, DefaultsAndOpenFaaSVariables) {
   EXPECT_EQ(h->parent_pid, 4321);
   EXPECT_EQ(parse_watchdog_config({"fprocess=cat", "mode=serializing"})->mode,
             WatchdogMode::kClassic);
+  EXPECT_EQ(parse_watchdog_config({"fprocess=cat", "mode=fork"})->mode, WatchdogMode::kFork);
+  EXPECT_EQ(watchdog_mode_name(WatchdogMode::kFork), "fork");
 }
 
 TEST(WatchdogConfig, ErrorsNameTheVariable) {

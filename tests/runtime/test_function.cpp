@@ -12,6 +12,16 @@
 //   status=/proc    print /proc/self/status and /proc/self/limits (resource limit checks)
 //   env=NAME        print NAME=<value of the variable NAME>
 //   fail_on=NODE    exit 3 when run on that emulated node ($faaslab_node, set by `faaslab up`)
+//   mutate          print "state=<state> requests=<n>" of this process's globals, then change
+//                   them (a fork child always sees the template's: "state=clean requests=0")
+//   corrupt         overwrite the process's global pattern and a heap block it points to,
+//                   then exit 0; check: print "pattern intact" or "pattern corrupt"
+//   leak=BYTES      allocate and touch that much memory, never freed; print VmRSS in KiB
+//   rss             print VmRSS in KiB
+//   kill_template   (fork mode) SIGKILL the parent, the template, then echo
+// Fork template (FAASLAB_FORK_FD set, by a watchdog in fork mode): the same per request, each
+// in a child of this process. Environment: startup_delay=DUR and exit_at_start=N (before
+// ready), template_threads=N (start N idle threads first: the watchdog must refuse it).
 // --http: an HTTP server on $port (or the socket on fd 3 with LISTEN_FDS=1); the same query
 // parameters per request, plus status=CODE; crash exits the process at once. Environment:
 // startup_delay=DUR (before listening), exit_at_start=N (exit before listening).
@@ -20,6 +30,7 @@
 
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <fstream>
 #include <iostream>
 #include <iterator>
@@ -28,6 +39,7 @@
 #include <thread>
 
 #include "common/env.h"
+#include "common/fork_server.h"
 #include "common/http_server.h"
 #include "common/shutdown_signals.h"
 #include "common/units.h"
@@ -64,6 +76,33 @@ std::string proc_status() {
   return out.str();
 }
 
+// Globals a request may change or corrupt: in fork mode the next request must see them as the
+// template left them.
+std::string g_state = "clean";
+long g_requests = 0;
+constexpr std::size_t kPatternSize = 4096;
+unsigned char* g_pattern = nullptr;  // a heap block filled with 0..255 repeated
+
+void make_pattern() {
+  g_pattern = static_cast<unsigned char*>(std::malloc(kPatternSize));
+  for (std::size_t i = 0; i < kPatternSize; ++i) g_pattern[i] = static_cast<unsigned char>(i);
+}
+
+bool pattern_intact() {
+  if (g_pattern == nullptr) return false;
+  for (std::size_t i = 0; i < kPatternSize; ++i)
+    if (g_pattern[i] != static_cast<unsigned char>(i)) return false;
+  return true;
+}
+
+long rss_kib() {
+  std::ifstream status("/proc/self/status");
+  std::string line;
+  while (std::getline(status, line))
+    if (line.rfind("VmRSS:", 0) == 0) return std::atol(line.c_str() + 6);
+  return -1;
+}
+
 int stdin_mode() {
   const Env env(current_environment());
   const std::string query = env.get_or("TEST_FN", env.get_or("Http_Query", ""));
@@ -88,6 +127,34 @@ int stdin_mode() {
     }
     return 0;
   }
+  if (!param(query, "mutate").empty()) {
+    std::cout << "state=" << g_state << " requests=" << g_requests;
+    g_state = "dirty";
+    ++g_requests;
+    return 0;
+  }
+  if (!param(query, "corrupt").empty()) {
+    if (g_pattern) std::memset(g_pattern, 0xAB, kPatternSize);
+    g_pattern = reinterpret_cast<unsigned char*>(0x1);  // a dangling pointer left behind
+    std::cout << "corrupted";
+    return 0;
+  }
+  if (!param(query, "check").empty()) {
+    std::cout << (pattern_intact() ? "pattern intact" : "pattern corrupt");
+    return 0;
+  }
+  if (auto n = param(query, "leak"); !n.empty()) {
+    const auto bytes = static_cast<std::size_t>(std::atol(n.c_str()));
+    auto* p = static_cast<char*>(std::malloc(bytes));
+    if (p) std::memset(p, 1, bytes);  // touched: resident
+    std::cout << rss_kib();
+    return 0;
+  }
+  if (!param(query, "rss").empty()) {
+    std::cout << rss_kib();
+    return 0;
+  }
+  if (!param(query, "kill_template").empty()) ::kill(::getppid(), SIGKILL);
   if (auto name = param(query, "env"); !name.empty()) {
     std::cout << name << "=" << env.get_or(name, "<unset>");
     return 0;
@@ -151,5 +218,22 @@ int main(int argc, char** argv) {
     ShutdownSignals signals;  // before any thread is created, so wait() gets them
     return http_mode(signals);
   }
+  const auto fork_fd = fork_server::template_fd(current_environment());
+  if (!fork_fd) {
+    std::cerr << "faaslab-test-fn: " << fork_fd.error() << "\n";
+    return 2;
+  }
+  if (*fork_fd) {
+    const Env env(current_environment());
+    if (auto n = env.get("exit_at_start")) return std::atoi(n->c_str());
+    if (auto d = env.get("startup_delay")) {
+      if (auto parsed = parse_duration(*d)) std::this_thread::sleep_for(*parsed);
+    }
+    for (int i = std::atoi(env.get_or("template_threads", "0").c_str()); i > 0; --i)
+      std::thread([] { ::pause(); }).detach();
+    make_pattern();
+    return fork_server::serve(**fork_fd, [](const EnvList&) { return stdin_mode(); });
+  }
+  make_pattern();
   return stdin_mode();
 }

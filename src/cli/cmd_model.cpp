@@ -455,7 +455,7 @@ void add_model_command(CLI::App& app, CommandRunner& run) {
   add_method_flags(*plan, plan_args->model);
   plan->add_option("--objective", plan_args->objectives,
                    "e.g. 'p95<2s', 'success>=0.99' (repeatable or comma-separated)");
-  plan->add_option("--modes", plan_args->modes, "modes to consider, e.g. classic,http");
+  plan->add_option("--modes", plan_args->modes, "modes to consider, e.g. classic,http,fork");
   plan->add_option("--max-replicas", plan_args->max_replicas, "largest replica count to try");
   plan->add_flag("--json", plan_args->json, "JSON output");
   plan->add_option("--topology", plan_args->topology,

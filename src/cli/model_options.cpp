@@ -40,7 +40,7 @@ const Flag kWorkloadFlags[] = {
 
 const Flag kSystemFlags[] = {
     {"--calibration", &ModelOptions::calibration, "calibration file from `faaslab model fit`"},
-    {"--mode", &ModelOptions::mode, "watchdog mode: classic or http (default http)"},
+    {"--mode", &ModelOptions::mode, "watchdog mode: classic, http or fork (default http)"},
     {"--codec", &ModelOptions::codec, "calibration group: payload codec"},
     {"--frame", &ModelOptions::frame, "calibration group: frame size WxH"},
     {"--service-mean", &ModelOptions::service_mean, "handler service time, mean (e.g. 2s)"},
@@ -53,7 +53,7 @@ const Flag kSystemFlags[] = {
     {"--replicas,-r", &ModelOptions::replicas, "replicas of the function"},
     {"--concurrency", &ModelOptions::concurrency,
      "requests one replica serves at once (workers); 0 = unlimited. Default: http the "
-     "calibration's workers or 1, classic unlimited, fifo routing 1"},
+     "calibration's workers or 1, classic and fork unlimited, fifo routing 1"},
     {"--max-inflight", &ModelOptions::max_inflight, "per replica, 429 beyond; 0 = unlimited"},
     {"--cores", &ModelOptions::cores,
      "cores the replicas share; 0 = unlimited (default: the calibration's, else unlimited)"},
@@ -332,7 +332,7 @@ Result<model::System> build_system(const ModelOptions& o, const BuiltModel& base
     s.concurrency = o.concurrency;
   } else if (s.routing == model::Routing::kFifo) {
     s.concurrency = 1;  // the gateway's com.faaslab.concurrency
-  } else if (mode == model::Mode::kClassic) {
+  } else if (model::process_per_request(mode)) {
     s.concurrency = 0;  // a process per request
   } else {
     const int workers = g && g->workers > 0 ? g->workers : (g ? s.cores : 1);

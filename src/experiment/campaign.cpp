@@ -152,7 +152,7 @@ Status apply_axis(RunConfig& c, const std::string& axis, const json& v) {
   if (axis == "rate") return set_rate(c.rate, axis, v);
   if (axis == "arrival") return set_choice(c.arrival, axis, v, {"constant", "poisson"});
   if (axis == "replicas") return set_integer(c.replicas, axis, v, 1, 64);
-  if (axis == "mode") return set_choice(c.mode, axis, v, {"classic", "http"});
+  if (axis == "mode") return set_choice(c.mode, axis, v, {"classic", "http", "fork"});
   if (axis == "routing")
     return set_choice(c.routing, axis, v, {"random", "round-robin", "least-inflight", "fifo"});
   if (axis == "max_inflight") return set_integer(c.max_inflight, axis, v, 0, 100000);
@@ -345,16 +345,18 @@ Status parse_target(const json& doc, const std::string& base_dir, Target& target
   target.stack_file = resolve(base_dir, text_of(t["stack"]));
   if (t.contains("functions")) {
     if (!t["functions"].is_object())
-      return make_error("target.functions: a map of mode (classic, http) to function");
+      return make_error("target.functions: a map of mode (classic, http, fork) to function");
     for (const auto& [mode, fn] : t["functions"].items()) {
-      if (mode != "classic" && mode != "http")
-        return make_error("target.functions." + mode + ": modes are classic and http");
+      if (mode != "classic" && mode != "http" && mode != "fork")
+        return make_error("target.functions." + mode + ": modes are classic, http and fork");
       target.functions[mode] = text_of(fn);
     }
   } else if (t.contains("function")) {
-    target.functions["classic"] = target.functions["http"] = text_of(t["function"]);
+    target.functions["classic"] = target.functions["http"] = target.functions["fork"] =
+        text_of(t["function"]);
   } else {
-    return make_error("target.function (or target.functions: {classic: ..., http: ...}): required");
+    return make_error(
+        "target.function (or target.functions: {classic: ..., http: ..., fork: ...}): required");
   }
   return Ok{};
 }

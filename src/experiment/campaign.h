@@ -22,7 +22,7 @@ namespace faaslab::experiment {
 struct Target {
   // Embedded: the runtime started by faaslab from a stack file, one function per watchdog mode.
   std::string stack_file;                        // resolved relative to the campaign file
-  std::map<std::string, std::string> functions;  // mode ("classic"/"http") -> stack function
+  std::map<std::string, std::string> functions;  // mode ("classic"/"http"/"fork") -> function
   // External: an existing gateway (real OpenFaaS); grid axes that need reconfiguring the
   // runtime other than `replicas` are refused.
   std::string url;                       // e.g. http://127.0.0.1:8080/function/slblur

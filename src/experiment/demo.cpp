@@ -54,7 +54,7 @@ std::string demo_campaign_yaml(bool quick, const DemoInputs& in) {
     << "name: " << (quick ? "demo-quick" : "demo") << "\n"
     << "target:\n"
     << "  stack: " << quoted(in.stack) << "\n"
-    << "  functions: {classic: slblur, http: slblur-warm}\n"
+    << "  functions: {classic: slblur, http: slblur-warm, fork: slblur-fork}\n"
     << "workload:\n"
     << "  video: " << quoted(in.video) << "\n";
   if (quick) {
@@ -73,7 +73,7 @@ std::string demo_campaign_yaml(bool quick, const DemoInputs& in) {
     y << "  users: [1, 2, 4, 8]\n"
       << "  think: [0s, 500ms, 2s]\n";
   }
-  y << "  mode: [classic, http]\n"
+  y << "  mode: [classic, http, fork]\n"
     << "  replicas: [1]\n"
     << "repetitions: 1\n"
     << "warmup: 0                 # keep the cold first request: the study's figures show it\n"

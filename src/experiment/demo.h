@@ -12,7 +12,7 @@
 namespace faaslab::experiment {
 
 struct DemoInputs {
-  std::string stack;  // deploy/stack.yml: slblur (classic) and slblur-warm (http)
+  std::string stack;  // deploy/stack.yml: slblur (classic), slblur-warm (http), slblur-fork
   std::string video;  // testdata/face-1308x888.mp4, made by scripts/setup
   // The edge–cloud part: deploy/edge-cloud-stack.yml and deploy/topologies/reference.yml.
   std::string edge_cloud_stack, reference_topology;

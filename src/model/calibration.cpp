@@ -284,7 +284,7 @@ System system_for(const experiment::RunColumns& run, const GroupCalibration& g, 
                   CoreScheduling core_scheduling) {
   System s;
   s.core_scheduling = core_scheduling;
-  s.mode = run.mode == "classic" ? Mode::kClassic : Mode::kHttp;
+  s.mode = parse_mode(run.mode).ok() ? *parse_mode(run.mode) : Mode::kHttp;
   s.replicas = std::max(1, run.replicas);
   s.routing = parse_routing(run.routing).ok() ? *parse_routing(run.routing) : Routing::kRandom;
   s.max_inflight = run.max_inflight;
@@ -293,16 +293,16 @@ System system_for(const experiment::RunColumns& run, const GroupCalibration& g, 
   if (s.routing == Routing::kFifo) {
     s.concurrency = 1;  // the gateway's com.faaslab.concurrency default
   } else {
-    s.concurrency = s.mode == Mode::kClassic ? 0 : std::max(1, workers);
+    s.concurrency = process_per_request(s.mode) ? 0 : std::max(1, workers);
   }
   s.service = g.handler;
   s.overhead = g.overhead;
   s.overhead_cpu = g.overhead_cpu;
   s.client_s = g.client_s;
   s.timeout_s = run.timeout_s;
-  // A classic watchdog kills the process at exec_timeout (the study's 25 s, the client's
-  // timeout); a warm function keeps working on an abandoned request.
-  s.cancel_on_timeout = s.mode == Mode::kClassic;
+  // A classic or fork watchdog kills the process at exec_timeout (the study's 25 s, the
+  // client's timeout); a warm function keeps working on an abandoned request.
+  s.cancel_on_timeout = process_per_request(s.mode);
   s.queue_limit = 1024;    // faaslab up's com.faaslab.queue
   s.queue_timeout_s = 60;  // its upstream_timeout
   if (g.cold_start) s.cold_start = *g.cold_start;

@@ -110,7 +110,7 @@ Result<std::pair<EdgeCloudWorkload, EdgeCloudSystem>> model_of(
   s.cloud_node.replicas =
       std::max<int>(1, static_cast<int>(replicas[first.links.cloud_node].size()));
   // An http-mode replica serves `workers` requests at once (faaslab-fn's default: 2), the rest
-  // wait in order; a classic one forks for each.
+  // wait in order; a classic or fork one starts a process for each.
   const int workers = c.workers > 0 ? c.workers : 2;
   if (c.mode == "http") {
     s.edge.slots = s.edge.replicas * workers;

@@ -26,7 +26,13 @@
 
 namespace faaslab::model {
 
-enum class Mode { kClassic, kHttp };
+// classic: a new process per request; http: one warm process serving `concurrency` at once;
+// fork: a child of a loaded template per request (the service is fork + handler, the cold
+// start is the template's start).
+enum class Mode { kClassic, kHttp, kFork };
+// A process per request (classic, fork): as many at once as arrive, each killed at
+// exec_timeout.
+inline bool process_per_request(Mode m) { return m != Mode::kHttp; }
 // The gateway's routing policies: the model predicts the runtime's own.
 using Routing = runtime::Routing;
 enum class Method { kAuto, kMva, kErlang, kDes };
@@ -78,7 +84,7 @@ struct Autoscaling {
 struct System {
   Mode mode = Mode::kHttp;
   int replicas = 1;
-  // Requests one replica serves at once; 0 = unlimited (a classic watchdog forks per request).
+  // Requests one replica serves at once; 0 = unlimited (a process per request: classic, fork).
   int concurrency = 1;
   int max_inflight = 0;  // per replica, over it 429 at once; 0 = unlimited
   int cores = 0;         // cores shared by every replica; 0 = unlimited

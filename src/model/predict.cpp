@@ -25,7 +25,8 @@ bool finite_non_negative(double x) {
 Result<Mode> parse_mode(const std::string& t) {
   if (t == "classic" || t == "serializing") return Mode::kClassic;
   if (t == "http") return Mode::kHttp;
-  return make_error("unknown watchdog mode '" + t + "' (classic or http)");
+  if (t == "fork") return Mode::kFork;
+  return make_error("unknown watchdog mode '" + t + "' (classic, http or fork)");
 }
 
 Result<Routing> parse_routing(const std::string& t) {
@@ -49,7 +50,15 @@ Result<CoreScheduling> parse_core_scheduling(const std::string& t) {
 }
 
 std::string to_string(Mode m) {
-  return m == Mode::kClassic ? "classic" : "http";
+  switch (m) {
+    case Mode::kHttp:
+      return "http";
+    case Mode::kFork:
+      return "fork";
+    case Mode::kClassic:
+      break;
+  }
+  return "classic";
 }
 
 std::string to_string(Routing r) {

@@ -117,8 +117,8 @@ TEST(Campaign, FullCampaignParsesEveryField) {
 TEST(Campaign, DefaultsOfAMinimalCampaign) {
   const Campaign c = parse_ok(minimal());
   EXPECT_EQ(c.name, "campaign");
-  EXPECT_EQ(c.target.functions,
-            (std::map<std::string, std::string>{{"classic", "slblur"}, {"http", "slblur"}}));
+  EXPECT_EQ(c.target.functions, (std::map<std::string, std::string>{
+                                    {"classic", "slblur"}, {"http", "slblur"}, {"fork", "slblur"}}));
   EXPECT_EQ(c.frames, 0u);
   EXPECT_EQ(c.frame_step, 1u);
   EXPECT_EQ(c.iterations, 1u);
@@ -525,7 +525,7 @@ INSTANTIATE_TEST_SUITE_P(
                  "target.function"},
         BadInput{"UnknownFunctionMode",
                  "target: {stack: s.yml, functions: {turbo: f}}\nworkload: {video: v.mp4}\n",
-                 "target.functions.turbo: modes are classic and http"},
+                 "target.functions.turbo: modes are classic, http and fork"},
         BadInput{"GridModeWithoutFunction",
                  "target: {stack: s.yml, functions: {classic: f}}\nworkload: {video: v.mp4}\n"
                  "grid: {mode: [classic, http]}\n",
@@ -679,7 +679,7 @@ TEST(Campaign, DemoEdgeCloudPartParsesAndExpands) {
 
 TEST(Campaign, DemoCampaignsParseAndExpand) {
   const DemoInputs inputs{"/opt/faas lab/deploy/stack.yml",
-                          "/opt/faas lab/testdata/we\"ird\\name.mp4"};
+                          "/opt/faas lab/testdata/we\"ird\\name.mp4", "", ""};
   for (const bool quick : {true, false}) {
     SCOPED_TRACE(quick ? "quick" : "full");
     const std::string yaml = demo_campaign_yaml(quick, inputs);
@@ -688,8 +688,10 @@ TEST(Campaign, DemoCampaignsParseAndExpand) {
     EXPECT_EQ(c->name, quick ? "demo-quick" : "demo");
     EXPECT_EQ(c->target.stack_file, inputs.stack);
     EXPECT_EQ(c->video, inputs.video);
-    EXPECT_EQ(c->target.functions,
-              (std::map<std::string, std::string>{{"classic", "slblur"}, {"http", "slblur-warm"}}));
+    EXPECT_EQ(c->target.functions, (std::map<std::string, std::string>{
+                                       {"classic", "slblur"},
+                                       {"http", "slblur-warm"},
+                                       {"fork", "slblur-fork"}}));
     EXPECT_EQ(c->frame_step, quick ? 9u : 4u);
     EXPECT_EQ(c->base.codec, "base64");
     EXPECT_EQ(c->timeout, 25s);
@@ -698,7 +700,7 @@ TEST(Campaign, DemoCampaignsParseAndExpand) {
     EXPECT_EQ(c->warmup_requests, 0u);
     EXPECT_EQ(c->cooldown, quick ? 100ms : 500ms);
     const auto runs = expand(*c);
-    EXPECT_EQ(runs.size(), quick ? 8u : 24u);
+    EXPECT_EQ(runs.size(), quick ? 12u : 36u);
     std::set<std::string> keys;
     std::set<std::uint64_t> users;
     std::set<Micros::rep> thinks;
@@ -715,7 +717,7 @@ TEST(Campaign, DemoCampaignsParseAndExpand) {
               quick ? (std::set<std::uint64_t>{1, 2}) : (std::set<std::uint64_t>{1, 2, 4, 8}));
     EXPECT_EQ(thinks, quick ? (std::set<Micros::rep>{0, 500000})
                             : (std::set<Micros::rep>{0, 500000, 2000000}));
-    EXPECT_EQ(modes, (std::set<std::string>{"classic", "http"}));
+    EXPECT_EQ(modes, (std::set<std::string>{"classic", "http", "fork"}));
   }
 }
 

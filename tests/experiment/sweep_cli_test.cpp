@@ -62,7 +62,7 @@ TEST(Demo, QuickRunsTheStudyGridIntoADatabaseModelAndReport) {
   for (const char* f : {"campaign.yaml", "faaslab.db", "model.json", "validation.json"}) {
     EXPECT_TRUE(fs::exists(dir.path() / f)) << f;
   }
-  // "model, calibrated on 2 runs: P of J other configurations predicted within every target":
+  // "model, calibrated on 3 runs: P of J other configurations predicted within every target":
   // the model must get some of them right, not only say how many it got.
   std::smatch verdict;
   ASSERT_TRUE(std::regex_search(
@@ -70,18 +70,18 @@ TEST(Demo, QuickRunsTheStudyGridIntoADatabaseModelAndReport) {
       std::regex(R"(calibrated on (\d+) runs: (\d+) of (\d+) other configurations predicted )"
                  R"(within every target)")))
       << demo.err();
-  EXPECT_EQ(std::stoi(verdict[3].str()), 6) << verdict[0];
+  EXPECT_EQ(std::stoi(verdict[3].str()), 9) << verdict[0];
   // The model must get some of them right, not only report how many. The quick demo's 5 to 10
   // requests per configuration make its p95 little more than their maximum, so "every target"
-  // may honestly be 0 of 6 on a busy machine; the mean, over the same requests, is the figure a
+  // may honestly be 0 of 9 on a busy machine; the mean, over the same requests, is the figure a
   // working model must hit somewhere (a broken one hits none).
   const auto validation =
       nlohmann::json::parse(faaslab::testing::read_text(dir.path() / "validation.json"));
   EXPECT_GT(validation["passed_by_metric"].value("mean", 0), 0)
       << "no configuration's mean predicted within its target: " << validation.dump(1);
 
-  // The database: one complete campaign of 8 complete runs (users 1, 2 x think 0, 0.5 s x
-  // classic, http), 5 frames per user, every request recorded, replica events and summaries.
+  // The database: one complete campaign of 12 complete runs (users 1, 2 x think 0, 0.5 s x
+  // classic, http, fork), 5 frames per user, every request recorded, replica events and summaries.
   auto db = ResultsDb::open((dir.path() / "faaslab.db").string());
   ASSERT_TRUE(db) << db.error();
   auto ids = (*db)->campaign_ids();
@@ -94,7 +94,7 @@ TEST(Demo, QuickRunsTheStudyGridIntoADatabaseModelAndReport) {
   EXPECT_GT((*info)["machine"].value("cores", 0), 0) << info->dump();
   auto runs = (*db)->runs(campaign);
   ASSERT_TRUE(runs);
-  ASSERT_EQ(runs->size(), 8u);
+  ASSERT_EQ(runs->size(), 12u);
   std::set<std::string> modes, keys;
   for (const auto& r : *runs) {
     EXPECT_EQ(r.status, RunStatus::kComplete) << r.columns.config_key;
@@ -130,8 +130,8 @@ TEST(Demo, QuickRunsTheStudyGridIntoADatabaseModelAndReport) {
                             [](const auto& e) { return e.kind == "ready" && e.seconds; }))
         << "the replica's start-to-ready time of run " << r.id;
   }
-  EXPECT_EQ(modes, (std::set<std::string>{"classic", "http"}));
-  EXPECT_EQ(keys.size(), 8u);
+  EXPECT_EQ(modes, (std::set<std::string>{"classic", "http", "fork"}));
+  EXPECT_EQ(keys.size(), 12u);
   auto summaries = (*db)->config_summaries(campaign);
   ASSERT_TRUE(summaries);
   std::set<std::string> summarised;
@@ -154,8 +154,8 @@ TEST(Demo, QuickRunsTheStudyGridIntoADatabaseModelAndReport) {
   EXPECT_EQ(summarised, keys);
 
   // The model's validation covers the configurations it was not calibrated on.
-  EXPECT_EQ(validation["rows"].size(), 8u);
-  EXPECT_EQ(validation["judged"].get<int>(), 6) << "2 configurations calibrate, 6 validate";
+  EXPECT_EQ(validation["rows"].size(), 12u);
+  EXPECT_EQ(validation["judged"].get<int>(), 9) << "3 configurations calibrate, 9 validate";
 
   // Figures: a PNG per figure.
   int pngs = 0;

@@ -221,3 +221,33 @@ TEST_F(CalibrationTest, PlanFindsTheSmallestReplicaCount) {
 
 }  // namespace
 }  // namespace faaslab::model
+
+namespace faaslab::model {
+namespace {
+
+// A fork-mode run is a process per request, as a classic one: unlimited concurrency, killed at
+// exec_timeout; an http-mode run serves its workers and keeps working on what it abandoned.
+TEST(Calibration, ForkModeRunsAreAProcessPerRequest) {
+  ASSERT_TRUE(parse_mode("fork"));
+  EXPECT_EQ(*parse_mode("fork"), Mode::kFork);
+  EXPECT_EQ(to_string(Mode::kFork), "fork");
+  EXPECT_TRUE(process_per_request(Mode::kFork));
+  EXPECT_TRUE(process_per_request(Mode::kClassic));
+  EXPECT_FALSE(process_per_request(Mode::kHttp));
+  GroupCalibration g;
+  g.workers = 2;
+  for (const char* mode : {"fork", "classic", "http"}) {
+    experiment::RunColumns run;
+    run.mode = mode;
+    run.routing = "random";
+    run.timeout_s = 25;
+    const System s = system_for(run, g, 2, CoreScheduling::kPerCore);
+    EXPECT_EQ(to_string(s.mode), mode);
+    const bool per_request = std::string(mode) != "http";
+    EXPECT_EQ(s.concurrency, per_request ? 0 : 2) << mode;
+    EXPECT_EQ(s.cancel_on_timeout, per_request) << mode;
+  }
+}
+
+}  // namespace
+}  // namespace faaslab::model

@@ -159,3 +159,38 @@ TEST(ForkWatchdog, RefusesATemplateWithThreadsOrOneThatExitsFirst) {
 
 }  // namespace
 }  // namespace faaslab::runtime
+
+namespace faaslab::runtime {
+namespace {
+
+using namespace testing_support;
+
+// Through `faaslab up`: the replica stays up when its template dies, and the pool's events say
+// what happened to the template.
+TEST(ForkWatchdog, TheGatewayRecordsTheTemplatesDeathAndRestart) {
+  GatewayProcess g(stack("  forky:\n    image: x\n    fprocess: " + test_fn() +
+                         "\n    environment:\n      mode: fork\n      exec_timeout: 5s\n"));
+  ASSERT_NE(g.port(), 0);
+  ASSERT_TRUE(wait_available(g.port(), "forky", 1));
+  EXPECT_EQ(call(g.port(), "POST", "/function/forky?mutate", "")->body, "state=clean requests=0");
+  auto killer = call(g.port(), "POST", "/function/forky?kill_template", "x");
+  ASSERT_TRUE(killer.ok());
+  EXPECT_EQ(killer->status, 500);
+  auto after = call(g.port(), "POST", "/function/forky", "still here");
+  ASSERT_TRUE(after.ok());
+  EXPECT_EQ(after->body, "still here");
+  EXPECT_EQ(after->header("X-Faaslab-Replica"), "forky-1");  // the same replica
+  std::string events;
+  EXPECT_TRUE(wait_until(
+      [&] {
+        events = call(g.port(), "GET", "/system/faaslab/events")->body;
+        return events.find("\"kind\":\"template_restart\"") != std::string::npos;
+      },
+      5s))
+      << events;
+  EXPECT_NE(events.find("\"kind\":\"template_exit\""), std::string::npos) << events;
+  EXPECT_EQ(events.find("\"kind\":\"crash\""), std::string::npos) << events;
+}
+
+}  // namespace
+}  // namespace faaslab::runtime

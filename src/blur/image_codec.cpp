@@ -168,18 +168,28 @@ Result<std::vector<std::uint8_t>> encode_jpeg(const cv::Mat& img, int quality) {
   const bool grey = img.channels() == 1;
   const int subsampling = grey ? TJSAMP_GRAY : TJSAMP_420;
   // A worst-case-sized buffer per thread, reused: the output is ~5% of it, and a fresh one
-  // would cost a page fault per 4 KiB.
-  thread_local std::vector<std::uint8_t> scratch;
-  scratch.resize(std::max<std::size_t>(scratch.size(), tjBufSize(img.cols, img.rows, subsampling)));
-  unsigned char* dst = scratch.data();
-  unsigned long size = static_cast<unsigned long>(scratch.size());
+  // would cost a page fault per 4 KiB. Grown without zeroing (a vector's resize would write
+  // every page of it: 3.5 MB for a 1308x888 frame, most of what a fork child wrote), so only
+  // the pages the encoder writes are ever touched.
+  struct Scratch {
+    std::unique_ptr<unsigned char[]> data;
+    std::size_t size = 0;
+  };
+  thread_local Scratch scratch;
+  const std::size_t need = tjBufSize(img.cols, img.rows, subsampling);
+  if (scratch.size < need) {
+    scratch.data.reset(new unsigned char[need]);  // default-initialised: not written
+    scratch.size = need;
+  }
+  unsigned char* dst = scratch.data.get();
+  unsigned long size = static_cast<unsigned long>(scratch.size);
   if (tjCompress2(handle.get(), img.data, img.cols, static_cast<int>(img.step), img.rows,
                   grey ? TJPF_GRAY : TJPF_BGR, &dst, &size, subsampling,
                   std::clamp(quality, 1, 100), TJFLAG_NOREALLOC) != 0) {
     return make_error(std::string("JPEG encoding failed: ") + tjGetErrorStr2(handle.get()),
                       Errc::kInternal);
   }
-  return std::vector<std::uint8_t>(scratch.begin(), scratch.begin() + static_cast<long>(size));
+  return std::vector<std::uint8_t>(dst, dst + size);
 }
 
 }  // namespace

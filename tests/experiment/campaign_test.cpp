@@ -747,6 +747,12 @@ TEST(Campaign, TheShippedCampaignsLoadAndExpand) {
   const auto a = expand(*constant), b = expand(*exponential);
   ASSERT_EQ(a.size(), b.size());
   EXPECT_EQ(a.size(), 60u);
+  // The fork-mode validation: the same grid, in fork mode only.
+  auto fork = load_campaign((dir / "model-validation-fork.yaml").string());
+  ASSERT_TRUE(fork) << fork.error();
+  const auto f = expand(*fork);
+  EXPECT_EQ(f.size(), a.size() / 2);
+  for (const auto& r : f) EXPECT_EQ(r.config.mode, "fork");
 }
 
 }  // namespace

@@ -67,6 +67,18 @@ service_ms() {
   jq -r '.service.p50_s * 1000' "$WORK/s.json"
 }
 order() { if [ $(($1 % 2)) -eq 1 ]; then echo http fork classic; else echo classic fork http; fi; }
+# row LABEL HTTP FORK CLASSIC: a table row, with fork / http.
+row() {
+  printf '| %s | %.1f | %.1f | %.1f | %.2f |\n' "$1" "$2" "$3" "$4" \
+    "$(awk -v f="$3" -v h="$2" 'BEGIN {print f / h}')"
+}
+# median_row SERIES: the row of the medians of SERIES (an array: mode -> its rounds' values).
+median_row() {
+  local -n series="$1"
+  row "**median**" "$(printf '%s\n' ${series[http]} | median)" \
+    "$(printf '%s\n' ${series[fork]} | median)" "$(printf '%s\n' ${series[classic]} | median)"
+  echo
+}
 
 echo "## Fork mode beside http and classic, $(nproc) cores, $(date -u +%Y-%m-%dT%H:%MZ)"
 echo
@@ -78,13 +90,9 @@ declare -A S
 for round in $(seq "$ROUNDS"); do
   declare -A r=()
   for m in $(order "$round"); do r[$m]="$(service_ms "http://127.0.0.1:${PORT[$m]}/")"; S[$m]+="${r[$m]} "; done
-  printf '| %d | %.1f | %.1f | %.1f | %.2f |\n' "$round" "${r[http]}" "${r[fork]}" "${r[classic]}" \
-    "$(awk -v f="${r[fork]}" -v h="${r[http]}" 'BEGIN {print f / h}')"
+  row "$round" "${r[http]}" "${r[fork]}" "${r[classic]}"
 done
-declare -A MED
-for m in http fork classic; do MED[$m]="$(printf '%s\n' ${S[$m]} | median)"; done
-printf '| median | %.1f | %.1f | %.1f | **%.2f** |\n\n' "${MED[http]}" "${MED[fork]}" "${MED[classic]}" \
-  "$(awk -v f="${MED[fork]}" -v h="${MED[http]}" 'BEGIN {print f / h}')"
+median_row S
 
 echo "### 2. Through the gateway: one replica, 4 users, no think time, ${DURATION}s, requests/s"
 echo
@@ -127,13 +135,9 @@ for round in $(seq "$ROUNDS"); do
     [ "$ok" = 1 ] || echo "warning: $m success rate $ok" >&2
     t[$m]="$rps"; G[$m]+="$rps "
   done
-  printf '| %d | %.1f | %.1f | %.1f | %.2f |\n' "$round" "${t[http]}" "${t[fork]}" "${t[classic]}" \
-    "$(awk -v f="${t[fork]}" -v h="${t[http]}" 'BEGIN {print f / h}')"
+  row "$round" "${t[http]}" "${t[fork]}" "${t[classic]}"
 done
-declare -A GM
-for m in http fork classic; do GM[$m]="$(printf '%s\n' ${G[$m]} | median)"; done
-printf '| median | %.1f | %.1f | %.1f | **%.2f** |\n\n' "${GM[http]}" "${GM[fork]}" "${GM[classic]}" \
-  "$(awk -v f="${GM[fork]}" -v h="${GM[http]}" 'BEGIN {print f / h}')"
+median_row G
 
 echo "### 3. A new fork-mode replica, $STARTS starts"
 echo

@@ -5,9 +5,9 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
-#include <opencv2/imgcodecs.hpp>
 #include <thread>
 
+#include "astronaut_jpeg.h"
 #include "common/base64.h"
 #include "runtime_test_support.h"
 #include "support/test_data.h"
@@ -16,12 +16,6 @@ namespace faaslab::runtime {
 namespace {
 
 using namespace testing_support;
-
-std::string astronaut_jpeg() {
-  std::vector<std::uint8_t> out;
-  cv::imencode(".jpg", cv::imread(faaslab::testing::astronaut_path().string()), out);
-  return {out.begin(), out.end()};
-}
 
 TEST(ForkWatchdog, ServesTheRealFunctionFromAWarmTemplate) {
   WatchdogProcess w({"mode=fork", "fprocess=" + fn() + " --stdin"});

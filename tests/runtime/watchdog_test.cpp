@@ -3,9 +3,9 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
-#include <opencv2/imgcodecs.hpp>
 #include <thread>
 
+#include "astronaut_jpeg.h"
 #include "common/base64.h"
 #include "runtime_test_support.h"
 #include "support/listener.h"
@@ -15,12 +15,6 @@ namespace faaslab::runtime {
 namespace {
 
 using namespace testing_support;
-
-std::string astronaut_jpeg() {
-  std::vector<std::uint8_t> out;
-  cv::imencode(".jpg", cv::imread(faaslab::testing::astronaut_path().string()), out);
-  return {out.begin(), out.end()};
-}
 
 TEST(ClassicWatchdog, RunsTheFunctionOncePerRequest) {
   WatchdogProcess w({"fprocess=" + fn() + " --stdin"});

@@ -8,8 +8,6 @@
 // closely the engine keeps a schedule on a quiet machine is a figure to measure, not a
 // pass/fail bound for a shared one.
 #include <gtest/gtest.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -23,6 +21,7 @@
 #include "common/clock.h"
 #include "load/load.h"
 #include "load/test_server.h"
+#include "support/listener.h"
 
 namespace faaslab::load {
 namespace {
@@ -51,17 +50,12 @@ PayloadSet bodies(int n) {
   return payloads_from_bodies(b, "application/octet-stream");
 }
 
-// A loopback URL at a port nobody listens on: bind, note the port, close.
+// A loopback URL at a port nobody listens on: a port the kernel chose, its socket closed.
 std::string unused_port_url() {
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
-  socklen_t len = sizeof addr;
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
-  ::close(fd);
-  return "http://127.0.0.1:" + std::to_string(ntohs(addr.sin_port)) + "/";
+  faaslab::testing::Listener listener;
+  const std::uint16_t port = listener.port();
+  listener.close();
+  return "http://127.0.0.1:" + std::to_string(port) + "/";
 }
 
 // How late a request may be sent on a slow, busy machine before the engine is at fault.

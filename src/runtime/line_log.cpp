@@ -2,6 +2,10 @@
 
 #include <spdlog/spdlog.h>
 
+#include <memory>
+
+#include "runtime/async_process.h"
+
 namespace faaslab::runtime {
 
 namespace {
@@ -27,6 +31,14 @@ void LineLog::flush() {
 void LineLog::emit(const std::string& line) {
   spdlog::info("{}{}", prefix_, line);
   if (on_line_) on_line_(line);
+}
+
+void log_output(AsyncProcess& process, const std::string& prefix,
+                std::function<void(const std::string&)> on_line) {
+  auto out = std::make_shared<LineLog>(prefix, on_line);
+  auto err = std::make_shared<LineLog>(prefix, std::move(on_line));
+  process.read_stdout([out](std::string_view d) { out->feed(d); }, [out] { out->flush(); });
+  process.read_stderr([err](std::string_view d) { err->feed(d); }, [err] { err->flush(); });
 }
 
 }  // namespace faaslab::runtime

@@ -26,4 +26,11 @@ class LineLog {
   std::string buffer_;
 };
 
+class AsyncProcess;
+
+// Logs both of `process`'s output streams, each through a LineLog of its own with `prefix`
+// (the function's output in a watchdog, a replica's in the gateway), until they end.
+void log_output(AsyncProcess& process, const std::string& prefix,
+                std::function<void(const std::string&)> on_line = {});
+
 }  // namespace faaslab::runtime

@@ -164,12 +164,7 @@ Result<StartedReplica> start_replica(boost::asio::io_context& ioc, const Replica
   }
   started.upstream = *upstream;
 
-  auto out = std::make_shared<LineLog>("[" + plan.name + "] ", on_line);
-  auto err = std::make_shared<LineLog>("[" + plan.name + "] ", on_line);
-  started.process->read_stdout([out](std::string_view s) { out->feed(s); },
-                               [out] { out->flush(); });
-  started.process->read_stderr([err](std::string_view s) { err->feed(s); },
-                               [err] { err->flush(); });
+  log_output(*started.process, "[" + plan.name + "] ", on_line);
   return started;
 }
 

@@ -129,10 +129,7 @@ class ForkCore : public std::enable_shared_from_this<ForkCore> {
     }
     template_ = *process;
     launched_at_ = SteadyClock::now();
-    auto out = std::make_shared<LineLog>("fprocess: ");
-    auto err = std::make_shared<LineLog>("fprocess: ");
-    template_->read_stdout([out](std::string_view d) { out->feed(d); }, [out] { out->flush(); });
-    template_->read_stderr([err](std::string_view d) { err->feed(d); }, [err] { err->flush(); });
+    log_output(*template_, "fprocess: ");
     control_.assign(sv[0]);
     read_control();
     template_->wait_exit([self = shared_from_this(), t = template_](ProcessExit e) {
@@ -228,7 +225,7 @@ class ForkCore : public std::enable_shared_from_this<ForkCore> {
       spdlog::info("fork template ready in {:.1f} ms (pid {})", ms, ready.pid);
       std::exchange(first_ready_, nullptr)(Ok{});
     } else {
-      spdlog::warn("fork template restarted, ready in {:.1f} ms (pid {})", ms, ready.pid);
+      spdlog::warn("{}, ready in {:.1f} ms (pid {})", kForkTemplateRestarted, ms, ready.pid);
     }
     for (auto& r : std::exchange(queued_, {})) {
       if (r->queued_timer) r->queued_timer->cancel();
@@ -330,12 +327,13 @@ class ForkCore : public std::enable_shared_from_this<ForkCore> {
     if (stopping_) return;
     if (first_ready_)
       return std::exchange(first_ready_, nullptr)(make_error(
-          "fork template exited (" + e.describe() + ") before it was ready", Errc::kUnavailable));
+          std::string(kForkTemplateExited) + " (" + e.describe() + ") before it was ready",
+          Errc::kUnavailable));
     if (was_ready)
       backoff_.crashed(ready_at_, SteadyClock::now());
     else
       backoff_.start_failed();
-    spdlog::error("fork template exited ({}); starting it again in {} ms", e.describe(),
+    spdlog::error("{} ({}); starting it again in {} ms", kForkTemplateExited, e.describe(),
                   backoff_.delay().count());
     schedule_restart();
   }

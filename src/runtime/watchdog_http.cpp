@@ -58,10 +58,7 @@ class HttpRunner : public Runner {
     auto process = AsyncProcess::spawn(ioc_, options);
     if (!process) return ready(process.error_value());
     process_ = *process;
-    auto out = std::make_shared<LineLog>("fprocess: ");
-    auto err = std::make_shared<LineLog>("fprocess: ");
-    process_->read_stdout([out](std::string_view d) { out->feed(d); }, [out] { out->flush(); });
-    process_->read_stderr([err](std::string_view d) { err->feed(d); }, [err] { err->flush(); });
+    log_output(*process_, "fprocess: ");
     auto state = std::make_shared<ReadyState>();
     state->ready = std::move(ready);
     process_->wait_exit([this, state](ProcessExit e) {

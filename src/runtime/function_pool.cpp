@@ -21,6 +21,7 @@
 #include "runtime/dispatcher.h"
 #include "runtime/replica_process.h"
 #include "runtime/restart_backoff.h"
+#include "runtime/watchdog.h"
 
 namespace faaslab::runtime {
 
@@ -485,8 +486,8 @@ void FunctionPool::Impl::launch(std::shared_ptr<Replica> r, ReplicaPlan plan) {
   auto on_line = [last = r->last_line, weak = weak_from_this(),
                   replica = r->name](const std::string& line) {
     last->set(line);
-    for (const auto& [marker, kind] : {std::pair{"fork template exited", "template_exit"},
-                                       std::pair{"fork template restarted", "template_restart"}}) {
+    for (const auto& [marker, kind] : {std::pair{kForkTemplateExited, "template_exit"},
+                                       std::pair{kForkTemplateRestarted, "template_restart"}}) {
       if (const auto at = line.find(marker); at != std::string::npos) {
         if (auto self = weak.lock()) self->event(kind, replica, -1, line.substr(at));
         return;

@@ -11,6 +11,7 @@
 
 #include <functional>
 #include <memory>
+#include <string_view>
 
 #include "common/http_server.h"
 #include "runtime/watchdog_config.h"
@@ -34,7 +35,12 @@ class Runner {
 std::unique_ptr<Runner> make_classic_runner(boost::asio::io_context& ioc,
                                             const WatchdogConfig& config);
 // Fork mode (watchdog_fork.cpp): fprocess started once as a template (common/fork_server.h).
-std::unique_ptr<Runner> make_fork_runner(boost::asio::io_context& ioc, const WatchdogConfig& config);
+std::unique_ptr<Runner> make_fork_runner(boost::asio::io_context& ioc,
+                                         const WatchdogConfig& config);
+// How fork mode's log lines begin when its template dies and when a new one is ready: the
+// gateway's pool turns them into the replica events template_exit and template_restart.
+inline constexpr std::string_view kForkTemplateExited = "fork template exited";
+inline constexpr std::string_view kForkTemplateRestarted = "fork template restarted";
 // `on_exit` is called if the function process exits by itself (the watchdog then exits too,
 // as of-watchdog does, so its supervisor restarts it).
 std::unique_ptr<Runner> make_http_runner(boost::asio::io_context& ioc, const WatchdogConfig& config,

@@ -23,16 +23,19 @@
 #include "common/summary.h"
 #include "model/distribution.h"
 #include "runtime/scaling.h"
+#include "runtime/watchdog_config.h"
 
 namespace faaslab::model {
 
-// classic: a new process per request; http: one warm process serving `concurrency` at once;
-// fork: a child of a loaded template per request (the service is fork + handler, the cold
-// start is the template's start).
-enum class Mode { kClassic, kHttp, kFork };
+// The watchdog's modes: classic, a new process per request; http, one warm process serving
+// `concurrency` at once; fork, a child of a loaded template per request (the service is fork +
+// handler, the cold start is the template's start).
+using Mode = runtime::WatchdogMode;
 // A process per request (classic, fork): as many at once as arrive, each killed at
 // exec_timeout.
-inline bool process_per_request(Mode m) { return m != Mode::kHttp; }
+inline bool process_per_request(Mode m) {
+  return m != Mode::kHttp;
+}
 // The gateway's routing policies: the model predicts the runtime's own.
 using Routing = runtime::Routing;
 enum class Method { kAuto, kMva, kErlang, kDes };

@@ -23,9 +23,7 @@ bool finite_non_negative(double x) {
 }  // namespace
 
 Result<Mode> parse_mode(const std::string& t) {
-  if (t == "classic" || t == "serializing") return Mode::kClassic;
-  if (t == "http") return Mode::kHttp;
-  if (t == "fork") return Mode::kFork;
+  if (auto m = runtime::watchdog_mode_from_name(t)) return *m;
   return make_error("unknown watchdog mode '" + t + "' (classic, http or fork)");
 }
 
@@ -50,15 +48,7 @@ Result<CoreScheduling> parse_core_scheduling(const std::string& t) {
 }
 
 std::string to_string(Mode m) {
-  switch (m) {
-    case Mode::kHttp:
-      return "http";
-    case Mode::kFork:
-      return "fork";
-    case Mode::kClassic:
-      break;
-  }
-  return "classic";
+  return std::string(runtime::watchdog_mode_name(m));
 }
 
 std::string to_string(Routing r) {

@@ -19,6 +19,13 @@ std::string_view watchdog_mode_name(WatchdogMode mode) {
   return "classic";
 }
 
+std::optional<WatchdogMode> watchdog_mode_from_name(std::string_view name) {
+  if (name == "classic" || name == "serializing") return WatchdogMode::kClassic;
+  if (name == "http") return WatchdogMode::kHttp;
+  if (name == "fork") return WatchdogMode::kFork;
+  return std::nullopt;
+}
+
 EnvList function_environment() {
   EnvList env;
   for (auto& e : current_environment()) {
@@ -68,14 +75,10 @@ Result<WatchdogConfig> parse_watchdog_config(const EnvList& list) {
   c.fprocess_text = *fprocess;
 
   if (auto mode = env.get("mode")) {
-    if (*mode == "classic" || *mode == "serializing")
-      c.mode = WatchdogMode::kClassic;
-    else if (*mode == "http")
-      c.mode = WatchdogMode::kHttp;
-    else if (*mode == "fork")
-      c.mode = WatchdogMode::kFork;
-    else
+    const auto named = watchdog_mode_from_name(*mode);
+    if (!named)
       return make_error("mode: '" + *mode + "' is not one of classic, serializing, http, fork");
+    c.mode = *named;
   }
   bool healthcheck_set = false;
   long port = c.port, max_inflight = 0, threads = 0, parent_pid = 0;

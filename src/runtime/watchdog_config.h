@@ -4,7 +4,9 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "common/env.h"
@@ -55,6 +57,8 @@ struct WatchdogConfig {
 };
 
 std::string_view watchdog_mode_name(WatchdogMode mode);
+// "classic" (or its of-watchdog name "serializing"), "http", "fork"; nullopt for anything else.
+std::optional<WatchdogMode> watchdog_mode_from_name(std::string_view name);
 
 // The environment a function process gets: the watchdog's own, without the socket-activation
 // variables (LISTEN_FDS, LISTEN_PID, LISTEN_FDNAMES), which described the watchdog's fd 3, and

@@ -209,8 +209,7 @@ int run_demo(const DemoArgs& a) {
       std::ofstream((out / "validation.json").string()) << report.dump(2) << "\n";
       validation = report["rows"];
       say("\nmodel, calibrated on " + std::to_string(cal->fitted_runs.size()) +
-          " runs: " + std::to_string(v->passed()) + " of " + std::to_string(v->judged()) +
-          " other configurations predicted within every target (" +
+          " runs, against the other configurations: " + v->verdict_line() + " (" +
           (out / "validation.json").string() + ")");
     }
   }

@@ -65,6 +65,54 @@ std::vector<SummaryRow> summarise_run(const std::vector<RequestRow>& requests) {
   return out;
 }
 
+SummaryRow with_batch_means_intervals(SummaryRow summary, const std::vector<RequestRow>& requests,
+                                      int batches) {
+  std::vector<const RequestRow*> all;
+  for (const auto& r : requests)
+    if (!r.warmup) all.push_back(&r);
+  const int b = std::min(batches, static_cast<int>(all.size()) / kMinBatchRequests);
+  if (b < 2) return summary;
+  std::stable_sort(all.begin(), all.end(), [](const RequestRow* x, const RequestRow* y) {
+    return x->intended_wall_us < y->intended_wall_us;
+  });
+  std::vector<double> means, p95s, successes, rates;
+  const Window run = window_of(all);
+  std::vector<std::uint64_t> ended_in_slice(static_cast<std::size_t>(b), 0);
+  const double slice_us = static_cast<double>(run.last - run.first) / b;
+  for (int i = 0; i < b; ++i) {
+    const std::size_t from = all.size() * static_cast<std::size_t>(i) / static_cast<std::size_t>(b);
+    const std::size_t to =
+        all.size() * static_cast<std::size_t>(i + 1) / static_cast<std::size_t>(b);
+    const std::vector<const RequestRow*> batch(all.begin() + static_cast<std::ptrdiff_t>(from),
+                                               all.begin() + static_cast<std::ptrdiff_t>(to));
+    const SummaryRow s = summarise("*", batch, window_of(batch));
+    means.push_back(s.mean_s);
+    p95s.push_back(s.p95_s);
+    successes.push_back(s.success_rate);
+  }
+  for (const auto* r : all) {
+    if (r->outcome == "dropped" || !r->latency_us || slice_us <= 0) continue;
+    const auto k =
+        static_cast<std::size_t>(static_cast<double>(r->end_wall_us - run.first) / slice_us);
+    ++ended_in_slice[std::min(k, ended_in_slice.size() - 1)];
+  }
+  for (auto n : ended_in_slice)
+    rates.push_back(slice_us > 0 ? static_cast<double>(n) / (slice_us / 1e6) : 0);
+  auto half_width = [&](const std::vector<double>& v) {
+    double mean = 0, sq = 0;
+    for (double x : v) mean += x;
+    mean /= static_cast<double>(v.size());
+    for (double x : v) sq += (x - mean) * (x - mean);
+    return student_t95(static_cast<int>(v.size()) - 1) *
+           std::sqrt(sq / static_cast<double>(v.size() - 1) / static_cast<double>(v.size()));
+  };
+  summary.mean_s_ci95 = half_width(means);
+  summary.p95_s_ci95 = half_width(p95s);
+  summary.success_rate_ci95 = half_width(successes);
+  summary.throughput_rps_ci95 = half_width(rates);
+  return summary;
+}
+
 Status update_config_summaries(ResultsDb& db, std::int64_t campaign_id, const std::string& key) {
   auto ids = db.complete_run_ids(campaign_id, key);
   if (!ids) return ids.error_value();

@@ -45,6 +45,25 @@ json config_of(const experiment::RunColumns& c) {
 
 }  // namespace
 
+const char* verdict_name(Verdict v) {
+  switch (v) {
+    case Verdict::kWithin:
+      return "within";
+    case Verdict::kCannotTell:
+      return "cannot tell";
+    case Verdict::kMiss:
+      return "miss";
+  }
+  return "miss";
+}
+
+Verdict ValidationRow::verdict() const {
+  if (ok()) return Verdict::kWithin;
+  for (const auto& f : figures())
+    if (!f.ok && !f.in_spread) return Verdict::kMiss;
+  return Verdict::kCannotTell;
+}
+
 json ValidationRow::to_json() const {
   json j = {{"config_key", config_key},
             {"config", config},
@@ -53,6 +72,7 @@ json ValidationRow::to_json() const {
             {"fitted", fitted},
             {"judged", judged},
             {"measured", summary_to_json(measured)},
+            {"interval", interval},
             {"predicted", summary_to_json(predicted)},
             {"method", method},
             {"knee", knee_users},
@@ -73,7 +93,10 @@ json ValidationRow::to_json() const {
               {"p95", p95_in_spread},
               {"throughput", throughput_in_spread},
               {"success", success_in_spread}}}};
-  if (!error.empty()) j["error"] = error;
+  if (!error.empty())
+    j["error"] = error;
+  else if (judged)
+    j["verdict"] = verdict_name(verdict());
   return j;
 }
 
@@ -83,10 +106,28 @@ int ValidationReport::judged() const {
   return n;
 }
 
-int ValidationReport::passed() const {
+namespace {
+int count_verdict(const std::vector<ValidationRow>& rows, Verdict v) {
   int n = 0;
-  for (const auto& r : rows) n += r.judged && r.ok();
+  for (const auto& r : rows) n += r.judged && r.error.empty() && r.verdict() == v;
   return n;
+}
+}  // namespace
+
+int ValidationReport::passed() const {
+  return count_verdict(rows, Verdict::kWithin);
+}
+int ValidationReport::cannot_tell() const {
+  return count_verdict(rows, Verdict::kCannotTell);
+}
+int ValidationReport::missed() const {
+  return count_verdict(rows, Verdict::kMiss);
+}
+
+std::string ValidationReport::verdict_line() const {
+  return std::to_string(passed()) + " within every target, " + std::to_string(cannot_tell()) +
+         " cannot tell (outside a target, inside the measurement's 95% interval), " +
+         std::to_string(missed()) + " missed, of " + std::to_string(judged()) + " configurations";
 }
 
 namespace {
@@ -130,6 +171,9 @@ json ValidationReport::to_json() const {
         {"p95", targets.p95}}},
       {"judged", judged()},
       {"passed", passed()},
+      {"cannot_tell", cannot_tell()},
+      {"missed", missed()},
+      {"verdict", verdict_line()},
       {"passed_by_metric", {{"mean", mean}, {"p95", p95}, {"throughput", tput}, {"success", succ}}},
       {"missed_metrics", missed_metrics()},
       {"missed_metrics_in_measured_ci95", missed_metrics_in_spread()},
@@ -182,7 +226,10 @@ std::string ValidationReport::table() const {
       out << line;
       continue;
     }
-    const char* verdict = !r.judged ? "fitted" : r.ok() ? "ok" : "MISS";
+    const char* verdict = !r.judged                             ? "fitted"
+                          : r.verdict() == Verdict::kWithin     ? "ok"
+                          : r.verdict() == Verdict::kCannotTell ? "cannot tell:"
+                                                                : "MISS:";
     std::string misses;
     if (r.judged && !r.ok()) {
       for (const auto& f : r.figures())
@@ -198,23 +245,17 @@ std::string ValidationReport::table() const {
         r.predicted.success_rate, 100 * r.success_error, verdict, misses.c_str());
     out << line;
   }
-  out << passed() << " of " << judged() << " configurations within every target";
+  out << verdict_line();
   int fitted = 0;
   for (const auto& r : rows) fitted += r.fitted && !r.judged;
   if (fitted) out << " (" << fitted << " used for calibration, not judged)";
   out << "\n";
-  bool repeated = false;  // a measured interval needs two repetitions
-  for (const auto& r : rows) repeated = repeated || (r.judged && r.repetitions > 1);
-  if (const int missed = missed_metrics(); missed > 0) {
-    if (repeated) {
-      out << "* " << missed_metrics_in_spread() << " of the " << missed
-          << " missed figures lie inside the measurement's own 95% interval over its "
-             "repetitions\n";
-    } else {
-      out << "(one repetition per configuration: no measured interval to read the misses "
-             "against)\n";
-    }
-  }
+  std::map<std::string, int> sources;  // where the judged rows' intervals come from
+  for (const auto& r : rows)
+    if (r.judged && r.error.empty()) ++sources[r.interval.empty() ? "none" : r.interval];
+  out << "measured 95% intervals:";
+  for (const auto& [source, n] : sources) out << " " << source << " " << n;
+  out << "; * marks a missed figure inside its interval\n";
   return out.str();
 }
 
@@ -282,6 +323,11 @@ Result<ValidationReport> validate_campaign(experiment::ResultsDb& db, const Cali
     }
     auto found = measured_by_key.find(key);
     row.measured = found != measured_by_key.end() ? found->second : summarise_repetitions(per_run);
+    if (list.size() == 1)
+      row.measured = experiment::with_batch_means_intervals(row.measured, requests.front());
+    row.interval = list.size() > 1                        ? "repetitions"
+                   : row.measured.mean_s_ci95.has_value() ? "batch means"
+                                                          : "";
     // Predicted: every repetition's run shape, simulated `replications` times.
     const System system = system_for(cols, *g, cal.cores, o.core_scheduling);
     std::vector<SummaryRow> predicted;

@@ -30,14 +30,23 @@ struct ValidationTargets {
   double throughput = 0.05, success_pp = 0.05, p95 = 0.20;
 };
 
+// A judged row's verdict: every figure within its target; or a figure outside its target but
+// with the prediction inside the measurement's own 95% interval, so the measurement cannot tell
+// a model error from its noise; or a real miss, outside both.
+enum class Verdict { kWithin, kCannotTell, kMiss };
+const char* verdict_name(Verdict v);  // "within", "cannot tell", "miss"
+
 struct ValidationRow {
   std::string config_key;
   nlohmann::json config;  // mode, users/think_s or rate, replicas, routing, workers, codec, ...
   std::vector<std::int64_t> runs;
   int repetitions = 0;
-  bool fitted = false;   // its runs calibrated the model
-  bool judged = true;    // counted in the verdicts: not fitted (or --include-fitted) and predicted
-  SummaryRow measured;   // means over repetitions, with 95% CIs
+  bool fitted = false;  // its runs calibrated the model
+  bool judged = true;   // counted in the verdicts: not fitted (or --include-fitted) and predicted
+  SummaryRow measured;  // means over repetitions, with 95% CIs
+  // Where the measured 95% intervals come from: "repetitions" (two or more), "batch means"
+  // (one run, experiment::with_batch_means_intervals) or "" (too few requests for either).
+  std::string interval;
   SummaryRow predicted;  // means over the simulator's replications, with CIs
   std::string method;
   double knee_users = 0;  // closed: N*; open: the capacity in requests/s
@@ -52,6 +61,7 @@ struct ValidationRow {
   std::string error;  // the configuration could not be predicted (e.g. no calibration group)
 
   bool ok() const { return error.empty() && mean_ok && p95_ok && throughput_ok && success_ok; }
+  Verdict verdict() const;  // of a row without an error
   // The four judged figures by their table names: met, and inside the measured spread.
   struct Figure {
     const char* name;
@@ -73,7 +83,12 @@ struct ValidationReport {
   std::vector<ValidationRow> rows;
 
   int judged() const;  // rows neither fitted nor failed
-  int passed() const;
+  int passed() const;  // judged rows within every target
+  int cannot_tell() const;
+  int missed() const;  // judged rows with a real miss
+  // "12 within every target, 3 cannot tell (outside a target, inside the measurement's 95%
+  // interval), 1 missed, of 16": the demo's and the report's one line.
+  std::string verdict_line() const;
   // Missed metrics of judged rows, and how many of them lie inside the measured spread.
   int missed_metrics() const;
   int missed_metrics_in_spread() const;

@@ -167,6 +167,33 @@ TEST(Summaries, LabelThroughputsAddUpToTheOverallOne) {
   EXPECT_DOUBLE_EQ(s[2].throughput_rps, 2 / 0.4);
 }
 
+// 20 requests 100 ms apart in 4 batches of 5, batch k taking 10 (k + 1) ms: batch means 10, 20,
+// 30, 40 ms, their standard deviation sqrt(500 / 3) = 12.91 ms, so the half-width is
+// t(3) 3.182 x 12.91 / sqrt(4) = 20.54 ms; p95s likewise; every request ok (success 0); the
+// ends, 10 ... 1940 ms, fall 5 in each quarter of the window (throughput 0). A warm-up request
+// is left out, and nine requests make one batch: no interval.
+TEST(Summaries, BatchMeansIntervalsOfOneRun) {
+  std::vector<RequestRow> rows{warmup(req(-500, 900))};
+  for (int i = 0; i < 20; ++i) rows.push_back(req(i * 100, 10.0 * (i / 5 + 1)));
+  const SummaryRow run = summarise_run(rows).front();
+  const SummaryRow s = with_batch_means_intervals(run, rows, 4);
+  const double hw = 3.182 * std::sqrt(500.0 / 3) / 2 / 1000;
+  ASSERT_TRUE(s.mean_s_ci95 && s.p95_s_ci95 && s.success_rate_ci95 && s.throughput_rps_ci95);
+  EXPECT_NEAR(*s.mean_s_ci95, hw, 1e-6);
+  EXPECT_NEAR(*s.p95_s_ci95, hw, 1e-6);
+  EXPECT_DOUBLE_EQ(*s.success_rate_ci95, 0);
+  EXPECT_NEAR(*s.throughput_rps_ci95, 0, 1e-9);
+  EXPECT_DOUBLE_EQ(s.mean_s, run.mean_s) << "only the intervals are set";
+  // Ten batches asked, but only 20 / kMinBatchRequests = 4 fit.
+  EXPECT_NEAR(*with_batch_means_intervals(run, rows).mean_s_ci95, hw, 1e-6);
+  // A failure in the last batch widens success's interval: batch values 1, 1, 1, 0.8.
+  rows.back() = http_error(1900, 40, 503);
+  const SummaryRow f = with_batch_means_intervals(summarise_run(rows).front(), rows, 4);
+  EXPECT_NEAR(*f.success_rate_ci95, 3.182 * 0.1 / 2, 1e-9);
+  rows.resize(10);  // the warm-up and nine requests
+  EXPECT_FALSE(with_batch_means_intervals(summarise_run(rows).front(), rows).mean_s_ci95);
+}
+
 TEST(Summaries, NothingToSummarise) {
   for (const auto& rows : {std::vector<RequestRow>{},
                            std::vector<RequestRow>{warmup(req(0, 10)), warmup(req(1, 10))}}) {

@@ -62,15 +62,19 @@ TEST(Demo, QuickRunsTheStudyGridIntoADatabaseModelAndReport) {
   for (const char* f : {"campaign.yaml", "faaslab.db", "model.json", "validation.json"}) {
     EXPECT_TRUE(fs::exists(dir.path() / f)) << f;
   }
-  // "model, calibrated on 3 runs: P of J other configurations predicted within every target":
-  // the model must get some of them right, not only say how many it got.
+  // "model, calibrated on 3 runs, against the other configurations: W within every target, C
+  // cannot tell (...), M missed, of J configurations": the three verdicts add up to J.
   std::smatch verdict;
   ASSERT_TRUE(std::regex_search(
       demo.err(), verdict,
-      std::regex(R"(calibrated on (\d+) runs: (\d+) of (\d+) other configurations predicted )"
-                 R"(within every target)")))
+      std::regex(R"(calibrated on (\d+) runs, against the other configurations: (\d+) within )"
+                 R"(every target, (\d+) cannot tell \(outside a target, inside the )"
+                 R"(measurement's 95% interval\), (\d+) missed, of (\d+) configurations)")))
       << demo.err();
-  EXPECT_EQ(std::stoi(verdict[3].str()), 9) << verdict[0];
+  EXPECT_EQ(std::stoi(verdict[5].str()), 9) << verdict[0];
+  EXPECT_EQ(std::stoi(verdict[2].str()) + std::stoi(verdict[3].str()) + std::stoi(verdict[4].str()),
+            9)
+      << verdict[0];
   // The model must get some of them right, not only report how many. The quick demo's 5 to 10
   // requests per configuration make its p95 little more than their maximum, so "every target"
   // may honestly be 0 of 9 on a busy machine; the mean, over the same requests, is the figure a

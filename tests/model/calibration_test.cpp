@@ -138,29 +138,70 @@ TEST_F(CalibrationTest, ValidationJudgesOnlyWhatWasNotFitted) {
   EXPECT_EQ(table.find("replicas=1"), std::string::npos) << table;
 }
 
-TEST(ValidationReportTest, MissesInsideTheMeasuredSpreadAreMarked) {
+// One repetition per configuration: the measured intervals come from batch means of the run.
+TEST(ValidationTest, OneRepetitionGetsBatchMeansIntervals) {
+  const auto single = testing::make_campaign(temp("single.db"), {1, 4, 8}, 1);
+  auto db = experiment::ResultsDb::open(single.path.string());
+  ASSERT_TRUE(db) << db.error();
+  FitOptions o;
+  o.runs.push_back(*RunSelector::parse("users=1|8"));
+  auto cal = fit(**db, single.path.string(), o);
+  ASSERT_TRUE(cal) << cal.error();
+  auto report = validate_campaign(**db, *cal, {});
+  ASSERT_TRUE(report) << report.error();
+  ASSERT_EQ(report->judged(), 1);  // users 4
+  for (const auto& r : report->rows) {
+    EXPECT_EQ(r.repetitions, 1);
+    EXPECT_EQ(r.interval, "batch means") << r.config_key;
+    ASSERT_TRUE(r.measured.mean_s_ci95) << r.config_key;
+    EXPECT_GT(*r.measured.mean_s_ci95, 0) << r.config_key;
+    EXPECT_TRUE(r.measured.throughput_rps_ci95) << r.config_key;
+  }
+  EXPECT_EQ(report->to_json()["rows"][1]["interval"], "batch means");
+  EXPECT_EQ(report->passed() + report->cannot_tell() + report->missed(), 1);
+  fs::remove(single.path);
+}
+
+TEST(ValidationReportTest, ThreeVerdictsWithinCannotTellMiss) {
   ValidationReport report;
-  ValidationRow inside, outside, fitted;
+  ValidationRow within, inside, outside, fitted;
+  within.config_key = "users=2";
+  within.mean_ok = within.p95_ok = within.throughput_ok = within.success_ok = true;
   inside.config_key = "users=4";
   inside.mean_ok = false, inside.mean_in_spread = true;
   inside.p95_ok = inside.throughput_ok = inside.success_ok = true;
   outside.config_key = "users=8";
-  outside.mean_ok = outside.p95_ok = outside.success_ok = true;
+  outside.mean_ok = false, outside.mean_in_spread = true;  // one figure inside, one not: a miss
+  outside.p95_ok = outside.success_ok = true;
   outside.throughput_ok = false, outside.throughput_in_spread = false;
-  inside.repetitions = outside.repetitions = 3;
+  within.interval = inside.interval = "batch means";
+  outside.interval = "repetitions";
   fitted.config_key = "users=1";
   fitted.fitted = true, fitted.judged = false;  // its misses are not counted
-  report.rows = {inside, outside, fitted};
-  EXPECT_EQ(report.missed_metrics(), 2);
-  EXPECT_EQ(report.missed_metrics_in_spread(), 1);
+  report.rows = {within, inside, outside, fitted};
+  EXPECT_EQ(within.verdict(), Verdict::kWithin);
+  EXPECT_EQ(inside.verdict(), Verdict::kCannotTell);
+  EXPECT_EQ(outside.verdict(), Verdict::kMiss);
+  EXPECT_EQ(report.passed(), 1);
+  EXPECT_EQ(report.cannot_tell(), 1);
+  EXPECT_EQ(report.missed(), 1);
+  EXPECT_EQ(report.judged(), 3);
+  EXPECT_EQ(report.missed_metrics(), 3);
+  EXPECT_EQ(report.missed_metrics_in_spread(), 2);
+  EXPECT_EQ(report.verdict_line(),
+            "1 within every target, 1 cannot tell (outside a target, inside the measurement's "
+            "95% interval), 1 missed, of 3 configurations");
   const std::string table = report.table();
-  EXPECT_NE(table.find("MISS mean*"), std::string::npos) << table;
-  EXPECT_NE(table.find("MISS tput\n"), std::string::npos) << table;
-  EXPECT_NE(table.find("* 1 of the 2 missed figures lie inside"), std::string::npos) << table;
-  EXPECT_EQ(report.to_json()["missed_metrics_in_measured_ci95"], 1);
-  // One repetition each: no interval, and the table says so instead of counting.
-  for (auto& r : report.rows) r.repetitions = 1;
-  EXPECT_NE(report.table().find("no measured interval"), std::string::npos);
+  EXPECT_NE(table.find("cannot tell: mean*\n"), std::string::npos) << table;
+  EXPECT_NE(table.find("MISS: mean* tput\n"), std::string::npos) << table;
+  EXPECT_NE(table.find("measured 95% intervals: batch means 2 repetitions 1;"), std::string::npos)
+      << table;
+  const auto j = report.to_json();
+  EXPECT_EQ(j["cannot_tell"], 1);
+  EXPECT_EQ(j["missed"], 1);
+  EXPECT_EQ(j["rows"][1]["verdict"], "cannot tell");
+  EXPECT_EQ(j["rows"][2]["verdict"], "miss");
+  EXPECT_FALSE(j["rows"][3].contains("verdict")) << "a fitted row is not judged";
 }
 
 TEST_F(CalibrationTest, SelectorsAndErrors) {

@@ -36,9 +36,10 @@ struct SyntheticCampaign {
   std::vector<std::int64_t> runs;  // in order of `users`
 };
 
-// Users per configuration, 2 repetitions each, think 0.5 s constant, 40 requests per user.
+// Users per configuration, `repetitions` each, think 0.5 s constant, 40 requests per user.
 inline SyntheticCampaign make_campaign(const std::filesystem::path& path,
-                                       const std::vector<int>& users = {1, 4, 8, 16}) {
+                                       const std::vector<int>& users = {1, 4, 8, 16},
+                                       int repetitions = 2) {
   std::filesystem::remove(path);
   SyntheticCampaign out;
   out.path = path;
@@ -50,7 +51,7 @@ inline SyntheticCampaign make_campaign(const std::filesystem::path& path,
   const System s = truth();
   int ordinal = 0;
   for (int n : users) {
-    for (int rep = 0; rep < 2; ++rep) {
+    for (int rep = 0; rep < repetitions; ++rep) {
       experiment::RunColumns c;
       c.config_key = "users=" + std::to_string(n) + " think=500ms mode=classic";
       c.repetition = rep;

@@ -13,6 +13,8 @@
 #include "model/calibration.h"
 #include "model/edge_cloud_fit.h"
 #include "model/validate.h"
+#include "report/html_format.h"
+#include "report/validation_table.h"
 
 #ifndef FAASLAB_ECHARTS_DIR
 #define FAASLAB_ECHARTS_DIR ""
@@ -31,11 +33,6 @@ namespace fs = std::filesystem;
 using nlohmann::json;
 
 namespace {
-
-// Takes std::string so JSON strings from the report's data convert on the way in.
-std::string escape_html(const std::string& s) {
-  return escape_markup(s);
-}
 
 // JSON inside <script type="application/json">, escaped as Go's json.HTMLEscape (what
 // html/template does to JSON): every < > & becomes \u003c \u003e \u0026, and U+2028 U+2029
@@ -66,17 +63,6 @@ std::string script_safe(std::string_view json_text) {
     }
   }
   return out;
-}
-
-std::string fmt(double v, const char* f = "%.3f") {
-  char buf[64];
-  std::snprintf(buf, sizeof buf, f, v);
-  return buf;
-}
-
-std::string seconds(double s) {
-  if (s < 1) return fmt(s * 1000, s < 0.01 ? "%.2f ms" : "%.1f ms");
-  return fmt(s, s < 10 ? "%.3f s" : "%.1f s");
 }
 
 std::string read_file(const fs::path& p) {
@@ -208,69 +194,6 @@ std::string edge_cloud_table(const json& v) {
   return t.str();
 }
 
-std::string validation_table(const json& data) {
-  if (!data.contains("validation") || data["validation"].empty()) return "";
-  std::ostringstream h;
-  h << "<div class=\"scroll\"><table><thead><tr><th>configuration</th><th>method</th>"
-       "<th>mean measured</th><th>predicted</th><th>error</th>"
-       "<th>p95 measured</th><th>predicted</th><th>error</th>"
-       "<th>throughput measured</th><th>predicted</th><th>error</th>"
-       "<th>success measured</th><th>predicted</th><th>verdict</th></tr></thead><tbody>";
-  auto num = [](const json& o, const char* k) {
-    return o.contains(k) && o[k].is_number() ? o[k].get<double>() : 0.0;
-  };
-  auto ci = [&](const json& o, const char* k) {
-    const std::string key = std::string(k) + "_ci95";
-    return o.contains(key) && o[key].is_number() && o[key].get<double>() > 0
-               ? " ± " + fmt(o[key].get<double>(), "%.3g")
-               : std::string();
-  };
-  auto rel = [](double measured, double predicted) {
-    return measured != 0 ? fmt(100 * (predicted - measured) / measured, "%+.1f%%")
-                         : std::string("–");
-  };
-  std::map<std::string, std::string> short_names;
-  for (const auto& c : data["configs"])
-    short_names[c["key"].get<std::string>()] = c["short"].get<std::string>();
-  for (const auto& row : data["validation"]) {
-    std::string label = row.value("label", row.value("config_key", std::string()));
-    if (const auto it = short_names.find(label); it != short_names.end()) label = it->second;
-    if (!row.contains("predicted") || !row.contains("measured")) {
-      h << "<tr><td>" << escape_html(label) << "</td><td colspan=\"13\">not predicted: "
-        << escape_html(row.value("error", std::string("no prediction"))) << "</td></tr>";
-      continue;
-    }
-    const auto& m = row["measured"];
-    const auto& p = row["predicted"];
-    std::string verdict = "–";
-    if (row.value("fitted", false))
-      verdict = "fitted";
-    else if (row.contains("pass") && row["pass"].contains("all")) {
-      verdict = row["pass"]["all"].get<bool>() ? "pass" : "miss:";
-      if (!row["pass"]["all"].get<bool>())
-        for (const char* k : {"mean", "p95", "throughput", "success"})
-          if (row["pass"].contains(k) && !row["pass"][k].get<bool>())
-            verdict += std::string(" ") + k;
-    }
-    h << "<tr><td>" << escape_html(label) << "</td><td>"
-      << escape_html(row.value("method", std::string()))
-      << (row.value("at_or_above_knee", false) ? " (≥ knee)" : "") << "</td><td>"
-      << seconds(num(m, "mean_s")) << escape_html(ci(m, "mean_s")) << "</td><td>"
-      << seconds(num(p, "mean_s")) << "</td><td>" << rel(num(m, "mean_s"), num(p, "mean_s"))
-      << "</td><td>" << seconds(num(m, "p95_s")) << escape_html(ci(m, "p95_s")) << "</td><td>"
-      << seconds(num(p, "p95_s")) << "</td><td>" << rel(num(m, "p95_s"), num(p, "p95_s"))
-      << "</td><td>" << fmt(num(m, "throughput_rps"), "%.3f")
-      << escape_html(ci(m, "throughput_rps")) << "</td><td>"
-      << fmt(num(p, "throughput_rps"), "%.3f") << "</td><td>"
-      << rel(num(m, "throughput_rps"), num(p, "throughput_rps")) << "</td><td>"
-      << fmt(num(m, "success_rate") * 100, "%.1f%%") << "</td><td>"
-      << fmt(num(p, "success_rate") * 100, "%.1f%%") << "</td><td>" << escape_html(verdict)
-      << "</td></tr>";
-  }
-  h << "</tbody></table></div>";
-  return h.str();
-}
-
 std::string cards(const json& data) {
   std::uint64_t requests = 0, errors = 0;
   for (const auto& c : data["configs"]) {
@@ -342,7 +265,7 @@ std::string html_page(const json& data, const std::string& echarts_js) {
        "id=\"time-run\"></select></label></div>"
        "<div class=\"grid\" id=\"charts-time\"></div></section>";
   if (!data["validation"].empty()) {
-    h << "<section><h2>Model vs measurement</h2>" << validation_table(data)
+    h << "<section><h2>Model vs measurement</h2>" << validation_table_html(data)
       << "<div class=\"grid\" id=\"charts-model\"></div></section>";
   }
   h << "<section><h2>Summary per configuration</h2>" << summary_table(data) << "</section>";

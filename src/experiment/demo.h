@@ -1,7 +1,8 @@
 // The demo campaign: the study's evaluation scaled down to run on one small machine — users
-// 1, 2, 4, 8 × think 0, 0.5, 2 s on one replica, classic and http watchdog, every fourth
-// frame of the 1308×888 test video — and a quick variant (users 1, 2 × think 0, 0.5 s, five
-// frames) for tests. Written out as a campaign file so `faaslab sweep -f` can re-run it.
+// 1, 2, 4, 8 × think 0 and 0.5 s on one replica, classic, http and fork watchdog, each run 10 s
+// of every fourth frame of the 1308×888 test video, over and over — and a quick variant (users
+// 1, 2 × think 0, 0.5 s, five frames each) for tests. Written out as a campaign file so
+// `faaslab sweep -f` can re-run it.
 #pragma once
 
 #include <string>
@@ -10,6 +11,11 @@
 #include "common/result.h"
 
 namespace faaslab::experiment {
+
+// Each full-demo run's length: 24 runs of it fit the demo's 10 minutes with the edge–cloud
+// part, and give the model's validation enough requests per configuration for a verdict that
+// repeats from one demo to the next (docs/model.md, "The demo's verdict").
+inline constexpr int kDemoRunSeconds = 10;
 
 struct DemoInputs {
   std::string stack;  // deploy/stack.yml: slblur (classic), slblur-warm (http), slblur-fork

@@ -320,6 +320,12 @@ Workload workload_for(const RunRow& run, const std::vector<RequestRow>& requests
     if (c.config_json.is_object() && c.config_json.contains("ramp_up_s") &&
         c.config_json["ramp_up_s"].is_number())
       w.ramp_up_s = c.config_json["ramp_up_s"].get<double>();
+    // Time-boxed (`iterations: 0` with a duration): users send until the run's duration.
+    if (c.config_json.is_object() && c.config_json.value("iterations", 1) == 0 &&
+        c.config_json.value("duration_s", 0.0) > 0) {
+      w.duration_s = c.config_json["duration_s"].get<double>();
+      return w;
+    }
     // Requests per user as measured (a pass over the video per iteration).
     std::map<std::uint64_t, std::uint64_t> per_user;
     for (const auto& r : requests) ++per_user[r.user];

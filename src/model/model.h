@@ -63,15 +63,18 @@ struct Workload {
   double ramp_up_s = 0;                    // user i starts at i × ramp_up / users
   std::uint64_t requests_per_user = 0;     // 0 = steady state
   // Open when rate > 0 or a trace is given.
-  double rate = 0;                    // requests per second
-  std::string arrival = "poisson";    // poisson | constant | trace
-  std::vector<double> trace;          // send times, seconds from the start, non-decreasing
-  double duration_s = 0;              // open: a finite run of this length; 0 = steady state
+  double rate = 0;                  // requests per second
+  std::string arrival = "poisson";  // poisson | constant | trace
+  std::vector<double> trace;        // send times, seconds from the start, non-decreasing
+  // A finite run of this length (0 = steady state). Open: arrivals stop at it. Closed (with
+  // requests_per_user 0): a user sends no request whose send time (its think's end) would be at
+  // or past it, as `faaslab load --duration` ends its users; requests in flight finish.
+  double duration_s = 0;
   std::uint64_t warmup_requests = 0;  // finite runs: leading requests left out of the summary
 
   bool closed() const { return users > 0; }
   bool finite() const {
-    return closed() ? requests_per_user > 0 : duration_s > 0 || !trace.empty();
+    return closed() ? requests_per_user > 0 || duration_s > 0 : duration_s > 0 || !trace.empty();
   }
 };
 

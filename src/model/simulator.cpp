@@ -129,7 +129,12 @@ class Simulation {
       users_active_ = w_.users;
       for (std::uint32_t u = 0; u < w_.users; ++u) {
         const double start = w_.users > 1 ? w_.ramp_up_s * u / static_cast<double>(w_.users) : 0;
-        push(start + think(), Ev::kThinkEnd, u, 0);
+        const double send = start + think();
+        if (w_.duration_s > 0 && send >= w_.duration_s) {
+          --users_active_;
+          continue;
+        }
+        push(send, Ev::kThinkEnd, u, 0);
       }
     } else {
       schedule_first_arrival();
@@ -349,7 +354,12 @@ class Simulation {
       --users_active_;
       return;
     }
-    push(now_ + s_.client_s + think(), Ev::kThinkEnd, u, 0);
+    const double send = now_ + s_.client_s + think();
+    if (w_.duration_s > 0 && send >= w_.duration_s) {  // a time-boxed closed run has ended
+      --users_active_;
+      return;
+    }
+    push(send, Ev::kThinkEnd, u, 0);
   }
 
   // ---- open arrivals

@@ -246,6 +246,29 @@ TEST(Simulator, FiniteRunsAreReproducibleAndCountEveryRequest) {
   EXPECT_EQ(simulate(w, s, 5).summary.count, 5u * 37u - 10u);
 }
 
+// A time-boxed closed run (`faaslab load --duration` without --iterations): one user, no think
+// time, a constant 0.1 s service, 1.05 s: sends at 0, 0.1, ... 1.0 s, 11 requests, the last
+// finishing at 1.1 s; with a constant 0.3 s think the sends are at 0.3, 0.7 and 1.1 s... of
+// which 0.3 and 0.7 fall inside 1.05 s. Two users with a 0.6 s ramp-up: the second starts at
+// 0.6 s and sends at 0.6 and 0.7 ... 1.0 s too (5 requests).
+TEST(Simulator, TimeBoxedClosedRunsStopSendingAtTheDuration) {
+  Workload w = closed(1, 0);
+  w.think_dist = "constant";
+  w.duration_s = 1.05;
+  System s = servers(1, 0.1, Routing::kRandom);
+  s.service = Distribution::constant(0.1);
+  s.cores = 0;
+  EXPECT_TRUE(w.finite());
+  EXPECT_EQ(simulate(w, s, 1).summary.count, 11u);
+  w.think_s = 0.3;
+  EXPECT_EQ(simulate(w, s, 1).summary.count, 2u);
+  w.think_s = 0;
+  w.users = 2;
+  w.ramp_up_s = 1.2;  // user 1 starts at 0.6 s
+  s.concurrency = 2;  // the two never wait for each other
+  EXPECT_EQ(simulate(w, s, 1).summary.count, 11u + 5u);
+}
+
 TEST(Simulator, ScaleFromZeroPaysTheColdStart) {
   Workload w = closed(1, 1.0);
   w.requests_per_user = 5;

@@ -122,7 +122,9 @@ std::string demo_edge_cloud_yaml(const DemoInputs& in) {
 
 std::vector<std::string> demo_calibration_runs(bool quick) {
   if (quick) return {"users=1,think=0"};
-  return {"users=1,think=0", "users=8,think=0"};
+  // One user with and without think time: the service back to back and what a request after
+  // an idle gap pays more (GroupCalibration::idle_penalty_s); eight users: the loaded overhead.
+  return {"users=1,think=0", "users=1,think=0.5", "users=8,think=0"};
 }
 
 }  // namespace faaslab::experiment

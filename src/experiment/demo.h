@@ -37,7 +37,8 @@ std::string demo_campaign_yaml(bool quick, const DemoInputs& inputs);
 std::string demo_edge_cloud_yaml(const DemoInputs& inputs);
 
 // Which runs calibrate the model (the rest validate it): per mode, one user without think
-// time, and for the full demo also the most loaded point (8 users, no think time).
+// time, and for the full demo also one user with think time (the idle penalty) and the most
+// loaded point (8 users, no think time).
 std::vector<std::string> demo_calibration_runs(bool quick);
 
 }  // namespace faaslab::experiment

@@ -8,6 +8,7 @@
 #include <sstream>
 
 #include "common/json_number.h"
+#include "common/units.h"
 #include "experiment/summaries.h"
 #include "model/simulator.h"
 
@@ -37,6 +38,15 @@ std::string frame_text(int w, int h) {
   return std::to_string(w) + "x" + std::to_string(h);
 }
 
+bool same_number(const std::string& text, double value);
+
+// A think time in seconds ("0.5") or as a duration ("500ms", "2s"), as the campaign writes it.
+bool same_seconds(const std::string& text, double seconds) {
+  if (same_number(text, seconds)) return true;
+  const auto d = parse_duration(text);
+  return d && std::abs(to_seconds(*d) - seconds) <= 1e-9;
+}
+
 bool same_number(const std::string& text, double value) {
   try {
     std::size_t used = 0;
@@ -54,6 +64,42 @@ double mean_of(const std::vector<double>& xs) {
 }
 
 // A run's load, for picking the lightest: users (closed) or rate (open).
+// A light-load request's start: after the machine was idle (nothing of the run in flight for at
+// least System's idle_gap_s), back to back (nothing in flight, the last one ended less than that
+// before), or neither (another in flight, or the run's first, which pays for what starts it).
+enum class LightStart { kAfterIdle, kBackToBack, kOther };
+inline constexpr std::size_t kMinIdleSamples = 5;
+
+std::vector<LightStart> light_starts(const std::vector<RequestRow>& reqs) {
+  const double gap_us = System{}.idle_gap_s * 1e6;
+  std::vector<std::size_t> order(reqs.size());
+  for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
+  std::sort(order.begin(), order.end(),
+            [&](std::size_t a, std::size_t b) { return reqs[a].start_us < reqs[b].start_us; });
+  std::vector<LightStart> out(reqs.size(), LightStart::kOther);
+  std::int64_t last_end = INT64_MIN;  // the latest end of the requests started before
+  for (std::size_t k = 0; k < order.size(); ++k) {
+    const RequestRow& q = reqs[order[k]];
+    if (k > 0 && last_end <= q.start_us) {
+      out[order[k]] = static_cast<double>(q.start_us - last_end) >= gap_us
+                          ? LightStart::kAfterIdle
+                          : LightStart::kBackToBack;
+    }
+    if (q.latency_us) last_end = std::max(last_end, q.end_us);
+  }
+  return out;
+}
+
+// A light run's samples: response times, and handler and overhead times where measured.
+struct LightSamples {
+  std::vector<double> latency, handler, overhead;
+  void append(const LightSamples& o) {
+    latency.insert(latency.end(), o.latency.begin(), o.latency.end());
+    handler.insert(handler.end(), o.handler.begin(), o.handler.end());
+    overhead.insert(overhead.end(), o.overhead.begin(), o.overhead.end());
+  }
+};
+
 double load_of(const RunRow& r) {
   if (r.columns.users) return static_cast<double>(*r.columns.users);
   return r.columns.rate.value_or(0);
@@ -103,7 +149,7 @@ bool RunSelector::matches(const RunRow& run) const {
       else if (key == "users")
         any = c.users && same_number(v, static_cast<double>(*c.users));
       else if (key == "think")
-        any = c.think_s && same_number(v, *c.think_s);
+        any = c.think_s && same_seconds(v, *c.think_s);
       else if (key == "rate")
         any = c.rate && same_number(v, *c.rate);
       else if (key == "replicas")
@@ -166,6 +212,7 @@ json Calibration::to_json() const {
               {"overhead_cpu_fitted", g.overhead_cpu_fitted},
               {"demand_s", g.handler.mean() + g.overhead_cpu * g.overhead.mean()},
               {"client_s", g.client_s},
+              {"idle_penalty_s", g.idle_penalty_s},
               {"workers", g.workers},
               {"cold_start", g.cold_start ? g.cold_start->to_json() : json(nullptr)},
               {"provenance", g.provenance}};
@@ -244,6 +291,9 @@ Result<Calibration> Calibration::from_json(const json& j) {
     out.overhead_cpu_fitted = g.value("overhead_cpu_fitted", false);
     out.client_s = g.value("client_s", 0.0);
     if (!(out.client_s >= 0)) return make_error(where + ".client_s: must be >= 0");
+    out.idle_penalty_s = g.value("idle_penalty_s", 0.0);  // absent in older files
+    if (!(out.idle_penalty_s >= 0) || !std::isfinite(out.idle_penalty_s))
+      return make_error(where + ".idle_penalty_s: must be >= 0");
     out.workers = g.value("workers", 0);
     if (g.contains("cold_start") && !g["cold_start"].is_null()) {
       auto cs = Distribution::from_json(g["cold_start"], where + ".cold_start");
@@ -299,6 +349,7 @@ System system_for(const experiment::RunColumns& run, const GroupCalibration& g, 
   s.overhead = g.overhead;
   s.overhead_cpu = g.overhead_cpu;
   s.client_s = g.client_s;
+  s.idle_penalty_s = g.idle_penalty_s;
   s.timeout_s = run.timeout_s;
   // A classic or fork watchdog kills the process at exec_timeout (the study's 25 s, the
   // client's timeout); a warm function keeps working on an abandoned request.
@@ -417,7 +468,14 @@ Result<Calibration> fit(experiment::ResultsDb& db, const std::string& db_path,
     if (r.status == experiment::RunStatus::kComplete) complete.push_back(&r);
   if (complete.empty())
     return make_error(db_path + ": campaign " + std::to_string(campaign) + " has no complete run");
-  for (const auto& s : options.runs) cal.selection.push_back(s.text);
+  for (const auto& s : options.runs) {
+    cal.selection.push_back(s.text);
+    // Each selector must choose something: a typo in one of several is not left unnoticed.
+    if (std::none_of(complete.begin(), complete.end(),
+                     [&](const RunRow* r) { return s.matches(*r); }))
+      return make_error("no complete run matches " + s.text + " (campaign " +
+                        std::to_string(campaign) + ")");
+  }
 
   // Group every complete run; choose the fitted ones.
   std::map<std::string, GroupRuns> groups;
@@ -454,7 +512,8 @@ Result<Calibration> fit(experiment::ResultsDb& db, const std::string& db_path,
     cal.cores = std::max(cal.cores, first.cores);
     double least = 1e300;
     for (const auto* r : gr.runs) least = std::min(least, load_of(*r));
-    std::vector<double> handler, overhead, latency, gaps, cold;
+    std::vector<double> gaps, cold, back_to_back;
+    LightSamples ordinary, after_idle;
     std::vector<std::int64_t> light_ids, loaded_ids;
     std::map<std::int64_t, std::vector<RequestRow>> loaded_requests;
     for (const auto* r : gr.runs) {
@@ -473,15 +532,20 @@ Result<Calibration> fit(experiment::ResultsDb& db, const std::string& db_path,
       light_ids.push_back(r->id);
       // The client's own time: intended(k+1) - end(k) - think, per user (constant think).
       std::map<std::uint64_t, std::vector<const RequestRow*>> by_user;
-      for (const auto& q : *reqs) {
+      const std::vector<LightStart> starts = light_starts(*reqs);
+      for (std::size_t i = 0; i < reqs->size(); ++i) {
+        const auto& q = (*reqs)[i];
         if (q.cold_start && q.cold_start_s) cold.push_back(*q.cold_start_s);
         by_user[q.user].push_back(&q);
         if (q.warmup || q.outcome != "ok" || !q.latency_us) continue;
         const double lat = static_cast<double>(*q.latency_us) / 1e6;
-        latency.push_back(lat);
+        // After an idle gap, or back to back: apart, for the idle penalty below.
+        LightSamples& to = starts[i] == LightStart::kAfterIdle ? after_idle : ordinary;
+        if (starts[i] == LightStart::kBackToBack) back_to_back.push_back(lat);
+        to.latency.push_back(lat);
         if (q.handler_s) {
-          handler.push_back(*q.handler_s);
-          overhead.push_back(std::max(0.0, lat - *q.handler_s));
+          to.handler.push_back(*q.handler_s);
+          to.overhead.push_back(std::max(0.0, lat - *q.handler_s));
         }
       }
       const double think = r->columns.think_s.value_or(0);
@@ -495,6 +559,21 @@ Result<Calibration> fit(experiment::ResultsDb& db, const std::string& db_path,
         }
       }
     }
+    // Light runs with both kinds of request (one user with and one without think time): the
+    // after-idle ones give the penalty and stay out of the service; else they are ordinary.
+    json idle = nullptr;
+    if (after_idle.latency.size() >= kMinIdleSamples && back_to_back.size() >= kMinIdleSamples) {
+      g.idle_penalty_s = std::max(0.0, mean_of(after_idle.latency) - mean_of(back_to_back));
+      idle = {{"after_idle_requests", after_idle.latency.size()},
+              {"after_idle_mean_s", mean_of(after_idle.latency)},
+              {"back_to_back_requests", back_to_back.size()},
+              {"back_to_back_mean_s", mean_of(back_to_back)}};
+    } else {
+      ordinary.append(after_idle);
+    }
+    std::vector<double>& latency = ordinary.latency;
+    std::vector<double>& handler = ordinary.handler;
+    std::vector<double>& overhead = ordinary.overhead;
     if (light_ids.empty() || latency.empty())
       return make_error("group " + key + ": no successful request at light load to calibrate on");
     if (handler.empty()) {
@@ -520,6 +599,7 @@ Result<Calibration> fit(experiment::ResultsDb& db, const std::string& db_path,
                     {"light_load", least},
                     {"light_load_latency", light_summary},
                     {"loaded_runs", loaded_ids}};
+    if (!idle.is_null()) g.provenance["idle_penalty"] = idle;
     // Loaded runs: fit the CPU share of the overhead to their mean response times.
     if (!loaded_ids.empty()) {
       json fits = json::array();

@@ -45,6 +45,9 @@ struct GroupCalibration {
   double overhead_cpu = 1.0;  // core-seconds of work per second of overhead
   bool overhead_cpu_fitted = false;
   double client_s = 0;  // the client's own time between a response and the next think
+  // Extra time of a request that found the machine idle (after a think time) over one sent
+  // back to back, at light load; 0 unless the light runs had both kinds (System::idle_penalty_s).
+  double idle_penalty_s = 0;
   std::optional<Distribution> cold_start;
   int workers = 0;  // the function's workers in the runs (0 = the machine's cores)
   nlohmann::json provenance = nlohmann::json::object();  // runs used, light-load figures, fits

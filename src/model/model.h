@@ -108,7 +108,12 @@ struct System {
   // (0 = pure delay; above 1: work beyond the request's own path, e.g. the client's).
   Distribution overhead = Distribution::constant(0);
   double overhead_cpu = 0;
-  double client_s = 0;             // the client's own time between a response and its next think
+  double client_s = 0;  // the client's own time between a response and its next think
+  // Extra handler work of a request that finds the machine idle — nothing in flight for at
+  // least idle_gap_s — as a request after a think time does: its cores and caches are cold
+  // (on these VMs ~4-7 ms more than back to back; docs/model.md, "After an idle gap"). 0 = none.
+  double idle_penalty_s = 0;
+  double idle_gap_s = 0.005;
   double timeout_s = 0;            // the client's timeout per request; 0 = none
   bool cancel_on_timeout = false;  // a timed-out request stops using the server
   // Replica start (cold start) time, and how many replicas are ready at the start (-1 = all).

@@ -295,7 +295,10 @@ class Simulation {
     r.intended = r.start = t;
     r.user = user;
     r.replica = -1;
-    const double handler = s_.service.sample(rng_);
+    double handler = s_.service.sample(rng_);
+    if (s_.idle_penalty_s > 0 && in_system_ == 0 && t - idle_since_ >= s_.idle_gap_s)
+      handler += s_.idle_penalty_s;
+    ++in_system_;
     const double overhead =
         s_.overhead.empirical() || s_.overhead.mean() > 0 ? s_.overhead.sample(rng_) : 0;
     const double cpu = std::min(1.0, overhead_cpu_);
@@ -338,6 +341,7 @@ class Simulation {
 
   void release(std::uint32_t id) {
     Request& r = reqs_[id];
+    if (--in_system_ == 0) idle_since_ = now_;
     r.stage = Stage::kGone;
     r.free = true;
     ++r.gen;
@@ -818,6 +822,9 @@ class Simulation {
   double overhead_cpu_ = 0;
   bool steady_ = false;
   std::uint64_t warmup_ = 0, to_issue_ = 0, issued_ = 0;
+  // Requests issued and not yet released, and when that count last fell to 0 (idle_penalty_s).
+  std::int64_t in_system_ = 0;
+  double idle_since_ = -1e300;
 
   double now_ = 0;
   std::uint64_t seq_ = 0, events_ = 0;

@@ -138,6 +138,89 @@ TEST_F(CalibrationTest, ValidationJudgesOnlyWhatWasNotFitted) {
   EXPECT_EQ(table.find("replicas=1"), std::string::npos) << table;
 }
 
+// Two light runs of one user, 20 requests each: back to back (100 ms, handler 90 ms) and after
+// a 0.5 s think (120 ms, handler 110 ms). Fitted together, the after-idle requests give the idle
+// penalty, 20 ms, and stay out of the handler's samples; fitted alone, either run gives none.
+TEST(CalibrationFit, RequestsAfterAnIdleGapGiveTheIdlePenalty) {
+  const fs::path path = temp("idle.db");
+  fs::remove(path);
+  {
+    auto db = experiment::ResultsDb::open(path.string());
+    ASSERT_TRUE(db) << db.error();
+    auto campaign = (*db)->create_campaign("idle", "", {}, {{"cores", 2}}, {});
+    ASSERT_TRUE(campaign);
+    for (const double think : {0.0, 0.5}) {
+      experiment::RunColumns c;
+      c.config_key = think > 0 ? "users=1 think=500ms mode=http" : "users=1 think=0s mode=http";
+      c.ordinal = think > 0 ? 1 : 0;
+      c.config_json = {{"model", "closed"}, {"users", 1}, {"think_s", think}, {"ramp_up_s", 0.0}};
+      c.users = 1;
+      c.think_s = think;
+      c.think_dist = "constant";
+      c.replicas = 1;
+      c.mode = "http";
+      c.routing = "random";
+      c.codec = "jpeg";
+      c.frame_width = 640;
+      c.frame_height = 480;
+      c.timeout_s = 25;
+      c.cores = 2;
+      auto run = (*db)->begin_run(*campaign, c);
+      ASSERT_TRUE(run);
+      const double latency = think > 0 ? 0.120 : 0.100;
+      double t = 0;
+      for (std::uint64_t k = 0; k < 20; ++k) {
+        t += think;
+        experiment::RequestRow q;
+        q.sequence = k;
+        q.label = "frame";
+        q.intended_us = q.start_us = static_cast<std::int64_t>(t * 1e6);
+        t += latency;
+        q.end_us = static_cast<std::int64_t>(t * 1e6);
+        q.intended_wall_us = q.start_wall_us = q.intended_us + 1'700'000'000'000'000;
+        q.end_wall_us = q.end_us + 1'700'000'000'000'000;
+        q.latency_us = q.service_us = q.end_us - q.intended_us;
+        q.outcome = "ok";
+        q.status = 200;
+        q.handler_s = latency - 0.010;
+        ASSERT_TRUE((*db)->add_request(*run, q));
+      }
+      ASSERT_TRUE((*db)->finish_run(*run, experiment::RunStatus::kComplete, "", false));
+    }
+  }
+  auto db = experiment::ResultsDb::open(path.string());
+  ASSERT_TRUE(db);
+  FitOptions both;
+  both.runs.push_back(*RunSelector::parse("users=1"));
+  auto cal = fit(**db, path.string(), both);
+  ASSERT_TRUE(cal) << cal.error();
+  ASSERT_EQ(cal->groups.size(), 1u);
+  const auto& g = cal->groups.front();
+  EXPECT_NEAR(g.idle_penalty_s, 0.020, 1e-6);
+  // The handler from the back-to-back requests and the two runs' first ones (neither kind).
+  EXPECT_NEAR(g.handler.mean(), (20 * 0.090 + 0.110) / 21, 1e-6);
+  EXPECT_EQ(g.provenance["idle_penalty"]["after_idle_requests"], 19);
+  EXPECT_EQ(g.provenance["idle_penalty"]["back_to_back_requests"], 19);
+  EXPECT_NEAR(system_for(experiment::RunColumns{}, g, 2).idle_penalty_s, 0.020, 1e-6);
+  // Kept in the file; an older file without it reads as 0; a negative one is an error.
+  auto j = cal->to_json();
+  EXPECT_NEAR(Calibration::from_json(j)->groups.front().idle_penalty_s, 0.020, 1e-6);
+  j["groups"][0].erase("idle_penalty_s");
+  EXPECT_EQ(Calibration::from_json(j)->groups.front().idle_penalty_s, 0);
+  j["groups"][0]["idle_penalty_s"] = -1;
+  EXPECT_NE(Calibration::from_json(j).error().find("idle_penalty_s"), std::string::npos);
+  // One kind only: no penalty, every request a sample.
+  for (const char* only : {"think=0", "think=0.5"}) {
+    FitOptions one;
+    one.runs.push_back(*RunSelector::parse(only));
+    auto c = fit(**db, path.string(), one);
+    ASSERT_TRUE(c) << c.error();
+    EXPECT_EQ(c->groups.front().idle_penalty_s, 0) << only;
+    EXPECT_FALSE(c->groups.front().provenance.contains("idle_penalty")) << only;
+  }
+  fs::remove(path);
+}
+
 // One repetition per configuration: the measured intervals come from batch means of the run.
 TEST(ValidationTest, OneRepetitionGetsBatchMeansIntervals) {
   const auto single = testing::make_campaign(temp("single.db"), {1, 4, 8}, 1);
@@ -220,6 +303,14 @@ TEST_F(CalibrationTest, SelectorsAndErrors) {
   auto cal = fit(*db, campaign_->path.string(), none);
   ASSERT_FALSE(cal);
   EXPECT_NE(cal.error().find("users=99"), std::string::npos);
+  // One selector of two matching nothing is an error too, naming it; think as a duration.
+  none.runs.insert(none.runs.begin(), *RunSelector::parse("users=1"));
+  cal = fit(*db, campaign_->path.string(), none);
+  ASSERT_FALSE(cal);
+  EXPECT_NE(cal.error().find("no complete run matches users=99"), std::string::npos) << cal.error();
+  FitOptions as_duration;
+  as_duration.runs.push_back(*RunSelector::parse("users=1,think=500ms"));
+  EXPECT_TRUE(fit(*db, campaign_->path.string(), as_duration));
 }
 
 TEST_F(CalibrationTest, PlanFindsTheSmallestReplicaCount) {

@@ -269,6 +269,28 @@ TEST(Simulator, TimeBoxedClosedRunsStopSendingAtTheDuration) {
   EXPECT_EQ(simulate(w, s, 1).summary.count, 11u + 5u);
 }
 
+// A request that finds the machine idle for at least idle_gap_s pays idle_penalty_s more work:
+// one user, a constant 0.1 s service, 10 requests. With a 0.5 s think every request comes after
+// an idle gap (0.12 s each); back to back only the first does (0.1 + 0.02 / 10 on average).
+TEST(Simulator, RequestsAfterAnIdleGapPayThePenalty) {
+  Workload w = closed(1, 0.5);
+  w.think_dist = "constant";
+  w.requests_per_user = 10;
+  System s = servers(1, 0.1, Routing::kRandom);
+  s.service = Distribution::constant(0.1);
+  s.cores = 0;
+  s.idle_penalty_s = 0.02;
+  EXPECT_NEAR(simulate(w, s, 1).summary.mean_s, 0.12, 1e-9);
+  w.think_s = 0;
+  EXPECT_NEAR(simulate(w, s, 1).summary.mean_s, 0.102, 1e-9);
+  s.idle_penalty_s = 0;
+  EXPECT_NEAR(simulate(w, s, 1).summary.mean_s, 0.1, 1e-9);
+  // A gap shorter than idle_gap_s is back to back: 2 ms of client time between requests.
+  s.idle_penalty_s = 0.02;
+  s.client_s = 0.002;
+  EXPECT_NEAR(simulate(w, s, 1).summary.mean_s, 0.102, 1e-9);
+}
+
 TEST(Simulator, ScaleFromZeroPaysTheColdStart) {
   Workload w = closed(1, 1.0);
   w.requests_per_user = 5;

@@ -150,21 +150,8 @@ TEST(CalibrationFit, RequestsAfterAnIdleGapGiveTheIdlePenalty) {
     auto campaign = (*db)->create_campaign("idle", "", {}, {{"cores", 2}}, {});
     ASSERT_TRUE(campaign);
     for (const double think : {0.0, 0.5}) {
-      experiment::RunColumns c;
-      c.config_key = think > 0 ? "users=1 think=500ms mode=http" : "users=1 think=0s mode=http";
+      experiment::RunColumns c = testing::closed_run_columns(1, think, "http");
       c.ordinal = think > 0 ? 1 : 0;
-      c.config_json = {{"model", "closed"}, {"users", 1}, {"think_s", think}, {"ramp_up_s", 0.0}};
-      c.users = 1;
-      c.think_s = think;
-      c.think_dist = "constant";
-      c.replicas = 1;
-      c.mode = "http";
-      c.routing = "random";
-      c.codec = "jpeg";
-      c.frame_width = 640;
-      c.frame_height = 480;
-      c.timeout_s = 25;
-      c.cores = 2;
       auto run = (*db)->begin_run(*campaign, c);
       ASSERT_TRUE(run);
       const double latency = think > 0 ? 0.120 : 0.100;

@@ -30,6 +30,28 @@ inline System truth() {
   return s;
 }
 
+// A closed run's columns: `users` with a constant think time, one replica of `mode`, 640x480
+// JPEG frames, a 25 s timeout, 2 cores; keyed "users=N think=Xms mode=M".
+inline experiment::RunColumns closed_run_columns(int users, double think_s,
+                                                 const std::string& mode) {
+  experiment::RunColumns c;
+  c.config_key = "users=" + std::to_string(users) +
+                 " think=" + std::to_string(static_cast<int>(think_s * 1000)) + "ms mode=" + mode;
+  c.config_json = {{"model", "closed"}, {"users", users}, {"think_s", think_s}, {"ramp_up_s", 0.0}};
+  c.users = users;
+  c.think_s = think_s;
+  c.think_dist = "constant";
+  c.replicas = 1;
+  c.mode = mode;
+  c.routing = "random";
+  c.codec = "jpeg";
+  c.frame_width = 640;
+  c.frame_height = 480;
+  c.timeout_s = 25;
+  c.cores = 2;
+  return c;
+}
+
 struct SyntheticCampaign {
   std::filesystem::path path;
   std::int64_t campaign = 0;
@@ -52,22 +74,9 @@ inline SyntheticCampaign make_campaign(const std::filesystem::path& path,
   int ordinal = 0;
   for (int n : users) {
     for (int rep = 0; rep < repetitions; ++rep) {
-      experiment::RunColumns c;
-      c.config_key = "users=" + std::to_string(n) + " think=500ms mode=classic";
+      experiment::RunColumns c = closed_run_columns(n, 0.5, "classic");
       c.repetition = rep;
       c.ordinal = ordinal++;
-      c.config_json = {{"model", "closed"}, {"users", n}, {"think_s", 0.5}, {"ramp_up_s", 0.0}};
-      c.users = n;
-      c.think_s = 0.5;
-      c.think_dist = "constant";
-      c.replicas = 1;
-      c.mode = "classic";
-      c.routing = "random";
-      c.codec = "jpeg";
-      c.frame_width = 640;
-      c.frame_height = 480;
-      c.timeout_s = 25;
-      c.cores = 2;
       auto run = (*db)->begin_run(out.campaign, c);
       EXPECT_TRUE(run);
       out.runs.push_back(*run);

@@ -190,6 +190,7 @@ int run_demo(const DemoArgs& a) {
 
   // 2. The model: calibrated on a few runs, validated on the others.
   std::optional<nlohmann::json> validation;
+  std::string verdict = "model not validated";  // repeated on the last line
   model::FitOptions fo;
   fo.campaign_id = sweep->campaign_id;
   for (const auto& text : experiment::demo_calibration_runs(a.quick)) {
@@ -211,6 +212,9 @@ int run_demo(const DemoArgs& a) {
       say("\nmodel, calibrated on " + std::to_string(cal->fitted_runs.size()) +
           " runs, against the other configurations: " + v->verdict_line() + " (" +
           (out / "validation.json").string() + ")");
+      verdict = "model: " + std::to_string(v->passed()) + " within, " +
+                std::to_string(v->cannot_tell()) + " cannot tell, " + std::to_string(v->missed()) +
+                " missed of " + std::to_string(v->judged());
     }
   }
 
@@ -232,7 +236,7 @@ int run_demo(const DemoArgs& a) {
   const double took =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   say("\n" + std::to_string(sweep->completed + sweep->skipped) + " runs, " + fixed(took, 0) +
-      " s; database " + so.db_path + "; report:");
+      " s; " + verdict + "; database " + so.db_path + "; report:");
   std::cout << rep->html_path << std::endl;
   return sweep->failed > 0 ? 1 : 0;
 }

@@ -80,7 +80,9 @@ std::string demo_campaign_yaml(bool quick, const DemoInputs& in) {
   }
   y << "  mode: [classic, http, fork]\n"
     << "  replicas: [1]\n"
-    << "repetitions: 1\n"
+    << "repetitions: " << (quick ? 1 : kDemoRepetitions)
+    << (quick ? "\n"
+              : "          # the grid twice, minutes apart: one disturbed run is half a figure\n")
     << "warmup: 0                 # keep the cold first request: the study's figures show it\n"
     << "cooldown: " << (quick ? "100ms" : "500ms") << "\n";
   return y.str();

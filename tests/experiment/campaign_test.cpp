@@ -696,11 +696,11 @@ TEST(Campaign, DemoCampaignsParseAndExpand) {
     EXPECT_EQ(c->base.codec, "base64");
     EXPECT_EQ(c->timeout, 25s);
     EXPECT_EQ(c->base.ramp_up, 1s);  // users not in step (docs/model.md, the lockstep)
-    EXPECT_EQ(c->repetitions, 1);
+    EXPECT_EQ(c->repetitions, quick ? 1 : kDemoRepetitions);
     EXPECT_EQ(c->warmup_requests, 0u);
     EXPECT_EQ(c->cooldown, quick ? 100ms : 500ms);
     const auto runs = expand(*c);
-    EXPECT_EQ(runs.size(), quick ? 12u : 24u);
+    EXPECT_EQ(runs.size(), quick ? 12u : 24u * kDemoRepetitions);
     // The full demo is time-boxed (every run the same seconds), the quick one a pass of 5 frames.
     EXPECT_EQ(c->iterations, quick ? 1u : 0u);
     EXPECT_EQ(c->duration, quick ? Micros{0} : std::chrono::seconds(kDemoRunSeconds));
@@ -715,7 +715,7 @@ TEST(Campaign, DemoCampaignsParseAndExpand) {
       modes.insert(r.config.mode);
       EXPECT_EQ(r.config.replicas, 1);
     }
-    EXPECT_EQ(keys.size(), runs.size());
+    EXPECT_EQ(keys.size() * static_cast<std::size_t>(c->repetitions), runs.size());
     EXPECT_EQ(users,
               quick ? (std::set<std::uint64_t>{1, 2}) : (std::set<std::uint64_t>{1, 2, 4, 8}));
     EXPECT_EQ(thinks, (std::set<Micros::rep>{0, 500000}));

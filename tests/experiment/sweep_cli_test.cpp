@@ -72,6 +72,11 @@ TEST(Demo, QuickRunsTheStudyGridIntoADatabaseModelAndReport) {
                  R"(measurement's 95% interval\), (\d+) missed, of (\d+) configurations)")))
       << demo.err();
   EXPECT_EQ(std::stoi(verdict[5].str()), 9) << verdict[0];
+  // The last lines repeat it: "12 runs, 25 s; model: W within, C cannot tell, M missed of 9; ..."
+  EXPECT_NE(demo.err().find("; model: " + verdict[2].str() + " within, " + verdict[3].str() +
+                            " cannot tell, " + verdict[4].str() + " missed of 9; database"),
+            std::string::npos)
+      << demo.err();
   EXPECT_EQ(std::stoi(verdict[2].str()) + std::stoi(verdict[3].str()) + std::stoi(verdict[4].str()),
             9)
       << verdict[0];

@@ -70,6 +70,16 @@ double student_t95(int dof) {
   return 1.960;
 }
 
+std::optional<double> ci95_half_width(const std::vector<double>& values) {
+  if (values.size() < 2) return std::nullopt;
+  const double n = static_cast<double>(values.size());
+  double mean = 0, sq = 0;
+  for (double v : values) mean += v;
+  mean /= n;
+  for (double v : values) sq += (v - mean) * (v - mean);
+  return student_t95(static_cast<int>(values.size()) - 1) * std::sqrt(sq / (n - 1)) / std::sqrt(n);
+}
+
 SummaryRow summarise_repetitions(const std::vector<SummaryRow>& runs) {
   SummaryRow s;
   if (runs.empty()) return s;
@@ -81,11 +91,10 @@ SummaryRow summarise_repetitions(const std::vector<SummaryRow>& runs) {
     for (const auto& r : runs) sum += r.*field;
     return sum / n;
   };
-  auto ci_of = [&](auto field, double mean) -> std::optional<double> {
-    if (runs.size() < 2) return std::nullopt;
-    double sq = 0;
-    for (const auto& r : runs) sq += (r.*field - mean) * (r.*field - mean);
-    return student_t95(static_cast<int>(runs.size()) - 1) * std::sqrt(sq / (n - 1)) / std::sqrt(n);
+  auto ci_of = [&](auto field) {
+    std::vector<double> values;
+    for (const auto& r : runs) values.push_back(r.*field);
+    return ci95_half_width(values);
   };
   std::uint64_t count = 0;
   for (const auto& r : runs) count += r.count;
@@ -101,10 +110,10 @@ SummaryRow summarise_repetitions(const std::vector<SummaryRow>& runs) {
   s.p99_s = mean_of(&SummaryRow::p99_s);
   s.p999_s = mean_of(&SummaryRow::p999_s);
   s.max_s = mean_of(&SummaryRow::max_s);
-  s.mean_s_ci95 = ci_of(&SummaryRow::mean_s, s.mean_s);
-  s.throughput_rps_ci95 = ci_of(&SummaryRow::throughput_rps, s.throughput_rps);
-  s.success_rate_ci95 = ci_of(&SummaryRow::success_rate, s.success_rate);
-  s.p95_s_ci95 = ci_of(&SummaryRow::p95_s, s.p95_s);
+  s.mean_s_ci95 = ci_of(&SummaryRow::mean_s);
+  s.throughput_rps_ci95 = ci_of(&SummaryRow::throughput_rps);
+  s.success_rate_ci95 = ci_of(&SummaryRow::success_rate);
+  s.p95_s_ci95 = ci_of(&SummaryRow::p95_s);
   return s;
 }
 

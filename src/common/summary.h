@@ -51,4 +51,8 @@ SummaryRow summarise_repetitions(const std::vector<SummaryRow>& runs);
 // Two-sided 95% Student t quantile for `dof` degrees of freedom.
 double student_t95(int dof);
 
+// The half-width of the 95% interval of the mean of `values` (Student t over their sample
+// standard deviation); nullopt for fewer than two.
+std::optional<double> ci95_half_width(const std::vector<double>& values);
+
 }  // namespace faaslab

@@ -98,18 +98,10 @@ SummaryRow with_batch_means_intervals(SummaryRow summary, const std::vector<Requ
   }
   for (auto n : ended_in_slice)
     rates.push_back(slice_us > 0 ? static_cast<double>(n) / (slice_us / 1e6) : 0);
-  auto half_width = [&](const std::vector<double>& v) {
-    double mean = 0, sq = 0;
-    for (double x : v) mean += x;
-    mean /= static_cast<double>(v.size());
-    for (double x : v) sq += (x - mean) * (x - mean);
-    return student_t95(static_cast<int>(v.size()) - 1) *
-           std::sqrt(sq / static_cast<double>(v.size() - 1) / static_cast<double>(v.size()));
-  };
-  summary.mean_s_ci95 = half_width(means);
-  summary.p95_s_ci95 = half_width(p95s);
-  summary.success_rate_ci95 = half_width(successes);
-  summary.throughput_rps_ci95 = half_width(rates);
+  summary.mean_s_ci95 = ci95_half_width(means);
+  summary.p95_s_ci95 = ci95_half_width(p95s);
+  summary.success_rate_ci95 = ci95_half_width(successes);
+  summary.throughput_rps_ci95 = ci95_half_width(rates);
   return summary;
 }
 

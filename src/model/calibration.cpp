@@ -38,15 +38,6 @@ std::string frame_text(int w, int h) {
   return std::to_string(w) + "x" + std::to_string(h);
 }
 
-bool same_number(const std::string& text, double value);
-
-// A think time in seconds ("0.5") or as a duration ("500ms", "2s"), as the campaign writes it.
-bool same_seconds(const std::string& text, double seconds) {
-  if (same_number(text, seconds)) return true;
-  const auto d = parse_duration(text);
-  return d && std::abs(to_seconds(*d) - seconds) <= 1e-9;
-}
-
 bool same_number(const std::string& text, double value) {
   try {
     std::size_t used = 0;
@@ -57,21 +48,27 @@ bool same_number(const std::string& text, double value) {
   }
 }
 
+// A think time in seconds ("0.5") or as a duration ("500ms", "2s"), as the campaign writes it.
+bool same_seconds(const std::string& text, double seconds) {
+  if (same_number(text, seconds)) return true;
+  const auto d = parse_duration(text);
+  return d && std::abs(to_seconds(*d) - seconds) <= 1e-9;
+}
+
 double mean_of(const std::vector<double>& xs) {
   double sum = 0;
   for (double x : xs) sum += x;
   return xs.empty() ? 0 : sum / static_cast<double>(xs.size());
 }
 
-// A run's load, for picking the lightest: users (closed) or rate (open).
 // A light-load request's start: after the machine was idle (nothing of the run in flight for at
-// least System's idle_gap_s), back to back (nothing in flight, the last one ended less than that
+// least kIdleGapSeconds), back to back (nothing in flight, the last one ended less than that
 // before), or neither (another in flight, or the run's first, which pays for what starts it).
 enum class LightStart { kAfterIdle, kBackToBack, kOther };
 inline constexpr std::size_t kMinIdleSamples = 5;
 
 std::vector<LightStart> light_starts(const std::vector<RequestRow>& reqs) {
-  const double gap_us = System{}.idle_gap_s * 1e6;
+  const double gap_us = kIdleGapSeconds * 1e6;
   std::vector<std::size_t> order(reqs.size());
   for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
   std::sort(order.begin(), order.end(),
@@ -100,6 +97,7 @@ struct LightSamples {
   }
 };
 
+// A run's load, for picking the lightest: users (closed) or rate (open).
 double load_of(const RunRow& r) {
   if (r.columns.users) return static_cast<double>(*r.columns.users);
   return r.columns.rate.value_or(0);

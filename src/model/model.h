@@ -87,6 +87,10 @@ struct Autoscaling {
   double zero_after_s = 0;  // > 0: scale to zero after this long without a request
 };
 
+// How long the machine must have had nothing in flight for a request to count as arriving
+// after an idle gap (System::idle_penalty_s; the calibration classifies requests by it too).
+inline constexpr double kIdleGapSeconds = 0.005;
+
 struct System {
   Mode mode = Mode::kHttp;
   int replicas = 1;
@@ -111,9 +115,9 @@ struct System {
   double client_s = 0;  // the client's own time between a response and its next think
   // Extra handler work of a request that finds the machine idle — nothing in flight for at
   // least idle_gap_s — as a request after a think time does: its cores and caches are cold
-  // (on these VMs ~4-7 ms more than back to back; docs/model.md, "After an idle gap"). 0 = none.
+  // (on these VMs ~1-5 ms more than back to back; docs/model.md, "Calibration"). 0 = none.
   double idle_penalty_s = 0;
-  double idle_gap_s = 0.005;
+  double idle_gap_s = kIdleGapSeconds;
   double timeout_s = 0;            // the client's timeout per request; 0 = none
   bool cancel_on_timeout = false;  // a timed-out request stops using the server
   // Replica start (cold start) time, and how many replicas are ready at the start (-1 = all).

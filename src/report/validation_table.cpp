@@ -1,8 +1,9 @@
 #include "report/validation_table.h"
 
-#include <cmath>
 #include <map>
+#include <optional>
 #include <sstream>
+#include <string>
 
 #include "report/html_format.h"
 
